@@ -1,0 +1,4 @@
+export * from './closeCodes.js';
+export * from './gatewayOpcodes.js';
+export * from './voiceOpcodes.js';
+export * from './voiceBinary.js';

@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+// One entry point for a fresh machine (Node >= 20 and npm present, pnpm possibly absent):
+//   npm test       installs pnpm and the locked dependencies, builds, runs every package's tests
+//   npm run demo   the same set-up, then runs apps/demo against the embedded emulator
+// It prints a closing line "N passed, N failed" summed from every package's vitest JSON report.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const PNPM_VERSION = JSON.parse(
+  readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+).packageManager.split('@')[1];
+const root = new URL('..', import.meta.url).pathname;
+const mode = process.argv[2] ?? 'test';
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
+  return r.status ?? 1;
+}
+
+function ensurePnpm() {
+  try {
+    const v = execFileSync('pnpm', ['--version'], { encoding: 'utf8' }).trim();
+    if (v === PNPM_VERSION) return 'pnpm';
+  } catch {}
+  console.log(`[cordwire] installing pnpm@${PNPM_VERSION} with npm`);
+  if (run('npm', ['install', '--global', `pnpm@${PNPM_VERSION}`]) !== 0) {
+    console.error('[cordwire] could not install pnpm');
+    process.exit(1);
+  }
+  return 'pnpm';
+}
+
+function setup(pnpm) {
+  const frozen = process.env.CI ? ['--frozen-lockfile'] : [];
+  if (run(pnpm, ['install', ...frozen]) !== 0) process.exit(1);
+  if (run(pnpm, ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only']) !== 0) process.exit(1);
+}
+
+function workspaceDirs() {
+  const dirs = [];
+  for (const group of ['packages', 'apps']) {
+    const base = join(root, group);
+    if (!existsSync(base)) continue;
+    for (const d of readdirSync(base)) dirs.push(join(base, d));
+  }
+  dirs.push(join(root, 'bench'));
+  return dirs.filter((d) => existsSync(join(d, 'package.json')));
+}
+
+function summarize(exitCode) {
+  let passed = 0;
+  let failed = 0;
+  for (const dir of workspaceDirs()) {
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    if (!pkg.scripts?.test) continue;
+    const file = join(dir, '.vitest-result.json');
+    if (!existsSync(file)) {
+      console.log(`[cordwire] ${pkg.name}: no test report (crashed or did not run): counted as 1 failure`);
+      failed += 1;
+      continue;
+    }
+    const r = JSON.parse(readFileSync(file, 'utf8'));
+    passed += r.numPassedTests;
+    // Suites that failed to load count as failures even when they hold no test.
+    const suiteFailures = (r.testResults ?? []).filter(
+      (t) => t.status === 'failed' && (t.assertionResults ?? []).length === 0,
+    ).length;
+    failed += r.numFailedTests + suiteFailures;
+    console.log(
+      `[cordwire] ${pkg.name}: ${r.numPassedTests} passed, ${r.numFailedTests + suiteFailures} failed`,
+    );
+  }
+  if (exitCode !== 0 && failed === 0) failed = 1;
+  console.log(`${passed} passed, ${failed} failed`);
+  return failed === 0 && exitCode === 0 ? 0 : 1;
+}
+
+const pnpm = ensurePnpm();
+setup(pnpm);
+if (mode === 'test') {
+  for (const dir of workspaceDirs()) rmSync(join(dir, '.vitest-result.json'), { force: true });
+  const code = run(pnpm, ['exec', 'turbo', 'run', 'test', '--concurrency=1', '--continue'], {
+    env: { ...process.env, CORDWIRE_RESULT_JSON: '1' },
+  });
+  const lint = run(pnpm, ['run', 'lint']);
+  if (lint !== 0) console.log('[cordwire] lint failed');
+  process.exit(summarize(code | lint));
+} else if (mode === 'demo') {
+  process.exit(run(pnpm, ['--filter', '@cordwire/demo', 'run', 'demo', ...process.argv.slice(3)]));
+} else {
+  console.error(`unknown mode ${mode}`);
+  process.exit(2);
+}
