@@ -26,15 +26,22 @@ function ensurePnpm() {
   console.log(`[cordwire] installing pnpm@${PNPM_VERSION} with npm`);
   if (run('npm', ['install', '--global', `pnpm@${PNPM_VERSION}`]) !== 0) {
     console.error('[cordwire] could not install pnpm');
-    process.exit(1);
+    setupFailed('installing pnpm');
   }
   return 'pnpm';
 }
 
+function setupFailed(what) {
+  console.error(`[cordwire] ${what} failed`);
+  // CI reads only the closing line; a broken set-up is one failure, not silence.
+  if (mode === 'test') console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
 function setup(pnpm) {
   const frozen = process.env.CI ? ['--frozen-lockfile'] : [];
-  if (run(pnpm, ['install', ...frozen]) !== 0) process.exit(1);
-  if (run(pnpm, ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only']) !== 0) process.exit(1);
+  if (run(pnpm, ['install', ...frozen]) !== 0) setupFailed('pnpm install');
+  if (run(pnpm, ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only']) !== 0) setupFailed('build');
 }
 
 function workspaceDirs() {
@@ -87,7 +94,11 @@ if (mode === 'test') {
   if (lint !== 0) console.log('[cordwire] lint failed');
   process.exit(summarize(code | lint));
 } else if (mode === 'demo') {
-  process.exit(run(pnpm, ['--filter', '@cordwire/demo', 'run', 'demo', ...process.argv.slice(3)]));
+  if (existsSync(join(root, 'apps/demo/package.json'))) {
+    process.exit(run(pnpm, ['--filter', '@cordwire/demo', 'run', 'demo', ...process.argv.slice(3)]));
+  }
+  // Until apps/demo exists the main job is the opcodes CLI's summary.
+  process.exit(run('node', ['packages/opcodes/dist/cli.js', ...process.argv.slice(3)]));
 } else {
   console.error(`unknown mode ${mode}`);
   process.exit(2);
