@@ -1,0 +1,98 @@
+import { createCipheriv, createDecipheriv, createSecretKey, getCiphers } from 'node:crypto';
+import { AEAD_TAG_LENGTH, type AeadPrimitive, type TransportCryptoBackend } from './backend.js';
+import { HChaCha20 } from './hchacha20.js';
+import { nobleCryptoBackend } from './noble.js';
+
+const ciphers = new Set(getCiphers());
+const HAS_AES_GCM = ciphers.has('aes-256-gcm');
+const HAS_CHACHA_POLY = ciphers.has('chacha20-poly1305');
+
+type Algorithm = 'aes-256-gcm' | 'chacha20-poly1305';
+
+function openSslSeal(
+  algorithm: Algorithm,
+  key: Parameters<typeof createCipheriv>[1],
+  nonce: Uint8Array,
+  aad: Uint8Array,
+  plaintext: Uint8Array,
+  out: Uint8Array,
+  offset: number,
+): void {
+  const cipher = createCipheriv(algorithm as 'aes-256-gcm', key, nonce, { authTagLength: AEAD_TAG_LENGTH });
+  cipher.setAAD(aad, { plaintextLength: plaintext.length });
+  out.set(cipher.update(plaintext), offset);
+  cipher.final();
+  out.set(cipher.getAuthTag(), offset + plaintext.length);
+}
+
+function openSslOpen(
+  algorithm: Algorithm,
+  key: Parameters<typeof createDecipheriv>[1],
+  nonce: Uint8Array,
+  aad: Uint8Array,
+  ciphertext: Uint8Array,
+  tag: Uint8Array,
+  out: Uint8Array,
+  offset: number,
+): boolean {
+  try {
+    const decipher = createDecipheriv(algorithm as 'aes-256-gcm', key, nonce, {
+      authTagLength: AEAD_TAG_LENGTH,
+    });
+    decipher.setAuthTag(tag);
+    decipher.setAAD(aad, { plaintextLength: ciphertext.length });
+    const plaintext = decipher.update(ciphertext);
+    decipher.final();
+    out.set(plaintext, offset);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function nodeAes256Gcm(key: Uint8Array): AeadPrimitive {
+  // A KeyObject imported once saves re-parsing the raw key on every createCipheriv.
+  const keyObject = createSecretKey(key);
+  return {
+    sealInto: (nonce, aad, plaintext, out, offset) =>
+      openSslSeal('aes-256-gcm', keyObject, nonce, aad, plaintext, out, offset),
+    openInto: (nonce, aad, ciphertext, tag, out, offset) =>
+      openSslOpen('aes-256-gcm', keyObject, nonce, aad, ciphertext, tag, out, offset),
+  };
+}
+
+/**
+ * XChaCha20-Poly1305 = ChaCha20-Poly1305 under subkey HChaCha20(key, nonce[0..16]) with the
+ * 12-byte nonce 0×4 ‖ nonce[16..24] (draft-irtf-cfrg-xchacha-03 §2.3). OpenSSL does the bulk work.
+ */
+function nodeXChaCha20Poly1305(key: Uint8Array): AeadPrimitive {
+  const hchacha = new HChaCha20(key);
+  const subkey = Buffer.alloc(32);
+  const shortNonce = Buffer.alloc(12);
+  const prepare = (nonce: Uint8Array): void => {
+    hchacha.derive(nonce, subkey);
+    shortNonce.set(nonce.subarray(16, 24), 4);
+  };
+  return {
+    sealInto(nonce, aad, plaintext, out, offset) {
+      prepare(nonce);
+      openSslSeal('chacha20-poly1305', subkey, shortNonce, aad, plaintext, out, offset);
+    },
+    openInto(nonce, aad, ciphertext, tag, out, offset) {
+      prepare(nonce);
+      return openSslOpen('chacha20-poly1305', subkey, shortNonce, aad, ciphertext, tag, out, offset);
+    },
+  };
+}
+
+/**
+ * node:crypto (OpenSSL) for AES-256-GCM and ChaCha20-Poly1305, falling back to noble per
+ * primitive when this OpenSSL lacks one. XSalsa20 (deprecated modes only) is always noble:
+ * OpenSSL has no Salsa20.
+ */
+export const nodeCryptoBackend: TransportCryptoBackend = {
+  name: 'node',
+  aes256gcm: HAS_AES_GCM ? nodeAes256Gcm : nobleCryptoBackend.aes256gcm,
+  xchacha20poly1305: HAS_CHACHA_POLY ? nodeXChaCha20Poly1305 : nobleCryptoBackend.xchacha20poly1305,
+  xsalsa20poly1305: nobleCryptoBackend.xsalsa20poly1305,
+};
