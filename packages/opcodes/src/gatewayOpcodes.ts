@@ -1,3 +1,5 @@
+import { type OpcodeGap, type OpcodeInfo, indexCatalog, normalizeOpcodeName } from './opcodeCatalog.js';
+
 /**
  * Main gateway opcodes by canonical name (the UPPER_SNAKE names of seeds 001 and 004).
  * The full catalog with aliases, direction and descriptions is `gatewayOpcodes`.
@@ -49,3 +51,390 @@ export const GatewayOpcodes = {
 
 export type GatewayOpcode = (typeof GatewayOpcodes)[keyof typeof GatewayOpcodes];
 export type GatewayOpcodeName = keyof typeof GatewayOpcodes;
+
+export interface GatewayOpcodeInfo extends OpcodeInfo<GatewayOpcodeName> {}
+
+// Seeds: 001 (flattened table with Documented and Client Action, codes 0-35), 002 (docs-style
+// page, codes 0-43 with display names), 004 (Code / Name / Sent by, codes 0-30). "Documented"
+// follows seed 001's column; codes 36-43 appear only in seed 002, which lists undocumented ops
+// too and has no such column, so they are marked undocumented with a note.
+const ONLY_002 =
+  'Only seed 002 lists this code; no seed marks it documented, and the official docs list only 0-11.';
+
+export const gatewayOpcodes = [
+  {
+    code: 0,
+    name: 'DISPATCH',
+    aliases: ['Dispatch'],
+    direction: 'receive',
+    documented: true,
+    description: 'An event was dispatched.',
+  },
+  {
+    code: 1,
+    name: 'HEARTBEAT',
+    aliases: ['Heartbeat'],
+    direction: 'both',
+    documented: true,
+    description:
+      'Fired periodically by the client to keep the connection alive; the server may also send one to ask for an immediate heartbeat.',
+  },
+  {
+    code: 2,
+    name: 'IDENTIFY',
+    aliases: ['Identify'],
+    direction: 'send',
+    documented: true,
+    description: 'Starts a new session during the initial handshake.',
+  },
+  {
+    code: 3,
+    name: 'PRESENCE_UPDATE',
+    aliases: ['Presence Update'],
+    direction: 'send',
+    documented: true,
+    description: "Update the client's presence.",
+  },
+  {
+    code: 4,
+    name: 'VOICE_STATE_UPDATE',
+    aliases: ['Voice State Update'],
+    direction: 'send',
+    documented: true,
+    description: 'Join, leave or move between voice channels and calls.',
+  },
+  {
+    code: 5,
+    name: 'VOICE_SERVER_PING',
+    aliases: ['Voice Server Ping'],
+    direction: 'send',
+    documented: false,
+    description: 'Ping the Discord voice servers. d is null.',
+    note: 'Seed 004 leaves "Sent by" blank; seeds 001 and 002 say Send.',
+  },
+  {
+    code: 6,
+    name: 'RESUME',
+    aliases: ['Resume'],
+    direction: 'send',
+    documented: true,
+    description: 'Resume a previous session that was disconnected.',
+  },
+  {
+    code: 7,
+    name: 'RECONNECT',
+    aliases: ['Reconnect'],
+    direction: 'receive',
+    documented: true,
+    description: 'You should attempt to reconnect and resume immediately.',
+  },
+  {
+    code: 8,
+    name: 'REQUEST_GUILD_MEMBERS',
+    aliases: ['Request Guild Members'],
+    direction: 'send',
+    documented: true,
+    description: 'Request information about guild members (offline members of a large guild).',
+  },
+  {
+    code: 9,
+    name: 'INVALID_SESSION',
+    aliases: ['Invalid Session'],
+    direction: 'receive',
+    documented: true,
+    description:
+      'The session has been invalidated. You should reconnect and identify/resume accordingly (d: resumable?).',
+  },
+  {
+    code: 10,
+    name: 'HELLO',
+    aliases: ['Hello'],
+    direction: 'receive',
+    documented: true,
+    description: 'Sent immediately after connecting, contains the heartbeat_interval to use.',
+  },
+  {
+    code: 11,
+    name: 'HEARTBEAT_ACK',
+    aliases: ['Heartbeat ACK'],
+    direction: 'receive',
+    documented: true,
+    description: 'Sent in response to receiving a heartbeat to acknowledge that it has been received.',
+    note: 'Code 12 follows in no seed: none of 001, 002 or 004 lists it.',
+  },
+  {
+    code: 13,
+    name: 'CALL_CONNECT',
+    aliases: ['Call Connect'],
+    direction: 'send',
+    documented: false,
+    description: "Request a private channel's pre-existing call data.",
+  },
+  {
+    code: 14,
+    name: 'GUILD_SUBSCRIPTIONS',
+    aliases: ['Guild Subscriptions'],
+    direction: 'send',
+    documented: false,
+    description: "Update subscriptions for a guild (sections of a guild's member list).",
+  },
+  {
+    code: 15,
+    name: 'LOBBY_CONNECT',
+    aliases: [],
+    direction: 'send',
+    documented: false,
+    description: 'Connect to a lobby (related to game invites/rich presence).',
+    note: 'Not in seed 002.',
+  },
+  {
+    code: 16,
+    name: 'LOBBY_DISCONNECT',
+    aliases: [],
+    direction: 'send',
+    documented: false,
+    description: 'Disconnect from a lobby (related to game invites/rich presence).',
+    note: 'Not in seed 002.',
+  },
+  {
+    code: 17,
+    name: 'LOBBY_VOICE_STATES_UPDATE',
+    aliases: ['Lobby Voice States'],
+    direction: 'send',
+    documented: false,
+    description: "Update the client's voice state in a lobby.",
+  },
+  {
+    code: 18,
+    name: 'STREAM_CREATE',
+    aliases: ['Stream Create'],
+    direction: 'send',
+    documented: false,
+    description: 'Create (start) a stream for the client.',
+  },
+  {
+    code: 19,
+    name: 'STREAM_DELETE',
+    aliases: ['Stream Delete'],
+    direction: 'send',
+    documented: false,
+    description: 'End a client stream or stop watching one.',
+  },
+  {
+    code: 20,
+    name: 'STREAM_WATCH',
+    aliases: ['Stream Watch'],
+    direction: 'send',
+    documented: false,
+    description: "Watch (join) a user's stream.",
+  },
+  {
+    code: 21,
+    name: 'STREAM_PING',
+    aliases: ['Stream Ping'],
+    direction: 'send',
+    documented: false,
+    description: "Ping a stream's voice server. d contains stream_key.",
+  },
+  {
+    code: 22,
+    name: 'STREAM_SET_PAUSED',
+    aliases: ['Stream Set Paused'],
+    direction: 'send',
+    documented: false,
+    description: 'Mark a client stream as paused or unpaused.',
+    note: 'Code 23 follows in no seed: none of 001, 002 or 004 lists it.',
+  },
+  {
+    code: 24,
+    name: 'REQUEST_GUILD_APPLICATION_COMMANDS',
+    aliases: [],
+    direction: 'send',
+    documented: false,
+    description: 'Request application commands for a guild. Potentially unused.',
+    note: 'Not in seed 002.',
+  },
+  {
+    code: 25,
+    name: 'EMBEDDED_ACTIVITY_LAUNCH',
+    aliases: [],
+    direction: 'send',
+    documented: false,
+    description: 'Launch an embedded activity. Potentially unused.',
+    note: 'Not in seed 002.',
+  },
+  {
+    code: 26,
+    name: 'EMBEDDED_ACTIVITY_CLOSE',
+    aliases: [],
+    direction: 'send',
+    documented: false,
+    description: 'Leave an activity in a voice channel.',
+    note: 'Not in seed 002.',
+  },
+  {
+    code: 27,
+    name: 'EMBEDDED_ACTIVITY_UPDATE',
+    aliases: [],
+    direction: 'send',
+    documented: false,
+    description: 'Update an embedded activity. Potentially unused.',
+    note: 'Not in seed 002.',
+  },
+  {
+    code: 28,
+    name: 'REQUEST_FORUM_UNREADS',
+    aliases: ['Request Forum Unreads'],
+    direction: 'send',
+    documented: false,
+    description:
+      'Request the unread state of a forum (thread-only) channel; answered by a FORUM_UNREADS dispatch.',
+  },
+  {
+    code: 29,
+    name: 'REMOTE_COMMAND',
+    aliases: ['Remote Command'],
+    direction: 'send',
+    documented: false,
+    description: 'Send a message to another Gateway session.',
+  },
+  {
+    code: 30,
+    name: 'GET_DELETED_ENTITY_IDS_NOT_MATCHING_HASH',
+    aliases: ['Request Deleted Entity IDs'],
+    direction: 'send',
+    documented: false,
+    description: 'Request deleted entity IDs not matching a given hash for a guild.',
+  },
+  {
+    code: 31,
+    name: 'REQUEST_SOUNDBOARD_SOUNDS',
+    aliases: ['Request Soundboard Sounds'],
+    direction: 'send',
+    documented: false,
+    description:
+      'Request soundboard sounds for guilds; answered by one SOUNDBOARD_SOUNDS dispatch per guild.',
+    note: 'Seed 004 stops at 30.',
+  },
+  {
+    code: 32,
+    name: 'SPEED_TEST_CREATE',
+    aliases: ['Speed Test Create'],
+    direction: 'send',
+    documented: false,
+    description: 'Create or update an RTC speed test.',
+  },
+  {
+    code: 33,
+    name: 'SPEED_TEST_DELETE',
+    aliases: ['Speed Test Delete'],
+    direction: 'send',
+    documented: false,
+    description: 'Delete an RTC speed test. d is null.',
+  },
+  {
+    code: 34,
+    name: 'REQUEST_LAST_MESSAGES',
+    aliases: ['Request Last Messages'],
+    direction: 'send',
+    documented: false,
+    description: "Request last messages for a guild's channels.",
+  },
+  {
+    code: 35,
+    name: 'SEARCH_RECENT_MEMBERS',
+    aliases: ['Search Recent Members'],
+    direction: 'send',
+    documented: false,
+    description: 'Request information about recently-joined guild members.',
+  },
+  {
+    code: 36,
+    name: 'REQUEST_CHANNEL_STATUSES',
+    aliases: ['Request Channel Statuses'],
+    direction: 'send',
+    documented: false,
+    description: 'Request voice channel statuses for a guild.',
+    note: ONLY_002,
+  },
+  {
+    code: 37,
+    name: 'GUILD_SUBSCRIPTIONS_BULK',
+    aliases: ['Guild Subscriptions Bulk'],
+    direction: 'send',
+    documented: false,
+    description: 'Update subscriptions for multiple guilds.',
+    note: ONLY_002,
+  },
+  {
+    code: 38,
+    name: 'GUILD_CHANNELS_RESYNC',
+    aliases: ['Guild Channels Resync'],
+    direction: 'send',
+    documented: false,
+    description: 'Resynchronize accessible guild channels.',
+    note: ONLY_002,
+  },
+  {
+    code: 39,
+    name: 'REQUEST_CHANNEL_MEMBER_COUNT',
+    aliases: ['Request Channel Member Count'],
+    direction: 'send',
+    documented: false,
+    description: 'Request the member and online count for a channel.',
+    note: ONLY_002,
+  },
+  {
+    code: 40,
+    name: 'QOS_HEARTBEAT',
+    aliases: ['QoS Heartbeat'],
+    direction: 'send',
+    documented: false,
+    description: 'Keep the WebSocket connection alive (with QoS metrics).',
+    note: ONLY_002,
+  },
+  {
+    code: 41,
+    name: 'UPDATE_TIME_SPENT_SESSION_ID',
+    aliases: ['Update Time Spent Session ID'],
+    direction: 'send',
+    documented: false,
+    description: 'Track the time spent in the current session.',
+    note: ONLY_002,
+  },
+  {
+    code: 42,
+    name: 'LOBBY_VOICE_SERVER_PING',
+    aliases: ['Lobby Voice Server Ping'],
+    direction: 'send',
+    documented: false,
+    description: "Ping a lobby's voice server.",
+    note: ONLY_002,
+  },
+  {
+    code: 43,
+    name: 'REQUEST_CHANNEL_INFO',
+    aliases: ['Request Channel Info'],
+    direction: 'send',
+    documented: false,
+    description: 'Request extra voice channel fields for a guild.',
+    note: ONLY_002,
+  },
+] as const satisfies readonly GatewayOpcodeInfo[];
+
+/** Codes inside 0-43 that no seed lists. */
+export const gatewayOpcodeGaps: readonly OpcodeGap[] = [
+  { code: 12, note: 'No seed (001, 002, 004) lists gateway opcode 12; its meaning is unknown.' },
+  { code: 23, note: 'No seed (001, 002, 004) lists gateway opcode 23; its meaning is unknown.' },
+];
+
+const gatewayIndex = indexCatalog<GatewayOpcodeInfo>(gatewayOpcodes);
+
+export function gatewayOpcodeInfo(code: number): GatewayOpcodeInfo | undefined {
+  return gatewayIndex.byCode.get(code);
+}
+
+/** Finds an entry by canonical name or alias; case, spaces and underscores do not matter. */
+export function gatewayOpcodeByName(name: string): GatewayOpcodeInfo | undefined {
+  return gatewayIndex.byName.get(normalizeOpcodeName(name));
+}
