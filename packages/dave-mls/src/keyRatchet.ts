@@ -1,0 +1,125 @@
+/**
+ * The DAVE sender-key hash ratchet (research/dave.md 3): RFC 9420 9.1's secret-tree ratchet with
+ * SHA-256, seeded by the 16-byte per-sender secret the MLS exporter gives for
+ * ("Discord Secure Frames v0", u64 LE user id). Generation g's AES-128-GCM key is
+ * ExpandWithLabel(secret_g, "key", u32 BE g, 16); secret_{g+1} = ExpandWithLabel(secret_g, "secret",
+ * u32 BE g, 32). HKDF-Expand is written over HMAC here because @hpke/core refuses a 16-byte PRK.
+ */
+import { createHmac } from 'node:crypto';
+import { DaveError } from './errors.js';
+
+/** What the frame encryptor and the cryptor manager need from a ratchet (libdave IKeyRatchet). */
+export interface KeyRatchet {
+  /** The 16-byte AES key of `generation`; throws a DaveError for an erased generation. */
+  getKey(generation: number): Uint8Array;
+  /** Forget `generation`'s key for good (forward secrecy once no frame can still need it). */
+  deleteKey(generation: number): void;
+}
+
+const textEncoder = new TextEncoder();
+
+/** RFC 9420 5.1 / 8: HKDF-Expand(secret, KDFLabel{u16 length, opaque label<V>, opaque context<V>}, L). */
+export function expandWithLabel(
+  secret: Uint8Array,
+  label: string,
+  context: Uint8Array,
+  length: number,
+): Uint8Array {
+  const fullLabel = textEncoder.encode(`MLS 1.0 ${label}`);
+  // Labels and contexts here are far below 64 bytes, so each MLS varint length is one byte.
+  const info = new Uint8Array(2 + 1 + fullLabel.length + 1 + context.length);
+  info[0] = length >>> 8;
+  info[1] = length & 0xff;
+  info[2] = fullLabel.length;
+  info.set(fullLabel, 3);
+  info[3 + fullLabel.length] = context.length;
+  info.set(context, 4 + fullLabel.length);
+  return hkdfExpandSha256(secret, info, length);
+}
+
+/** RFC 5869 HKDF-Expand with HMAC-SHA256, accepting a PRK of any length (DAVE's is 16 bytes). */
+export function hkdfExpandSha256(prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let previous: Uint8Array = new Uint8Array(0);
+  let filled = 0;
+  for (let counter = 1; filled < length; counter++) {
+    const block = createHmac('sha256', prk)
+      .update(previous)
+      .update(info)
+      .update(Uint8Array.of(counter))
+      .digest();
+    const take = Math.min(block.length, length - filled);
+    out.set(block.subarray(0, take), filled);
+    filled += take;
+    previous = block;
+  }
+  return out;
+}
+
+/** DeriveTreeSecret(secret, label, generation, length) of RFC 9420 9, context = u32 BE generation. */
+export function deriveTreeSecret(
+  secret: Uint8Array,
+  label: string,
+  generation: number,
+  length: number,
+): Uint8Array {
+  const context = new Uint8Array(4);
+  new DataView(context.buffer).setUint32(0, generation >>> 0, false);
+  return expandWithLabel(secret, label, context, length);
+}
+
+export const SENDER_KEY_BYTES = 16;
+const RATCHET_SECRET_BYTES = 32;
+
+/**
+ * One sender's ratchet for one epoch. Keys are derived on demand and cached until deleted; the chain
+ * secret is overwritten as it advances, so an erased generation cannot be derived again.
+ */
+export class HashRatchet implements KeyRatchet {
+  #secret: Uint8Array;
+  #nextGeneration = 0;
+  readonly #keys = new Map<number, Uint8Array>();
+
+  constructor(baseSecret: Uint8Array) {
+    if (baseSecret.length === 0) throw new RangeError('ratchet base secret is empty');
+    this.#secret = Uint8Array.from(baseSecret);
+  }
+
+  getKey(generation: number): Uint8Array {
+    const cached = this.#keys.get(generation);
+    if (cached !== undefined) return cached;
+    if (!Number.isSafeInteger(generation) || generation < this.#nextGeneration || generation > 0xffffffff) {
+      throw new RatchetGenerationError(generation);
+    }
+    while (this.#nextGeneration <= generation) {
+      const g = this.#nextGeneration;
+      this.#keys.set(g, deriveTreeSecret(this.#secret, 'key', g, SENDER_KEY_BYTES));
+      const next = deriveTreeSecret(this.#secret, 'secret', g, RATCHET_SECRET_BYTES);
+      this.#secret.fill(0);
+      this.#secret = next;
+      this.#nextGeneration = g + 1;
+    }
+    return this.#keys.get(generation)!;
+  }
+
+  deleteKey(generation: number): void {
+    const key = this.#keys.get(generation);
+    if (key === undefined) return;
+    key.fill(0);
+    this.#keys.delete(generation);
+  }
+
+  /** Generations whose keys are currently held (for tests of erasure). */
+  get cachedGenerations(): number[] {
+    return [...this.#keys.keys()].sort((a, b) => a - b);
+  }
+}
+
+export class RatchetGenerationError extends DaveError {
+  constructor(readonly generation: number) {
+    super(
+      'DAVE_RATCHET_GENERATION_ERASED',
+      `key for ratchet generation ${generation} was erased or is out of range`,
+    );
+  }
+}
