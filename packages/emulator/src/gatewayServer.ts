@@ -1,0 +1,609 @@
+/**
+ * The emulated main gateway (docs topics/gateway, topics/opcodes-and-status-codes): connection
+ * lifecycle, IDENTIFY/RESUME validation with Discord's close codes, sessions, dispatch routing
+ * by shard and intents, voice state updates, and the faults the control handle injects.
+ */
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { GatewayOpcodes, gatewayClosePolicy } from '@cordwire/opcodes';
+import type { WebSocket } from 'ws';
+import type { EmulatorClock } from './clock.js';
+import { etfCodec } from './etf.js';
+import { GatewayConnection, type InboundPayload } from './gatewayConnection.js';
+import { guildCreatePayload, readyPayload, voiceStatePayload } from './guildPayloads.js';
+import { IdentifyQueue } from './identifyQueue.js';
+import { ALL_INTENTS, Intents, PRIVILEGED_INTENTS, sessionReceives } from './intents.js';
+import { VOICE_CHANNEL_TYPES, type World, type WorldVoiceState } from './seed.js';
+import type { SendLimit } from './sendRateLimit.js';
+import { type Encoding, Session } from './session.js';
+import { shardForGuild } from './shardRouting.js';
+import type { CompressMode } from './transportCompression.js';
+import type { VoiceProvider } from './voiceProvider.js';
+
+export interface GatewayConfig {
+  token: string;
+  clock: EmulatorClock;
+  maxConcurrency: number;
+  identifyIntervalMs: number;
+  heartbeatIntervalMs: number;
+  /** How long past the interval a heartbeat may be late before 4009 (covers first-beat jitter). */
+  heartbeatGraceMs: number;
+  sessionTimeoutMs: number;
+  replayBufferSize: number;
+  allowedIntents: number;
+  requireSharding: number;
+  sendLimit: SendLimit;
+  memberChunkSize: number;
+  log: (line: string) => void;
+}
+
+export interface SessionInfo {
+  sessionId: string;
+  shard: [number, number];
+  seq: number;
+  connected: boolean;
+  intents: number;
+  encoding: Encoding;
+  compress: CompressMode;
+}
+
+export interface DispatchTarget {
+  guildId?: string;
+  sessionId?: string;
+}
+
+/** Client opcodes the emulator understands; any other op is 4001 (docs: opcodes "Send" column). */
+const ACCEPTED_OPS: ReadonlySet<number> = new Set([
+  GatewayOpcodes.HEARTBEAT,
+  GatewayOpcodes.IDENTIFY,
+  GatewayOpcodes.PRESENCE_UPDATE,
+  GatewayOpcodes.VOICE_STATE_UPDATE,
+  GatewayOpcodes.RESUME,
+  GatewayOpcodes.REQUEST_GUILD_MEMBERS,
+  GatewayOpcodes.REQUEST_SOUNDBOARD_SOUNDS,
+]);
+
+/** Gateway versions Discord still serves (docs reference "API Versioning": 10 and 9 available). */
+const SUPPORTED_VERSIONS: ReadonlySet<number> = new Set([9, 10]);
+
+const MESSAGE_CONTENT_EVENTS: ReadonlySet<string> = new Set(['MESSAGE_CREATE', 'MESSAGE_UPDATE']);
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isSnowflake(v: unknown): v is string {
+  return typeof v === 'string' && /^[0-9]{1,20}$/.test(v);
+}
+
+export class GatewayServer {
+  readonly sessions = new Map<string, Session>();
+  readonly connections = new Set<GatewayConnection>();
+  readonly identifies: Array<{ shard: [number, number]; at: number }> = [];
+  frameDelayMs = 0;
+  identifiesSinceStart = 0;
+  voice: VoiceProvider;
+  private readonly identifyQueue: IdentifyQueue;
+  private closed = false;
+
+  constructor(
+    private readonly config: GatewayConfig,
+    readonly world: World,
+    private readonly gatewayUrl: () => string,
+    defaultVoice: VoiceProvider,
+  ) {
+    this.voice = defaultVoice;
+    this.identifyQueue = new IdentifyQueue(config.maxConcurrency, config.identifyIntervalMs, config.clock);
+  }
+
+  /** Takes an upgraded socket; validates the query, then sends HELLO. */
+  accept(ws: WebSocket, req: IncomingMessage): void {
+    if (this.closed) {
+      ws.terminate();
+      return;
+    }
+    const url = new URL(req.url ?? '/', 'ws://localhost');
+    const v = Number(url.searchParams.get('v'));
+    const encoding = url.searchParams.get('encoding') ?? 'json';
+    const compress = url.searchParams.get('compress');
+    ws.on('error', (err) => this.config.log(`socket error: ${err.message}`));
+
+    const refuse = (code: number, reason: string) => {
+      this.config.log(`refused a connection: ${reason} (${code})`);
+      ws.close(code, reason);
+    };
+    if (!SUPPORTED_VERSIONS.has(v)) return refuse(4012, 'invalid API version');
+    if (encoding !== 'json' && encoding !== 'etf') return refuse(4002, 'unknown encoding');
+    if (encoding === 'etf' && !etfCodec()) return refuse(4002, 'etf encoding unavailable');
+    if (compress !== null && compress !== 'zlib-stream' && compress !== 'zstd-stream') {
+      return refuse(4002, 'unknown compression');
+    }
+
+    const conn = new GatewayConnection(
+      ws,
+      v,
+      encoding,
+      compress ?? 'none',
+      this.config.clock,
+      this.config.sendLimit,
+      () => this.frameDelayMs,
+      this.config.log,
+    );
+    this.connections.add(conn);
+    ws.on('message', (data, isBinary) => {
+      const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+      this.onMessage(conn, buf, isBinary);
+    });
+    ws.on('close', (code) => this.onClose(conn, code));
+
+    conn.send({
+      op: GatewayOpcodes.HELLO,
+      d: { heartbeat_interval: this.config.heartbeatIntervalMs, _trace: ['["cordwire-emulator",{}]'] },
+      s: null,
+      t: null,
+    });
+    this.armHeartbeat(conn);
+    this.config.log(`connection ${conn.id}: hello (v${v}, ${encoding}, ${conn.transport})`);
+  }
+
+  // ---- inbound -------------------------------------------------------------------------------
+
+  private onMessage(conn: GatewayConnection, data: Buffer, isBinary: boolean): void {
+    if (conn.closing) return;
+    try {
+      if (!conn.rate.take()) return this.closeConn(conn, 4008, 'rate limited');
+      const decoded = conn.decode(data, isBinary);
+      if (!decoded.ok) return this.closeConn(conn, 4002, decoded.reason);
+      this.onPayload(conn, decoded.payload);
+    } catch (err) {
+      // A handler bug must cost one connection, never the emulator.
+      this.config.log(`connection ${conn.id}: internal error: ${err instanceof Error ? err.message : err}`);
+      this.closeConn(conn, 4000, 'unknown error');
+    }
+  }
+
+  private onPayload(conn: GatewayConnection, p: InboundPayload): void {
+    if (!ACCEPTED_OPS.has(p.op)) return this.closeConn(conn, 4001, `unknown opcode ${p.op}`);
+    switch (p.op) {
+      case GatewayOpcodes.HEARTBEAT:
+        return this.onHeartbeat(conn, p.d);
+      case GatewayOpcodes.IDENTIFY:
+        return this.onIdentify(conn, p.d);
+      case GatewayOpcodes.RESUME:
+        return this.onResume(conn, p.d);
+    }
+    if (conn.state !== 'ready' || !conn.session) return this.closeConn(conn, 4003, 'not authenticated');
+    switch (p.op) {
+      case GatewayOpcodes.VOICE_STATE_UPDATE:
+        return this.onVoiceStateUpdate(conn, conn.session, p.d);
+      case GatewayOpcodes.REQUEST_GUILD_MEMBERS:
+        return this.onRequestGuildMembers(conn, conn.session, p.d);
+      case GatewayOpcodes.PRESENCE_UPDATE:
+        if (!isObject(p.d)) return this.closeConn(conn, 4001, 'invalid presence update');
+        return;
+      default:
+        return;
+    }
+  }
+
+  private armHeartbeat(conn: GatewayConnection): void {
+    conn.armHeartbeatDeadline(this.config.heartbeatIntervalMs + this.config.heartbeatGraceMs, () => {
+      this.config.log(`connection ${conn.id}: no heartbeat in time`);
+      // 4009: the session timed out and cannot be resumed (policy newSession).
+      this.closeConn(conn, 4009, 'session timed out');
+    });
+  }
+
+  private onHeartbeat(conn: GatewayConnection, d: unknown): void {
+    if (d !== null && d !== undefined && !(typeof d === 'number' && Number.isInteger(d) && d >= 0)) {
+      return this.closeConn(conn, 4001, 'heartbeat d must be the last seq or null');
+    }
+    this.armHeartbeat(conn);
+    if (conn.ackHeartbeats) conn.send({ op: GatewayOpcodes.HEARTBEAT_ACK, d: null, s: null, t: null });
+  }
+
+  private onIdentify(conn: GatewayConnection, d: unknown): void {
+    if (conn.state !== 'new') return this.closeConn(conn, 4005, 'already authenticated');
+    if (!isObject(d) || typeof d.token !== 'string' || !isObject(d.properties)) {
+      return this.closeConn(conn, 4001, 'invalid identify payload');
+    }
+    if (d.compress !== undefined && typeof d.compress !== 'boolean') {
+      return this.closeConn(conn, 4001, 'invalid identify payload');
+    }
+    if (
+      d.large_threshold !== undefined &&
+      !(Number.isInteger(d.large_threshold) && (d.large_threshold as number) >= 50 && (d.large_threshold as number) <= 250)
+    ) {
+      return this.closeConn(conn, 4001, 'large_threshold must be 50-250');
+    }
+    if (!this.tokenMatches(d.token)) return this.closeConn(conn, 4004, 'authentication failed');
+
+    let shard: [number, number] = [0, 1];
+    if (d.shard !== undefined) {
+      const s = d.shard;
+      const valid =
+        Array.isArray(s) &&
+        s.length === 2 &&
+        Number.isInteger(s[0]) &&
+        Number.isInteger(s[1]) &&
+        s[1] >= 1 &&
+        s[0] >= 0 &&
+        s[0] < s[1];
+      if (!valid) return this.closeConn(conn, 4010, 'invalid shard');
+      shard = [s[0], s[1]];
+    }
+    const intents = d.intents;
+    if (typeof intents !== 'number' || !Number.isInteger(intents) || intents < 0 || (intents & ~ALL_INTENTS) !== 0) {
+      return this.closeConn(conn, 4013, 'invalid intent(s)');
+    }
+    if ((intents & PRIVILEGED_INTENTS & ~this.config.allowedIntents) !== 0) {
+      return this.closeConn(conn, 4014, 'disallowed intent(s)');
+    }
+    const guildIds = this.guildsForShard(shard);
+    if (guildIds.length > this.config.requireSharding) return this.closeConn(conn, 4011, 'sharding required');
+
+    conn.state = 'identifying';
+    const compress = d.compress === true;
+    conn.cancelIdentify = this.identifyQueue.enqueue(shard[0], () => {
+      conn.cancelIdentify = undefined;
+      if (conn.closing) return;
+      this.startSession(conn, shard, intents, compress, guildIds);
+    });
+  }
+
+  private startSession(
+    conn: GatewayConnection,
+    shard: [number, number],
+    intents: number,
+    compress: boolean,
+    guildIds: string[],
+  ): void {
+    this.identifies.push({ shard, at: this.config.clock.now() });
+    this.identifiesSinceStart += 1;
+    if (compress) conn.usePayloadCompression();
+    const session = new Session(
+      randomBytes(16).toString('hex'),
+      shard,
+      intents,
+      this.world.bot.id,
+      conn.encoding,
+      conn.compress,
+      this.config.replayBufferSize,
+    );
+    this.sessions.set(session.id, session);
+    this.attach(conn, session);
+    this.config.log(`session ${session.id}: ready on shard [${shard[0]}, ${shard[1]}]`);
+    const ready = readyPayload({
+      world: this.world,
+      apiVersion: conn.apiVersion,
+      sessionId: session.id,
+      resumeGatewayUrl: this.gatewayUrl(),
+      shard,
+      guildIds,
+    });
+    // READY takes a seq but is not replayable: a resumed session must not see READY again.
+    conn.send({ op: GatewayOpcodes.DISPATCH, t: 'READY', s: session.nextSeq(), d: ready });
+    for (const id of guildIds) {
+      const guild = this.world.guilds.get(id)!;
+      this.deliver(session, 'GUILD_CREATE', guildCreatePayload(guild, this.world, intents), true);
+    }
+  }
+
+  private onResume(conn: GatewayConnection, d: unknown): void {
+    if (conn.state !== 'new') return this.closeConn(conn, 4005, 'already authenticated');
+    if (
+      !isObject(d) ||
+      typeof d.token !== 'string' ||
+      typeof d.session_id !== 'string' ||
+      !(d.seq === null || (typeof d.seq === 'number' && Number.isInteger(d.seq) && d.seq >= 0))
+    ) {
+      return this.closeConn(conn, 4001, 'invalid resume payload');
+    }
+    if (!this.tokenMatches(d.token)) return this.closeConn(conn, 4004, 'authentication failed');
+    const session = this.sessions.get(d.session_id);
+    if (!session) {
+      this.config.log(`connection ${conn.id}: resume of an unknown or expired session`);
+      conn.send({ op: GatewayOpcodes.INVALID_SESSION, d: false, s: null, t: null });
+      return;
+    }
+    const replay = session.replayAfter(d.seq ?? 0);
+    if (replay === 'ahead') return this.closeConn(conn, 4007, 'invalid seq');
+    if (replay === 'evicted') {
+      this.config.log(`session ${session.id}: resume from seq ${d.seq} is older than the replay buffer`);
+      this.destroySession(session);
+      conn.send({ op: GatewayOpcodes.INVALID_SESSION, d: false, s: null, t: null });
+      return;
+    }
+    this.attach(conn, session);
+    for (const ev of replay) conn.send({ op: GatewayOpcodes.DISPATCH, t: ev.t, s: ev.s, d: ev.d });
+    conn.send({ op: GatewayOpcodes.DISPATCH, t: 'RESUMED', s: session.nextSeq(), d: { _trace: [] } });
+    this.config.log(`session ${session.id}: resumed, replayed ${replay.length}`);
+  }
+
+  private attach(conn: GatewayConnection, session: Session): void {
+    // A session has at most one connection; a resume takes it over from a stale one.
+    for (const other of this.connections) {
+      if (other !== conn && other.session === session) {
+        other.session = null;
+        other.close(1000, 'session resumed on another connection', false);
+      }
+    }
+    if (session.expiryTimer !== undefined) this.config.clock.clearTimeout(session.expiryTimer);
+    session.expiryTimer = undefined;
+    session.connected = true;
+    session.encoding = conn.encoding;
+    session.compress = conn.compress;
+    conn.session = session;
+    conn.state = 'ready';
+  }
+
+  private onClose(conn: GatewayConnection, code: number): void {
+    const serverDecided = conn.closing;
+    conn.dispose();
+    this.connections.delete(conn);
+    const session = conn.session;
+    conn.session = null;
+    if (!session) return;
+    session.connected = false;
+    // A client closing with 1000/1001 ends its session (docs topics/gateway "Disconnecting").
+    const keep = serverDecided ? conn.keepSessionOnClose : code !== 1000 && code !== 1001;
+    if (!keep || this.closed) {
+      this.destroySession(session);
+      return;
+    }
+    session.expiryTimer = this.config.clock.setTimeout(() => {
+      this.config.log(`session ${session.id}: expired`);
+      this.destroySession(session);
+    }, this.config.sessionTimeoutMs);
+  }
+
+  private destroySession(session: Session): void {
+    if (!this.sessions.delete(session.id)) return;
+    if (session.expiryTimer !== undefined) this.config.clock.clearTimeout(session.expiryTimer);
+    session.expiryTimer = undefined;
+    for (const conn of this.connections) {
+      if (conn.session === session) {
+        conn.session = null;
+        conn.state = 'new';
+      }
+    }
+    // Its voice states end with it, as they do when a Discord session dies.
+    for (const guild of this.world.guilds.values()) {
+      for (const vs of [...guild.voiceStates.values()]) {
+        if (vs.sessionId !== session.id) continue;
+        guild.voiceStates.delete(vs.userId);
+        this.releaseVoice(vs);
+        this.dispatch('VOICE_STATE_UPDATE', voiceStatePayload({ ...vs, channelId: null }, this.world, true), {
+          guildId: guild.id,
+        });
+      }
+    }
+  }
+
+  // ---- voice ---------------------------------------------------------------------------------
+
+  private onVoiceStateUpdate(conn: GatewayConnection, session: Session, d: unknown): void {
+    if (
+      !isObject(d) ||
+      !isSnowflake(d.guild_id) ||
+      !(d.channel_id === null || isSnowflake(d.channel_id)) ||
+      typeof d.self_mute !== 'boolean' ||
+      typeof d.self_deaf !== 'boolean'
+    ) {
+      return this.closeConn(conn, 4001, 'invalid voice state update');
+    }
+    const guild = this.world.guilds.get(d.guild_id);
+    if (!guild || shardForGuild(guild.id, session.shard[1]) !== session.shard[0]) {
+      this.config.log(`session ${session.id}: voice state update for a guild not on this shard, ignored`);
+      return;
+    }
+    const userId = this.world.bot.id;
+    const prev = guild.voiceStates.get(userId);
+    const channelId = d.channel_id;
+    if (channelId !== null) {
+      const channel = guild.channels.get(channelId);
+      if (!channel || !VOICE_CHANNEL_TYPES.has(channel.type)) {
+        this.config.log(`session ${session.id}: voice state update for a non-voice channel, ignored`);
+        return;
+      }
+    }
+    if (channelId === null) {
+      guild.voiceStates.delete(userId);
+      if (prev) this.releaseVoice(prev);
+      const left = {
+        guildId: guild.id,
+        channelId: null,
+        userId,
+        sessionId: session.id,
+        selfMute: d.self_mute,
+        selfDeaf: d.self_deaf,
+      };
+      this.dispatch('VOICE_STATE_UPDATE', voiceStatePayload(left, this.world, true), { guildId: guild.id });
+      return;
+    }
+    const next: WorldVoiceState = {
+      guildId: guild.id,
+      channelId,
+      userId,
+      sessionId: session.id,
+      selfMute: d.self_mute,
+      selfDeaf: d.self_deaf,
+    };
+    guild.voiceStates.set(userId, next);
+    const moved = !prev || prev.channelId !== channelId || prev.sessionId !== session.id;
+    if (prev && moved) this.releaseVoice(prev);
+    this.dispatch('VOICE_STATE_UPDATE', voiceStatePayload(next, this.world, true), { guildId: guild.id });
+    if (!moved) return;
+    Promise.resolve()
+      .then(() => this.voice.allocate({ guildId: guild.id, channelId, userId, sessionId: session.id }))
+      .then((server) => {
+        if (!this.sessions.has(session.id)) return;
+        this.dispatch(
+          'VOICE_SERVER_UPDATE',
+          { token: server.token, guild_id: guild.id, endpoint: server.endpoint },
+          { guildId: guild.id, sessionId: session.id },
+        );
+      })
+      .catch((err: unknown) => {
+        this.config.log(`voice allocation failed: ${err instanceof Error ? err.message : String(err)}`);
+      });
+  }
+
+  private releaseVoice(vs: WorldVoiceState): void {
+    Promise.resolve()
+      .then(() =>
+        this.voice.release({
+          guildId: vs.guildId,
+          channelId: vs.channelId,
+          userId: vs.userId,
+          sessionId: vs.sessionId,
+        }),
+      )
+      .catch((err: unknown) => {
+        this.config.log(`voice release failed: ${err instanceof Error ? err.message : String(err)}`);
+      });
+  }
+
+  // ---- request guild members (op 8) ------------------------------------------------------------
+
+  private onRequestGuildMembers(conn: GatewayConnection, session: Session, d: unknown): void {
+    if (!isObject(d) || !isSnowflake(d.guild_id)) return this.closeConn(conn, 4001, 'invalid request guild members');
+    const userIds = d.user_ids;
+    const query = d.query;
+    if (userIds === undefined && typeof query !== 'string') {
+      return this.closeConn(conn, 4001, 'request guild members needs query or user_ids');
+    }
+    const nonce = typeof d.nonce === 'string' ? d.nonce.slice(0, 32) : undefined;
+    const guild = this.world.guilds.get(d.guild_id);
+    if (!guild || shardForGuild(guild.id, session.shard[1]) !== session.shard[0]) return;
+    const limit = typeof d.limit === 'number' && d.limit > 0 ? d.limit : Number.POSITIVE_INFINITY;
+    let members = [...guild.members.values()];
+    const notFound: string[] = [];
+    if (userIds !== undefined) {
+      const ids = (Array.isArray(userIds) ? userIds : [userIds]).filter(isSnowflake).slice(0, 100);
+      members = ids.flatMap((id) => {
+        const m = guild.members.get(id);
+        if (!m) notFound.push(id);
+        return m ? [m] : [];
+      });
+    } else {
+      const q = (query as string).toLowerCase();
+      members = members.filter((m) => m.user.username.toLowerCase().startsWith(q)).slice(0, limit);
+    }
+    const size = this.config.memberChunkSize;
+    const count = Math.max(1, Math.ceil(members.length / size));
+    for (let i = 0; i < count; i++) {
+      this.deliver(
+        session,
+        'GUILD_MEMBERS_CHUNK',
+        {
+          guild_id: guild.id,
+          members: members.slice(i * size, (i + 1) * size),
+          chunk_index: i,
+          chunk_count: count,
+          ...(i === 0 && notFound.length > 0 ? { not_found: notFound } : {}),
+          ...(nonce !== undefined ? { nonce } : {}),
+        },
+        true,
+      );
+    }
+  }
+
+  // ---- outbound ------------------------------------------------------------------------------
+
+  /** Sends a dispatch to one session with the next seq, keeping it for replay. */
+  deliver(session: Session, t: string, d: unknown, record: boolean): void {
+    const s = session.nextSeq();
+    if (record) session.record({ s, t, d });
+    if (!session.connected) return;
+    for (const conn of this.connections) {
+      if (conn.session === session) conn.send({ op: GatewayOpcodes.DISPATCH, t, s, d });
+    }
+  }
+
+  /**
+   * Routes a dispatch like Discord: a guild's events go to the shard `(guild_id >> 22) % count`,
+   * DMs and guildless events to shard 0; sessions without the event's intent are skipped; guild
+   * messages lose their content without MESSAGE_CONTENT. Disconnected sessions that can still
+   * resume receive it too, into their replay buffer. Returns how many sessions got it.
+   */
+  dispatch(event: string, data: unknown, target: DispatchTarget = {}): number {
+    const guildId =
+      target.guildId ?? (isObject(data) && isSnowflake(data.guild_id) ? (data.guild_id as string) : undefined);
+    let delivered = 0;
+    for (const session of this.sessions.values()) {
+      if (target.sessionId !== undefined && session.id !== target.sessionId) continue;
+      const shard = guildId === undefined ? 0 : shardForGuild(guildId, session.shard[1]);
+      if (target.sessionId === undefined && shard !== session.shard[0]) continue;
+      if (!sessionReceives(session.intents, event, guildId !== undefined)) continue;
+      this.deliver(session, event, this.redact(session, event, data, guildId !== undefined), true);
+      delivered += 1;
+    }
+    return delivered;
+  }
+
+  private redact(session: Session, event: string, data: unknown, inGuild: boolean): unknown {
+    if (!inGuild || !MESSAGE_CONTENT_EVENTS.has(event) || session.intents & Intents.MESSAGE_CONTENT) return data;
+    if (!isObject(data)) return data;
+    // Discord keeps content for the bot's own messages and messages that mention it (docs
+    // topics/gateway "Message Content Intent").
+    const author = isObject(data.author) ? data.author.id : undefined;
+    const mentions = Array.isArray(data.mentions) ? data.mentions : [];
+    if (author === session.userId || mentions.some((m) => isObject(m) && m.id === session.userId)) return data;
+    return { ...data, content: '', embeds: [], attachments: [], components: [] };
+  }
+
+  // ---- faults and control ----------------------------------------------------------------------
+
+  /** Connections attached to a session (all of them, or the one for `sessionId`). */
+  targets(sessionId?: string): GatewayConnection[] {
+    return [...this.connections].filter(
+      (c) => c.session !== null && !c.closing && (sessionId === undefined || c.session.id === sessionId),
+    );
+  }
+
+  /** Closes with a code; the session survives only if the code's policy is to resume. */
+  closeConn(conn: GatewayConnection, code: number, reason: string): void {
+    if (conn.closing) return;
+    const keep = gatewayClosePolicy(code) === 'resume';
+    this.config.log(`connection ${conn.id}: closing with ${code} (${reason})`);
+    conn.close(code, reason.slice(0, 120), keep);
+  }
+
+  invalidate(conn: GatewayConnection, resumable: boolean): void {
+    conn.send({ op: GatewayOpcodes.INVALID_SESSION, d: resumable, s: null, t: null });
+    if (!resumable && conn.session) this.destroySession(conn.session);
+  }
+
+  sessionInfos(): SessionInfo[] {
+    return [...this.sessions.values()].map((s) => ({
+      sessionId: s.id,
+      shard: [s.shard[0], s.shard[1]],
+      seq: s.seq,
+      connected: s.connected,
+      intents: s.intents,
+      encoding: s.encoding,
+      compress: s.compress,
+    }));
+  }
+
+  guildsForShard(shard: [number, number]): string[] {
+    return [...this.world.guilds.keys()].filter((id) => shardForGuild(id, shard[1]) === shard[0]);
+  }
+
+  private tokenMatches(token: string): boolean {
+    // Discord accepts the token with or without the "Bot " prefix (research/anchors.md 3.8).
+    const bare = token.startsWith('Bot ') ? token.slice(4) : token;
+    return bare === this.config.token;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.identifyQueue.close();
+    for (const conn of this.connections) conn.drop(false);
+    for (const session of this.sessions.values()) {
+      if (session.expiryTimer !== undefined) this.config.clock.clearTimeout(session.expiryTimer);
+    }
+    this.sessions.clear();
+  }
+}

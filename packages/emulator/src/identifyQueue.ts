@@ -1,0 +1,65 @@
+/**
+ * Identify concurrency (docs topics/gateway "Session Start Limit" / "max_concurrency"): shards
+ * fall into `max_concurrency` buckets by `shard_id % max_concurrency`, and each bucket accepts
+ * one IDENTIFY per interval (5 s on Discord). An early identify is queued, not rejected, so the
+ * observable effect is the order and spacing of READYs, which identifyLog() records.
+ */
+import type { EmulatorClock } from './clock.js';
+
+interface Bucket {
+  nextAt: number;
+  waiting: Array<() => void>;
+  timer: unknown;
+}
+
+export class IdentifyQueue {
+  private readonly buckets = new Map<number, Bucket>();
+  private closed = false;
+
+  constructor(
+    private readonly maxConcurrency: number,
+    private readonly intervalMs: number,
+    private readonly clock: EmulatorClock,
+  ) {}
+
+  /** Runs `start` when the shard's bucket allows; the returned function cancels a waiting entry. */
+  enqueue(shardId: number, start: () => void): () => void {
+    const key = shardId % this.maxConcurrency;
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      bucket = { nextAt: 0, waiting: [], timer: undefined };
+      this.buckets.set(key, bucket);
+    }
+    bucket.waiting.push(start);
+    this.pump(bucket);
+    return () => {
+      const i = bucket.waiting.indexOf(start);
+      if (i >= 0) bucket.waiting.splice(i, 1);
+    };
+  }
+
+  private pump(bucket: Bucket): void {
+    if (this.closed || bucket.timer !== undefined) return;
+    while (bucket.waiting.length > 0) {
+      const now = this.clock.now();
+      if (now < bucket.nextAt) {
+        bucket.timer = this.clock.setTimeout(() => {
+          bucket.timer = undefined;
+          this.pump(bucket);
+        }, bucket.nextAt - now);
+        return;
+      }
+      bucket.nextAt = now + this.intervalMs;
+      const start = bucket.waiting.shift()!;
+      start();
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const bucket of this.buckets.values()) {
+      if (bucket.timer !== undefined) this.clock.clearTimeout(bucket.timer);
+      bucket.waiting.length = 0;
+    }
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Outbound compression for one gateway connection (docs topics/gateway "Transport Compression",
+ * "Payload Compression").
+ * - zlib-stream: one deflate context for the whole connection; every message is flushed with
+ *   Z_SYNC_FLUSH, so each WebSocket message ends with 00 00 ff ff and a client inflates the
+ *   connection as one stream.
+ * - zstd-stream: every message is one complete zstd frame. A concatenation of frames is a valid
+ *   zstd stream (RFC 8878 section 3.1), so a client's streaming decoder reads it like Discord's.
+ * - payload (`compress: true` in IDENTIFY): every message is a complete zlib stream on its own.
+ * Messages are compressed strictly in order because each connection's sends are serialized.
+ */
+import { createDeflate, constants as zc, deflateSync, type Deflate } from 'node:zlib';
+import * as zstd from '@bokuweb/zstd-wasm';
+
+export type CompressMode = 'none' | 'zlib-stream' | 'zstd-stream' | 'payload';
+
+export interface Compressor {
+  readonly mode: CompressMode;
+  compress(data: Uint8Array): Promise<Uint8Array>;
+  close(): void;
+}
+
+let zstdReady: Promise<void> | undefined;
+
+/** Loads the zstd WebAssembly module once; startEmulator awaits it so no connection waits. */
+export function initZstd(): Promise<void> {
+  zstdReady ??= zstd.init();
+  return zstdReady;
+}
+
+class ZlibStreamCompressor implements Compressor {
+  readonly mode = 'zlib-stream' as const;
+  private readonly deflate: Deflate = createDeflate();
+  private chunks: Buffer[] = [];
+  constructor() {
+    this.deflate.on('data', (c: Buffer) => this.chunks.push(c));
+    this.deflate.on('error', () => {});
+  }
+  compress(data: Uint8Array): Promise<Uint8Array> {
+    return new Promise((resolve) => {
+      this.deflate.write(data);
+      this.deflate.flush(zc.Z_SYNC_FLUSH, () => {
+        const out = Buffer.concat(this.chunks);
+        this.chunks = [];
+        resolve(out);
+      });
+    });
+  }
+  close(): void {
+    this.deflate.destroy();
+  }
+}
+
+class ZstdStreamCompressor implements Compressor {
+  readonly mode = 'zstd-stream' as const;
+  async compress(data: Uint8Array): Promise<Uint8Array> {
+    await initZstd();
+    return zstd.compress(data, 3);
+  }
+  close(): void {}
+}
+
+class PayloadCompressor implements Compressor {
+  readonly mode = 'payload' as const;
+  async compress(data: Uint8Array): Promise<Uint8Array> {
+    return deflateSync(data);
+  }
+  close(): void {}
+}
+
+class NoCompressor implements Compressor {
+  readonly mode = 'none' as const;
+  async compress(data: Uint8Array): Promise<Uint8Array> {
+    return data;
+  }
+  close(): void {}
+}
+
+export function createCompressor(mode: CompressMode): Compressor {
+  switch (mode) {
+    case 'zlib-stream':
+      return new ZlibStreamCompressor();
+    case 'zstd-stream':
+      return new ZstdStreamCompressor();
+    case 'payload':
+      return new PayloadCompressor();
+    default:
+      return new NoCompressor();
+  }
+}

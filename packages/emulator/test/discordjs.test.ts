@@ -1,0 +1,35 @@
+import { Client, GatewayIntentBits, type Message } from 'discord.js';
+import { afterEach, expect, test } from 'vitest';
+import { type Emulator, startEmulator } from '../src/index.js';
+
+let emu: Emulator | undefined;
+let client: Client | undefined;
+afterEach(async () => {
+  await client?.destroy();
+  await emu?.close();
+});
+
+test('an unmodified discord.js Client logs in, gets ready and receives a dispatched messageCreate', async () => {
+  const logs: string[] = [];
+  emu = await startEmulator({ heartbeatIntervalMs: 1000, logger: (l) => logs.push(l) });
+  client = new Client({
+    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent],
+    // The contract's restUrl already carries /v10; the emulator also accepts the doubled version.
+    rest: { api: emu.restUrl },
+  });
+  const ready = new Promise<void>((resolve) => client!.once('clientReady', () => resolve()));
+  await client.login(emu.token);
+  await ready;
+  expect(client.user?.id).toBe('1300000000000000001');
+  const guild = client.guilds.cache.get('1300000000000000100');
+  expect(guild?.name).toBe('cordwire test guild');
+  expect(guild?.channels.cache.size).toBe(2);
+
+  const got = new Promise<Message>((resolve) => client!.once('messageCreate', resolve));
+  const stream = emu.control.startStream({ ratePerSecond: 100, count: 1 });
+  await stream.done;
+  const message = await got;
+  expect(message.content).toBe('n=0');
+  expect(message.channelId).toBe('1300000000000000101');
+  expect(logs.join('\n')).not.toContain(emu.token);
+});
