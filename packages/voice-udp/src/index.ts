@@ -51,3 +51,44 @@ export { NonceCounter } from './nonceCounter.js';
 export type { TransportCryptoBackend, AeadPrimitive, SecretboxPrimitive } from './crypto/backend.js';
 export { nodeCryptoBackend } from './crypto/node.js';
 export { nobleCryptoBackend } from './crypto/noble.js';
+export {
+  KEEPALIVE_INTERVAL_MS,
+  buildKeepalive,
+  parseKeepalive,
+  type Keepalive,
+} from './keepalive.js';
+export {
+  SILENCE_FRAME,
+  SILENCE_FRAMES_BEFORE_GAP,
+  isSilenceFrame,
+  type FrameTransform,
+} from './frameHook.js';
+export {
+  SendClock,
+  systemTimer,
+  type ClockTimer,
+  type ClockParticipant,
+  type SendClockOptions,
+  type SendClockStats,
+} from './sendClock.js';
+export { VoiceSender, type VoiceSenderOptions, type VoiceSenderStats } from './voiceSender.js';
+export {
+  PlayoutBuffer,
+  type PlayoutBufferOptions,
+  type PlayoutEntry,
+  type PlayoutStats,
+} from './playoutBuffer.js';
+export {
+  VoiceReceiver,
+  type VoiceReceiverOptions,
+  type VoiceReceiverStats,
+  type ReceivedFrame,
+  type ReceivedRtcp,
+  type DropReason,
+} from './voiceReceiver.js';
+export {
+  VoiceUdpSocket,
+  type VoiceUdpSocketOptions,
+  type VoiceUdpSocketStats,
+  type VoiceUdpSocketEvents,
+} from './voiceUdpSocket.js';

@@ -18,8 +18,9 @@ function openSslSeal(
   out: Uint8Array,
   offset: number,
 ): void {
-  const cipher = createCipheriv(algorithm as 'aes-256-gcm', key, nonce, { authTagLength: AEAD_TAG_LENGTH });
-  cipher.setAAD(aad, { plaintextLength: plaintext.length });
+  // Tag length 16 is the default for both algorithms; passing options costs ~5% per packet.
+  const cipher = createCipheriv(algorithm as 'aes-256-gcm', key, nonce);
+  cipher.setAAD(aad);
   out.set(cipher.update(plaintext), offset);
   cipher.final();
   out.set(cipher.getAuthTag(), offset + plaintext.length);
@@ -36,11 +37,12 @@ function openSslOpen(
   offset: number,
 ): boolean {
   try {
+    // authTagLength pins the tag size so a truncated tag can never verify.
     const decipher = createDecipheriv(algorithm as 'aes-256-gcm', key, nonce, {
       authTagLength: AEAD_TAG_LENGTH,
     });
     decipher.setAuthTag(tag);
-    decipher.setAAD(aad, { plaintextLength: ciphertext.length });
+    decipher.setAAD(aad);
     const plaintext = decipher.update(ciphertext);
     decipher.final();
     out.set(plaintext, offset);

@@ -1,0 +1,143 @@
+/**
+ * Per-SSRC playout (jitter) buffer: puts RTP packets back in sequence order within a window and
+ * accounts for what never arrives. Packets in order pass straight through; after a gap the
+ * buffer holds later packets until either the gap fills or `depth` packets are waiting, then
+ * declares the gap lost (one `null` entry per missing sequence, so a decoder can conceal it).
+ * Songbird's driver does the same job with a fixed playout length (anchors.md 2 "Receive").
+ *
+ * Counters: `lost` (declared missing), `late` (arrived after its slot was played or skipped),
+ * `duplicate`, `reordered` (arrived out of order but in time), `resyncs` (sequence jumped more
+ * than `maxJump`, e.g. the sender restarted; treated as a new stream, not as loss).
+ * Memory is bounded: at most `depth` packets are held.
+ */
+export interface PlayoutBufferOptions {
+  /** Packets held behind a gap before it is declared lost. Default 5 (100 ms of Opus). */
+  readonly depth?: number;
+  /** A sequence jump at least this large restarts the stream. Default 1000. */
+  readonly maxJump?: number;
+}
+
+export interface PlayoutEntry<T> {
+  readonly sequence: number;
+  /** null: this sequence was lost. */
+  readonly value: T | null;
+}
+
+export interface PlayoutStats {
+  readonly received: number;
+  readonly delivered: number;
+  readonly lost: number;
+  readonly late: number;
+  readonly duplicate: number;
+  readonly reordered: number;
+  readonly resyncs: number;
+  readonly held: number;
+}
+
+export class PlayoutBuffer<T> {
+  readonly #depth: number;
+  readonly #maxJump: number;
+  readonly #held = new Map<number, T>();
+  /** Extended (unwrapped) sequence of the next entry to release; null before the first packet. */
+  #next: number | null = null;
+  /** Highest extended sequence seen, the reference for unwrapping. */
+  #highest = 0;
+  #received = 0;
+  #delivered = 0;
+  #lost = 0;
+  #late = 0;
+  #duplicate = 0;
+  #reordered = 0;
+  #resyncs = 0;
+
+  constructor(options: PlayoutBufferOptions = {}) {
+    this.#depth = Math.max(1, options.depth ?? 5);
+    this.#maxJump = Math.max(this.#depth + 1, options.maxJump ?? 1000);
+  }
+
+  get stats(): PlayoutStats {
+    return {
+      received: this.#received,
+      delivered: this.#delivered,
+      lost: this.#lost,
+      late: this.#late,
+      duplicate: this.#duplicate,
+      reordered: this.#reordered,
+      resyncs: this.#resyncs,
+      held: this.#held.size,
+    };
+  }
+
+  /** Add a packet (16-bit RTP sequence); returns the entries now ready, in order. */
+  push(sequence: number, value: T): PlayoutEntry<T>[] {
+    this.#received++;
+    const out: PlayoutEntry<T>[] = [];
+    const seq = sequence & 0xffff;
+    if (this.#next === null) {
+      this.#next = seq;
+      this.#highest = seq;
+    }
+    const delta = ((seq - (this.#highest & 0xffff) + 0x8000) & 0xffff) - 0x8000;
+    let extended = this.#highest + delta;
+    if (Math.abs(extended - this.#next) >= this.#maxJump) {
+      // A restart, not 60 000 lost packets: release what is held and start over from here.
+      this.#resyncs++;
+      this.#drainAll(out);
+      extended = this.#highest + delta;
+      this.#next = extended;
+      this.#highest = extended;
+    }
+    if (extended < this.#next) {
+      this.#late++;
+      return out;
+    }
+    if (this.#held.has(extended)) {
+      this.#duplicate++;
+      return out;
+    }
+    if (extended < this.#highest) this.#reordered++;
+    if (extended > this.#highest) this.#highest = extended;
+    this.#held.set(extended, value);
+    this.#release(out);
+    while (this.#held.size >= this.#depth) {
+      this.#skipGap(out);
+      this.#release(out);
+    }
+    return out;
+  }
+
+  /** Release everything held, declaring the gaps between lost (end of a talk spurt, shutdown). */
+  flush(): PlayoutEntry<T>[] {
+    const out: PlayoutEntry<T>[] = [];
+    this.#drainAll(out);
+    return out;
+  }
+
+  #release(out: PlayoutEntry<T>[]): void {
+    let next = this.#next!;
+    while (this.#held.has(next)) {
+      out.push({ sequence: next & 0xffff, value: this.#held.get(next)! });
+      this.#held.delete(next);
+      this.#delivered++;
+      next++;
+    }
+    this.#next = next;
+  }
+
+  #skipGap(out: PlayoutEntry<T>[]): void {
+    let lowest = Number.POSITIVE_INFINITY;
+    for (const key of this.#held.keys()) if (key < lowest) lowest = key;
+    for (let missing = this.#next!; missing < lowest; missing++) {
+      out.push({ sequence: missing & 0xffff, value: null });
+      this.#lost++;
+    }
+    this.#next = lowest;
+  }
+
+  #drainAll(out: PlayoutEntry<T>[]): void {
+    while (this.#held.size > 0) {
+      this.#skipGap(out);
+      this.#release(out);
+    }
+  }
+}
