@@ -1,0 +1,100 @@
+/**
+ * `pnpm bench` / `pnpm bench:quick`: runs every suite, prints the markdown table on stdout and
+ * writes bench/results/latest.md and latest.json.
+ *
+ *   --quick        short rounds and sizes (< 2 min in total); what CI runs
+ *   --only=a,b     run only these suites (names as in the table)
+ *   --out=DIR      write results somewhere else than bench/results
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { machineInfo, type Row, toJson, toMarkdown } from './report.js';
+import { notMeasuredRow, type Suite, type SuiteContext } from './suite.js';
+import { transportSuite } from './suites/transport.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const benchRoot = resolve(here, '..');
+
+const suites: readonly Suite[] = [transportSuite];
+
+function argValue(args: readonly string[], name: string): string | undefined {
+  const hit = args.find((a) => a.startsWith(`--${name}=`));
+  return hit?.slice(name.length + 3);
+}
+
+function versionOf(pkg: string): string {
+  try {
+    const require = createRequire(join(benchRoot, 'package.json'));
+    const path = require.resolve(`${pkg}/package.json`);
+    return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
+  } catch {
+    // Packages whose exports hide package.json: read it from bench's node_modules directly.
+    try {
+      return (
+        JSON.parse(readFileSync(join(benchRoot, 'node_modules', pkg, 'package.json'), 'utf8')) as {
+          version: string;
+        }
+      ).version;
+    } catch {
+      return 'unknown';
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const only = argValue(args, 'only')?.split(',');
+  const outDir = resolve(argValue(args, 'out') ?? join(benchRoot, 'results'));
+  const rounds = quick ? 3 : 7;
+  const started = performance.now();
+  const ctx: SuiteContext = {
+    quick,
+    rounds,
+    log: (message) =>
+      process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(1)}s] ${message}\n`),
+  };
+  if (!(globalThis as { gc?: unknown }).gc) ctx.log('note: run node with --expose-gc for the memory suite');
+
+  const rows: Row[] = [];
+  for (const suite of suites) {
+    if (only && !only.includes(suite.name)) continue;
+    ctx.log(`suite ${suite.name}`);
+    try {
+      rows.push(...(await suite.run(ctx)));
+    } catch (e) {
+      // A suite that breaks (a package API changed, a socket failed) becomes a visible row, never
+      // a silent gap and never a made-up number.
+      const message = e instanceof Error ? e.message : String(e);
+      ctx.log(`suite ${suite.name} failed: ${e instanceof Error ? (e.stack ?? message) : message}`);
+      rows.push(notMeasuredRow(suite.name, '(whole suite)', `suite failed: ${message}`));
+    }
+  }
+
+  const machine = machineInfo();
+  const run = {
+    mode: quick ? ('quick' as const) : ('full' as const),
+    rounds,
+    durationSeconds: (performance.now() - started) / 1000,
+    versions: Object.fromEntries(
+      ['@discordjs/ws', '@discordjs/voice', '@snazzah/davey', 'ws'].map((p) => [p, versionOf(p)]),
+    ),
+  };
+  const markdown = toMarkdown(rows, machine, run);
+  process.stdout.write(`${markdown}\n`);
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'latest.md'), markdown);
+  writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(toJson(rows, machine, run), null, 2)}\n`);
+  ctx.log(`wrote ${join(outDir, 'latest.md')} and latest.json`);
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,128 @@
+/**
+ * Suite 2: transport encryption, packets per second for a 120-byte Opus frame.
+ * Send: RTP header + encrypt into one datagram. Receive: datagram to Opus payload.
+ * Before timing, each side decrypts the other's packets, so both are proven to do the same work.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  createTransportCipher,
+  decryptVoicePacket,
+  type TransportCipher,
+  type TransportEncryptionMode,
+  writeRtpHeader,
+} from '@cordwire/voice-udp';
+import { type AnchorVoicePath, anchorSecretboxBackend, anchorVoicePath } from '../anchors/discordjsVoice.js';
+import { interleave, opsPerSecond } from '../harness.js';
+import type { Row } from '../report.js';
+import type { Suite, SuiteContext } from '../suite.js';
+
+const OPUS_FRAME_BYTES = 120;
+const SSRC = 0x1234_5678;
+
+interface OurPath {
+  send(opus: Uint8Array): Uint8Array;
+  receive(datagram: Uint8Array): Uint8Array;
+}
+
+function ourVoicePath(mode: TransportEncryptionMode, key: Uint8Array): OurPath {
+  const sender = createTransportCipher(mode, key);
+  const receiver: TransportCipher = createTransportCipher(mode, key);
+  const header = new Uint8Array(12);
+  let sequence = 0;
+  let timestamp = 0;
+  return {
+    send(opus) {
+      writeRtpHeader(header, 0, { sequence, timestamp, ssrc: SSRC });
+      sequence = (sequence + 1) & 0xffff;
+      timestamp = (timestamp + 960) >>> 0;
+      return sender.seal(header, opus);
+    },
+    receive(datagram) {
+      const packet = decryptVoicePacket(receiver, datagram);
+      if (!packet.ok) throw packet.error;
+      return packet.value.payload;
+    },
+  };
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function crossCheck(mode: string, ours: OurPath, anchor: AnchorVoicePath, opus: Buffer): void {
+  const fromAnchor = anchor.receive(Buffer.from(ours.send(opus)));
+  const fromOurs = ours.receive(anchor.send(opus));
+  if (!sameBytes(fromAnchor, opus) || !sameBytes(fromOurs, opus)) {
+    throw new Error(`${mode}: ours and @discordjs/voice do not decrypt each other's packets`);
+  }
+}
+
+async function measureMode(
+  ctx: SuiteContext,
+  mode: 'aead_aes256_gcm_rtpsize' | 'aead_xchacha20_poly1305_rtpsize',
+): Promise<Row[]> {
+  const key = randomBytes(32);
+  const opus = randomBytes(OPUS_FRAME_BYTES);
+  const ours = ourVoicePath(mode, key);
+  const anchor = await anchorVoicePath(mode, key, SSRC);
+  crossCheck(mode, ours, anchor, opus);
+
+  const aes = mode === 'aead_aes256_gcm_rtpsize';
+  const iterations = (aes ? 50_000 : 20_000) / (ctx.quick ? 5 : 1);
+  // Receive works on a ring of real datagrams from each side's own sender.
+  const ring = 256;
+  const ourDatagrams = Array.from({ length: ring }, () => ours.send(opus));
+  const anchorDatagrams = Array.from({ length: ring }, () => anchor.send(opus));
+
+  ctx.log(`transport ${mode}: send`);
+  const send = await interleave(
+    () => opsPerSecond(iterations, () => void ours.send(opus)),
+    () => opsPerSecond(iterations, () => void anchor.send(opus)),
+    ctx.rounds,
+  );
+  ctx.log(`transport ${mode}: receive`);
+  const receive = await interleave(
+    () => opsPerSecond(iterations, (i) => void ours.receive(ourDatagrams[i % ring]!)),
+    () => opsPerSecond(iterations, (i) => void anchor.receive(anchorDatagrams[i % ring] as Buffer)),
+    ctx.rounds,
+  );
+  const label = aes ? 'AES-256-GCM rtpsize' : 'XChaCha20-Poly1305 rtpsize';
+  const target = { kind: 'ratio', min: aes ? 1.2 : 3 } as const;
+  const anchorName = aes
+    ? '@discordjs/voice (node:crypto)'
+    : `@discordjs/voice (XChaCha via ${anchorSecretboxBackend()})`;
+  return [
+    {
+      suite: 'transport',
+      metric: `${label} send, 120 B Opus`,
+      unit: 'packets/s',
+      better: 'higher',
+      ours: send.ours,
+      anchor: send.anchor,
+      anchorName,
+      target,
+      notes: 'ours: writeRtpHeader + TransportCipher.seal; anchor: Networking.createAudioPacket',
+    },
+    {
+      suite: 'transport',
+      metric: `${label} receive, 120 B Opus`,
+      unit: 'packets/s',
+      better: 'higher',
+      ours: receive.ours,
+      anchor: receive.anchor,
+      anchorName,
+      target,
+      notes: 'ours: decryptVoicePacket (decrypt + RTP parse); anchor: VoiceReceiver.parsePacket',
+    },
+  ];
+}
+
+export const transportSuite: Suite = {
+  name: 'transport',
+  async run(ctx) {
+    return [
+      ...(await measureMode(ctx, 'aead_aes256_gcm_rtpsize')),
+      ...(await measureMode(ctx, 'aead_xchacha20_poly1305_rtpsize')),
+    ];
+  },
+};
