@@ -1,0 +1,177 @@
+import { describe, expect, it } from 'vitest';
+import {
+  GatewayOpcodes,
+  VoiceFlags,
+  VoiceOpcodes,
+  VoicePlatform,
+  encryptionModes,
+  gatewayCloseCodes,
+  gatewayOpcodeByName,
+  gatewayOpcodeGaps,
+  gatewayOpcodeInfo,
+  gatewayOpcodes,
+  voiceCloseCodes,
+  voiceOpcodeByName,
+  voiceOpcodeGaps,
+  voiceOpcodeInfo,
+  voiceOpcodes,
+} from '../src/index.js';
+import {
+  type SeedRow,
+  seed000Enum,
+  seed000Voice,
+  seed001Gateway,
+  seed001PayloadFields,
+  seed002,
+  seed002BlankVoiceRows,
+  seed002CloseCodes,
+  seed003Modes,
+  seed003Voice,
+  seed004Gateway,
+} from './seedTables.js';
+
+const gatewayRows = [...seed001Gateway(), ...seed002('gateway'), ...seed004Gateway()];
+const voiceRows = [...seed000Voice(), ...seed002('voice'), ...seed003Voice()];
+
+describe('seed parsing sanity (so the proofs below cannot pass vacuously)', () => {
+  it('reads every table row', () => {
+    expect(seed001Gateway()).toHaveLength(34);
+    expect(seed002('gateway')).toHaveLength(36);
+    expect(seed004Gateway()).toHaveLength(29);
+    expect(seed000Voice()).toHaveLength(29);
+    expect(seed002('voice')).toHaveLength(30);
+    expect(seed003Voice()).toHaveLength(11);
+  });
+});
+
+function expectCovered(
+  rows: SeedRow[],
+  byCode: (c: number) => { code: number } | undefined,
+  byName: (n: string) => { code: number } | undefined,
+) {
+  for (const row of rows) {
+    expect(byCode(row.code), `seed ${row.seed} code ${row.code}`).toBeDefined();
+    expect(byName(row.name)?.code, `seed ${row.seed} name "${row.name}"`).toBe(row.code);
+  }
+}
+
+describe('gateway catalog covers every seed row', () => {
+  it('has every code and every name or alias', () => {
+    expectCovered(gatewayRows, gatewayOpcodeInfo, gatewayOpcodeByName);
+  });
+  it('has exactly the codes the seeds list (0-11, 13-22, 24-43) and records 12 and 23 as gaps', () => {
+    const seedCodes = [...new Set(gatewayRows.map((r) => r.code))].sort((a, b) => a - b);
+    expect(gatewayOpcodes.map((o) => o.code)).toEqual(seedCodes);
+    expect(gatewayOpcodeGaps.map((g) => g.code)).toEqual([12, 23]);
+    expect(gatewayOpcodeInfo(12)).toBeUndefined();
+  });
+  it('uses the GatewayOpcodes keys as canonical names', () => {
+    expect(Object.fromEntries(gatewayOpcodes.map((o) => [o.name, o.code]))).toEqual(GatewayOpcodes);
+  });
+  it("keeps every seed's direction inside the catalog direction", () => {
+    for (const row of gatewayRows) {
+      const d = gatewayOpcodeInfo(row.code)!.direction;
+      const a = row.action.toLowerCase();
+      if (a.includes('send') || a.includes('client'))
+        expect(d === 'send' || d === 'both', `${row.seed} ${row.code}`).toBe(true);
+      if (a.includes('receive') || a.includes('server'))
+        expect(d === 'receive' || d === 'both', `${row.seed} ${row.code}`).toBe(true);
+    }
+  });
+  it("follows seed 001's Documented column", () => {
+    for (const row of seed001Gateway()) expect(gatewayOpcodeInfo(row.code)!.documented).toBe(row.documented);
+  });
+  it('names the payload of every seed-001 payload table in its type file', async () => {
+    const { readFileSync } = await import('node:fs');
+    const types = readFileSync(new URL('../src/gatewayPayloads.ts', import.meta.url), 'utf8');
+    for (const [op, fields] of seed001PayloadFields()) {
+      expect(gatewayOpcodeByName(op), op).toBeDefined();
+      for (const f of fields) expect(types, `${op}.${f}`).toMatch(new RegExp(`\\b${f}\\??:`));
+    }
+  });
+});
+
+describe('voice catalog covers every seed row', () => {
+  it('has every code and every name or alias', () => {
+    expectCovered(voiceRows, voiceOpcodeInfo, voiceOpcodeByName);
+  });
+  it('covers 0-31 except 10, which is a recorded gap', () => {
+    const seedCodes = [...new Set(voiceRows.map((r) => r.code))].sort((a, b) => a - b);
+    expect(voiceOpcodes.map((o) => o.code)).toEqual(seedCodes);
+    expect([...seedCodes, ...voiceOpcodeGaps.map((g) => g.code)].sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 32 }, (_, i) => i),
+    );
+  });
+  it('records the blank rows of seed 002 in notes', () => {
+    expect(seed002BlankVoiceRows()).toBe(3);
+    expect(voiceOpcodeGaps[0]!.note).toMatch(/blank rows/);
+    expect(voiceOpcodeInfo(17)!.note).toMatch(/blank row/);
+  });
+  it('uses the VoiceOpcodes keys as canonical names', () => {
+    expect(Object.fromEntries(voiceOpcodes.map((o) => [o.name, o.code]))).toEqual(VoiceOpcodes);
+  });
+  it("matches seed 002's Format column, noting the one disagreement (29)", () => {
+    for (const row of seed002('voice')) {
+      const entry = voiceOpcodeInfo(row.code)!;
+      if (row.code === 29) {
+        expect(entry.format).toBe('binary');
+        expect(entry.note).toMatch(/JSON/);
+      } else {
+        expect(entry.format, `op ${row.code}`).toBe(row.format!.toLowerCase());
+      }
+    }
+  });
+  it("keeps every seed's direction inside the catalog direction", () => {
+    for (const row of [...seed000Voice(), ...seed002('voice')]) {
+      const d = voiceOpcodeInfo(row.code)!.direction;
+      if (row.action.includes('Send'))
+        expect(d === 'send' || d === 'both', `${row.seed} ${row.code}`).toBe(true);
+      if (row.action.includes('Receive'))
+        expect(d === 'receive' || d === 'both', `${row.seed} ${row.code}`).toBe(true);
+    }
+  });
+  it('knows the example aliases from the issue', () => {
+    expect(voiceOpcodeByName('Client Flags')?.code).toBe(18);
+    expect(voiceOpcodeByName('client platform')?.code).toBe(20);
+    expect(voiceOpcodeByName('SELECT_PROTOCOL_ACK')?.code).toBe(4);
+    expect(voiceOpcodeByName('MLS_PREPARE_COMMIT_TRANSITION')?.code).toBe(29);
+    expect(voiceOpcodeByName('DAVE Protocol Prepare Epoch')?.code).toBe(24);
+    expect(voiceOpcodeByName('secure frames ready for transition')?.code).toBe(23);
+    expect(gatewayOpcodeByName('Lobby Voice States')?.code).toBe(17);
+    expect(gatewayOpcodeByName('request deleted entity ids')?.code).toBe(30);
+  });
+});
+
+describe('enums agree with the seeds', () => {
+  it('voice flags (seed 000)', () => {
+    for (const [key, name] of seed000Enum(/^### Voice Flags/)) {
+      const shift = Number(/1 << (\d+)/.exec(key)![1]);
+      expect(VoiceFlags[name as keyof typeof VoiceFlags]).toBe(1 << shift);
+    }
+    expect(Object.keys(VoiceFlags)).toHaveLength(3);
+  });
+  it('voice platforms (seed 000)', () => {
+    const rows = seed000Enum(/^### Platform Type/);
+    expect(Object.fromEntries(rows.map(([k, v]) => [v, Number(k)]))).toEqual(VoicePlatform);
+  });
+  it('encryption modes: the five of seed 003 plus xsalsa20_poly1305_lite_rtpsize', () => {
+    const names = encryptionModes.map((m) => m.name);
+    for (const m of seed003Modes()) expect(names).toContain(m);
+    expect(names.sort()).toEqual([...seed003Modes(), 'xsalsa20_poly1305_lite_rtpsize'].sort());
+  });
+});
+
+describe('close codes agree with seed 002', () => {
+  it('gateway', () => {
+    const seed = seed002CloseCodes('gateway');
+    expect(gatewayCloseCodes.map((c) => [c.code, c.description])).toEqual(
+      seed.map((c) => [c.code, c.description]),
+    );
+  });
+  it('voice', () => {
+    const seed = seed002CloseCodes('voice');
+    expect(voiceCloseCodes.map((c) => [c.code, c.description])).toEqual(
+      seed.map((c) => [c.code, c.description]),
+    );
+  });
+});
