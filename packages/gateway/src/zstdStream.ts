@@ -1,0 +1,53 @@
+/**
+ * zstd-stream transport compression: one zstd stream per connection, each WebSocket message
+ * a flushed run of complete blocks (research/anchors.md 3.8). node:zlib has zstd only from
+ * Node 22.15; on Node 20 we use `fzstd`, a maintained pure-JS streaming decoder that is
+ * synchronous (measurements in the README). The cap is enforced while output is produced, so a
+ * bomb is stopped after at most one zstd block (128 KiB) past the cap.
+ */
+import { Decompress } from 'fzstd';
+import { GatewayInboundError } from './errors.js';
+
+class CapExceeded {}
+
+export class ZstdStreamDecompressor {
+  private readonly decoder: Decompress;
+  private chunks: Uint8Array[] = [];
+  private size = 0;
+
+  constructor(private readonly maxMessageBytes: number) {
+    this.decoder = new Decompress((chunk) => {
+      this.size += chunk.length;
+      if (this.size > this.maxMessageBytes) throw new CapExceeded();
+      this.chunks.push(chunk);
+    });
+  }
+
+  /** Decompresses one WebSocket message. Throws GatewayInboundError; then the stream is unusable. */
+  push(frame: Uint8Array): Uint8Array {
+    this.chunks = [];
+    this.size = 0;
+    try {
+      this.decoder.push(frame);
+    } catch (e) {
+      this.chunks = [];
+      if (e instanceof CapExceeded) {
+        throw new GatewayInboundError(
+          'GATEWAY_FRAME_TOO_LARGE',
+          `zstd-stream message decompresses beyond ${this.maxMessageBytes} bytes`,
+        );
+      }
+      throw new GatewayInboundError('GATEWAY_DECOMPRESS_FAILED', `zstd-stream decode failed: ${(e as Error).message}`);
+    }
+    const { chunks } = this;
+    this.chunks = [];
+    if (chunks.length === 1) return chunks[0]!;
+    const out = new Uint8Array(this.size);
+    let at = 0;
+    for (const c of chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return out;
+  }
+}
