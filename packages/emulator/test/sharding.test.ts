@@ -1,0 +1,55 @@
+import { afterEach, expect, test } from 'vitest';
+import { type Emulator, type EmulatorSeed, startEmulator } from '../src/index.js';
+import { RawClient } from './gatewayClient.js';
+
+let emu: Emulator | undefined;
+const clients: RawClient[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.terminate();
+  await emu?.close();
+});
+
+/** Guild ids whose (id >> 22) % 4 is 0, 1, 2, 3: the timestamp part is 0..3. */
+const guildIds = [0n, 1n, 2n, 3n].map((k) => ((k + 4000n) << 22n).toString());
+const seed: EmulatorSeed = {
+  guilds: guildIds.map((id, i) => ({ id, name: `g${i}`, channels: [{ id: String(BigInt(id) + 1n), name: 'c' }] })),
+};
+
+test('identifies queue per max_concurrency bucket (shard_id % max_concurrency) and never get rejected', async () => {
+  emu = await startEmulator({ seed, shards: 8, maxConcurrency: 4, identifyIntervalMs: 40 });
+  const shards = Array.from({ length: 8 }, (_, i) => i);
+  const conns = await Promise.all(shards.map(() => RawClient.connect(emu!.gatewayUrl)));
+  clients.push(...conns);
+  // Shards 4-7 first (one per bucket), then 0-3 right after: each of those must wait its bucket's turn.
+  for (const i of [4, 5, 6, 7]) conns[i]!.identify(emu.token, { shard: [i, 8] });
+  await Promise.all([4, 5, 6, 7].map((i) => conns[i]!.waitDispatch('READY')));
+  for (const i of [0, 1, 2, 3]) conns[i]!.identify(emu.token, { shard: [i, 8] });
+  await Promise.all(conns.map((c) => c.waitDispatch('READY')));
+  const log = emu.control.identifyLog().map((e) => e.shard[0]);
+  expect(log.slice(0, 4).sort()).toEqual([4, 5, 6, 7]);
+  expect(log.slice(4).sort()).toEqual([0, 1, 2, 3]);
+  for (let b = 0; b < 4; b++) {
+    const inBucket = emu.control.identifyLog().filter((e) => e.shard[0] % 4 === b);
+    expect(inBucket).toHaveLength(2);
+    expect(inBucket[1]!.at - inBucket[0]!.at).toBeGreaterThanOrEqual(40);
+  }
+});
+
+test('dispatches are routed to the shard that owns the guild, DMs to shard 0', async () => {
+  emu = await startEmulator({ seed, identifyIntervalMs: 0 });
+  const conns = await Promise.all([0, 1, 2, 3].map(() => RawClient.connect(emu!.gatewayUrl)));
+  clients.push(...conns);
+  const readies = await Promise.all(conns.map((c, i) => c.ready(emu!.token, { shard: [i, 4], intents: 1 | (1 << 9) | (1 << 12) })));
+  readies.forEach((r, i) => expect(r.d.guilds).toEqual([{ id: guildIds[i], unavailable: true }]));
+  for (const [i, id] of guildIds.entries()) {
+    emu.control.dispatch('MESSAGE_CREATE', { id: String(i), guild_id: id, content: '', n: i });
+  }
+  emu.control.dispatch('MESSAGE_CREATE', { id: '9', channel_id: '77', content: 'dm', n: 99 });
+  await Promise.all(conns.map((c, i) => c.waitFor((f) => f.d?.n === i)));
+  await conns[0]!.waitFor((f) => f.d?.n === 99);
+  for (const [i, c] of conns.entries()) {
+    const got = c.dispatches().filter((f) => f.t === 'MESSAGE_CREATE').map((f) => f.d.n);
+    expect(got).toEqual(i === 0 ? [0, 99] : [i]);
+    expect(c.dispatches().filter((f) => f.t === 'GUILD_CREATE').map((f) => f.d.id)).toEqual([guildIds[i]]);
+  }
+});
