@@ -1,0 +1,649 @@
+/**
+ * A voice connection: from op 4 on the main gateway to Opus frames in and out over UDP.
+ *
+ *   signalling  op 4 sent; waiting for VOICE_STATE_UPDATE + VOICE_SERVER_UPDATE (the adapter)
+ *   connecting  voice gateway identify/resume, IP discovery, SELECT_PROTOCOL
+ *   ready       SESSION_DESCRIPTION received; media flows
+ *   disconnected  gave up for now (fatal close code, rejoin limit, left the channel); `error` says why
+ *   destroyed   for good; op 4 with channel null was sent
+ *
+ * Close codes follow `voiceClosePolicy` (through VoiceGatewayCore): resume and newSession are
+ * handled inside the gateway while the state shows `connecting`; `rejoin` sends op 4 again and
+ * waits for a fresh server/token pair; `fatal` ends in `disconnected` with the error (4017 is an
+ * E2EERequiredError). UDP survives a gateway resume: Discord keeps the media session.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { EventEmitter } from 'node:events';
+import { VoiceOpcodes } from '@cordwire/opcodes';
+import {
+  buildIpDiscoveryRequest,
+  buildKeepalive,
+  chooseTransportMode,
+  createTransportCipher,
+  type FrameTransform,
+  IP_DISCOVERY_PACKET_LENGTH,
+  KEEPALIVE_INTERVAL_MS,
+  type PlayoutBufferOptions,
+  type PlayoutStats,
+  parseIpDiscoveryResponse,
+  type ReceivedFrame,
+  SendClock,
+  type TransportEncryptionMode,
+  VoiceReceiver,
+  type VoiceReceiverStats,
+  VoiceSender,
+} from '@cordwire/voice-udp';
+import type { VoiceAdapter, VoiceAdapterCreator, VoiceServerUpdateData, VoiceStateUpdateData } from './adapter.js';
+import { VoiceConnectionError, type VoiceWsError } from './errors.js';
+import type { ReadyData, SessionDescriptionData } from './payloads.js';
+import { VoiceGateway, type VoiceGatewayEndInfo, type VoiceGatewayTimers } from './voiceGateway.js';
+
+export type VoiceConnectionStatus = 'signalling' | 'connecting' | 'ready' | 'disconnected' | 'destroyed';
+
+export type VoiceDisconnectReason =
+  /** The voice gateway closed with a code whose policy is fatal. */
+  | 'closed'
+  /** Rejoins (or reconnects) kept failing. */
+  | 'rejoinLimit'
+  /** Our user left the channel (VOICE_STATE_UPDATE with channel null) or was moved out. */
+  | 'left'
+  /** VOICE_SERVER_UPDATE with a null endpoint and no replacement. */
+  | 'endpointRemoved'
+  /** The adapter could not send op 4 or was destroyed. */
+  | 'adapterUnavailable'
+  /** UDP setup (IP discovery) failed. */
+  | 'udpFailed';
+
+export interface VoiceConnectionState {
+  readonly status: VoiceConnectionStatus;
+  readonly reason?: VoiceDisconnectReason;
+  readonly closeCode?: number;
+  readonly error?: VoiceWsError;
+}
+
+export interface VoiceConnectionOptions {
+  readonly guildId: string;
+  readonly channelId: string;
+  readonly adapterCreator: VoiceAdapterCreator;
+  readonly selfMute?: boolean;
+  readonly selfDeaf?: boolean;
+  /** Highest DAVE version offered; 0 (default until dave-mls is wired) means no E2EE. */
+  readonly maxDaveProtocolVersion?: number;
+  /** Transport modes in order of preference; default AES-GCM then XChaCha. */
+  readonly modes?: readonly TransportEncryptionMode[];
+  /** Extra CA (PEM) trusted for wss, e.g. the emulator's `caPem`. */
+  readonly ca?: string | Buffer;
+  /** 'ws' only for local servers; Discord is always wss. */
+  readonly scheme?: 'wss' | 'ws';
+  /** The 20 ms clock; share one across connections. Tests may pass a faster one. */
+  readonly sendClock?: SendClock;
+  /** DAVE seam: runs between Opus and transport encryption (both directions). */
+  readonly frameTransform?: FrameTransform;
+  readonly playout?: PlayoutBufferOptions;
+  /** Rejoins through the main gateway before giving up. Default 5. */
+  readonly maxRejoinAttempts?: number;
+  /** Voice gateway reconnects in a row before a rejoin. Default 5. */
+  readonly maxReconnectAttempts?: number;
+  readonly ipDiscoveryTimeoutMs?: number;
+  readonly keepaliveIntervalMs?: number;
+  readonly timers?: VoiceGatewayTimers;
+  readonly debug?: (line: string) => void;
+}
+
+export interface VoiceConnectionStats {
+  readonly receiver: VoiceReceiverStats;
+  /** Datagrams held because their SSRC was not mapped to a user yet (SPEAKING not seen). */
+  readonly stashedDatagrams: number;
+  readonly stashOverflow: number;
+  readonly ipDiscoveryRejected: number;
+  readonly rejoins: number;
+  readonly packetsSent: number;
+}
+
+export type VoiceConnectionEvents = {
+  stateChange: [oldState: VoiceConnectionState, newState: VoiceConnectionState];
+  /** An Opus frame (or a lost slot: `opus` null) from one user, in sequence order. */
+  frame: [frame: ReceivedFrame];
+  /** A user started/stopped speaking (op 5 from the server). */
+  speaking: [userId: string, speaking: number, ssrc: number];
+  clientConnect: [userIds: readonly string[]];
+  clientDisconnect: [userId: string];
+  debug: [line: string];
+};
+
+const STASH_LIMIT = 256;
+
+interface Media {
+  readonly socket: Socket;
+  readonly ssrc: number;
+  sender?: VoiceSender;
+  removeFromClock?: () => void;
+  keepalive?: NodeJS.Timeout;
+}
+
+let sharedClock: SendClock | undefined;
+
+export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
+  readonly guildId: string;
+  #channelId: string;
+  #state: VoiceConnectionState = { status: 'signalling' };
+  readonly #opts: VoiceConnectionOptions;
+  readonly #adapter: VoiceAdapter;
+  #voiceState: VoiceStateUpdateData | undefined;
+  #voiceServer: VoiceServerUpdateData | undefined;
+  /** The pair the current gateway was built from; a new pair means a new gateway. */
+  #connectedWith: string | undefined;
+  #gateway: VoiceGateway | undefined;
+  #media: Media | undefined;
+  readonly #receiver: VoiceReceiver;
+  readonly #clock: SendClock;
+  #source: (() => Uint8Array | null) | undefined;
+  #stash = new Map<number, Uint8Array[]>();
+  #stashed = 0;
+  #stashOverflow = 0;
+  #ipDiscoveryRejected = 0;
+  #rejoins = 0;
+  #rejoinAttempts = 0;
+  #packetsSent = 0;
+  #playDone: (() => void) | undefined;
+  readonly #userSsrc = new Map<string, number>();
+
+  constructor(options: VoiceConnectionOptions) {
+    super();
+    this.#opts = options;
+    this.guildId = options.guildId;
+    this.#channelId = options.channelId;
+    this.#clock = options.sendClock ?? (sharedClock ??= new SendClock());
+    this.#receiver = new VoiceReceiver({
+      transform: options.frameTransform,
+      playout: options.playout,
+      onFrame: (frame) => this.emit('frame', frame),
+    });
+    this.#adapter = options.adapterCreator({
+      onVoiceServerUpdate: (data) => this.#onServerUpdate(data),
+      onVoiceStateUpdate: (data) => this.#onStateUpdate(data),
+      destroy: () => this.#setState({ status: 'disconnected', reason: 'adapterUnavailable' }),
+    });
+    this.#signal();
+  }
+
+  get state(): VoiceConnectionState {
+    return this.#state;
+  }
+  get channelId(): string {
+    return this.#channelId;
+  }
+  /** The voice gateway of the current attempt: binary DAVE op events and `sendBinary` live here. */
+  get gateway(): VoiceGateway | undefined {
+    return this.#gateway;
+  }
+  get ssrc(): number | undefined {
+    return this.#media?.ssrc;
+  }
+  get stats(): VoiceConnectionStats {
+    return {
+      receiver: this.#receiver.stats,
+      stashedDatagrams: this.#stashed,
+      stashOverflow: this.#stashOverflow,
+      ipDiscoveryRejected: this.#ipDiscoveryRejected,
+      rejoins: this.#rejoins,
+      packetsSent: this.#packetsSent,
+    };
+  }
+
+  /** Playout counters (lost, late, reordered...) of a user's stream. */
+  playoutStats(userId: string): PlayoutStats | undefined {
+    for (const ssrc of this.#ssrcsOf(userId)) return this.#receiver.playoutStats(ssrc);
+    return undefined;
+  }
+
+  /** Release frames the playout buffers still hold (e.g. at the end of a test or a recording). */
+  flushReceive(): void {
+    this.#receiver.flush();
+  }
+
+  /** Resolves when ready; rejects when the connection ends up disconnected or destroyed first. */
+  ready(timeoutMs = 15_000): Promise<void> {
+    if (this.#state.status === 'ready') return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.off('stateChange', onChange);
+        reject(new VoiceConnectionError('READY_TIMEOUT', `voice connection not ready within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const onChange = (_: VoiceConnectionState, next: VoiceConnectionState) => {
+        if (next.status === 'ready') {
+          clearTimeout(timer);
+          this.off('stateChange', onChange);
+          resolve();
+        } else if (next.status === 'disconnected' || next.status === 'destroyed') {
+          clearTimeout(timer);
+          this.off('stateChange', onChange);
+          reject(
+            next.error ?? new VoiceConnectionError('DISCONNECTED', `voice connection ${next.status} (${next.reason ?? ''})`),
+          );
+        }
+      };
+      this.on('stateChange', onChange);
+    });
+  }
+
+  /**
+   * Play Opus frames through the send clock (one per tick, Speaking sent before the first).
+   * Resolves when the frames ran out and the trailing silence went out, or when replaced.
+   */
+  play(frames: Iterable<Uint8Array> | (() => Uint8Array | null)): Promise<void> {
+    this.#playDone?.();
+    let pull: () => Uint8Array | null;
+    if (typeof frames === 'function') {
+      pull = frames;
+    } else {
+      const it = frames[Symbol.iterator]();
+      pull = () => {
+        const n = it.next();
+        return n.done ? null : n.value;
+      };
+    }
+    return new Promise((resolve) => {
+      let finished = false;
+      this.#playDone = () => {
+        if (finished) return;
+        finished = true;
+        this.#playDone = undefined;
+        resolve();
+      };
+      this.#source = () => {
+        const frame = pull();
+        if (frame === null) {
+          this.#source = undefined;
+          this.#media?.sender?.setSource(undefined);
+          // The sender still emits its trailing silence; resolve once it went quiet.
+          this.#waitForQuiet();
+        }
+        return frame;
+      };
+      this.#media?.sender?.setSource(this.#source);
+    });
+  }
+
+  /** Stop playing now (trailing silence still goes out). */
+  stopPlaying(): void {
+    this.#source = undefined;
+    this.#media?.sender?.setSource(undefined);
+    this.#playDone?.();
+  }
+
+  /** Move to another channel of the same guild (op 4). */
+  moveTo(channelId: string): boolean {
+    this.#channelId = channelId;
+    return this.#signal();
+  }
+
+  /** Ask the main gateway again for a voice server (op 4), e.g. after `disconnected`. */
+  rejoin(): boolean {
+    if (this.#state.status === 'destroyed') return false;
+    this.#rejoinAttempts = 0;
+    this.#teardownGateway();
+    this.#voiceServer = undefined;
+    this.#connectedWith = undefined;
+    return this.#signal();
+  }
+
+  /** Leave the channel (op 4 with channel null) and release everything. */
+  destroy(): void {
+    if (this.#state.status === 'destroyed') return;
+    this.#adapter.sendPayload({
+      op: 4,
+      d: { guild_id: this.guildId, channel_id: null, self_mute: false, self_deaf: false },
+    });
+    this.#teardownGateway();
+    this.#teardownMedia();
+    this.#playDone?.();
+    this.#adapter.destroy();
+    this.#setState({ status: 'destroyed' });
+  }
+
+  #signal(): boolean {
+    const ok = this.#adapter.sendPayload({
+      op: 4,
+      d: {
+        guild_id: this.guildId,
+        channel_id: this.#channelId,
+        self_mute: this.#opts.selfMute ?? false,
+        self_deaf: this.#opts.selfDeaf ?? false,
+      },
+    });
+    if (!ok) {
+      this.#setState({ status: 'disconnected', reason: 'adapterUnavailable' });
+      return false;
+    }
+    if (this.#state.status !== 'ready' && this.#state.status !== 'connecting') this.#setState({ status: 'signalling' });
+    return true;
+  }
+
+  #onStateUpdate(data: VoiceStateUpdateData): void {
+    if (this.#state.status === 'destroyed') return;
+    if (data.channel_id === null) {
+      this.#voiceState = undefined;
+      this.#teardownGateway();
+      this.#teardownMedia();
+      this.#setState({ status: 'disconnected', reason: 'left' });
+      return;
+    }
+    this.#channelId = data.channel_id;
+    this.#voiceState = data;
+    this.#maybeConnect();
+  }
+
+  #onServerUpdate(data: VoiceServerUpdateData): void {
+    if (this.#state.status === 'destroyed') return;
+    if (data.endpoint === null) {
+      // Discord is moving us to another server; a second update with the endpoint follows.
+      this.#voiceServer = undefined;
+      this.#teardownGateway();
+      this.#setState({ status: 'signalling' });
+      return;
+    }
+    this.#voiceServer = data;
+    this.#maybeConnect();
+  }
+
+  #maybeConnect(): void {
+    const vs = this.#voiceState;
+    const srv = this.#voiceServer;
+    if (!vs || !srv || srv.endpoint === null) return;
+    const identity = `${vs.session_id}\0${srv.endpoint}\0${srv.token}`;
+    if (identity === this.#connectedWith && this.#gateway) return;
+    this.#connectedWith = identity;
+    this.#teardownGateway();
+    this.#teardownMedia();
+    this.#setState({ status: 'connecting' });
+    const gateway = new VoiceGateway({
+      endpoint: srv.endpoint,
+      scheme: this.#opts.scheme,
+      ca: this.#opts.ca,
+      serverId: srv.guild_id,
+      userId: vs.user_id,
+      sessionId: vs.session_id,
+      token: srv.token,
+      maxDaveProtocolVersion: this.#opts.maxDaveProtocolVersion ?? 0,
+      maxReconnectAttempts: this.#opts.maxReconnectAttempts,
+      timers: this.#opts.timers,
+      debug: this.#opts.debug,
+    });
+    this.#gateway = gateway;
+    const mine = () => this.#gateway === gateway;
+    gateway.on('ready', (d) => mine() && this.#onReady(gateway, d));
+    gateway.on('sessionDescription', (d) => mine() && this.#onSessionDescription(d));
+    gateway.on('resumed', () => {
+      if (mine() && this.#media?.sender) this.#setState({ status: 'ready' });
+    });
+    gateway.on('close', (info) => {
+      if (mine() && (info.policy === 'resume' || info.policy === 'newSession')) this.#setState({ status: 'connecting' });
+    });
+    gateway.on('speaking', (d) => {
+      if (!mine()) return;
+      this.#receiver.mapSsrc(d.ssrc, d.user_id);
+      this.#userSsrc.set(d.user_id, d.ssrc);
+      this.#replayStash(d.ssrc);
+      this.emit('speaking', d.user_id, d.speaking, d.ssrc);
+    });
+    gateway.on('clientsConnect', (d) => mine() && this.emit('clientConnect', d.user_ids));
+    gateway.on('clientDisconnect', (d) => {
+      if (!mine()) return;
+      this.#receiver.removeUser(d.user_id);
+      this.emit('clientDisconnect', d.user_id);
+    });
+    gateway.on('end', (info) => mine() && this.#onGatewayEnd(info));
+    gateway.on('debug', (line) => this.emit('debug', line));
+    gateway.connect();
+  }
+
+  #onGatewayEnd(info: VoiceGatewayEndInfo): void {
+    this.#gateway = undefined;
+    this.#connectedWith = undefined;
+    if (info.policy === 'manual') return;
+    if (info.policy === 'fatal') {
+      this.#teardownMedia();
+      this.#setState({ status: 'disconnected', reason: 'closed', closeCode: info.code, error: info.error });
+      return;
+    }
+    // rejoin: the voice session is gone; only the main gateway can hand out a new one.
+    this.#teardownMedia();
+    this.#rejoinAttempts++;
+    if (this.#rejoinAttempts > (this.#opts.maxRejoinAttempts ?? 5)) {
+      this.#setState({
+        status: 'disconnected',
+        reason: 'rejoinLimit',
+        closeCode: info.code,
+        error: info.error ?? new VoiceConnectionError('REJOIN_LIMIT', 'voice rejoin attempts exhausted'),
+      });
+      return;
+    }
+    this.#rejoins++;
+    this.#voiceServer = undefined;
+    this.#setState({ status: 'signalling' });
+    this.#signal();
+  }
+
+  async #onReady(gateway: VoiceGateway, ready: ReadyData): Promise<void> {
+    // A new READY (fresh identify) means a fresh media session.
+    this.#teardownMedia();
+    const socket = createSocket('udp4');
+    const media: Media = { socket, ssrc: ready.ssrc };
+    this.#media = media;
+    socket.on('error', (e) => this.#log(`udp error: ${e.message}`));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('error', reject);
+        socket.connect(ready.port, ready.ip, () => {
+          socket.off('error', reject);
+          resolve();
+        });
+      });
+      const discovered = await this.#ipDiscovery(socket, ready.ssrc);
+      if (this.#media !== media || this.#gateway !== gateway) return;
+      const mode = chooseTransportMode(ready.modes, this.#opts.modes);
+      if (!mode) {
+        this.#log('no common transport encryption mode');
+        gateway.destroy();
+        this.#teardownMedia();
+        this.#setState({
+          status: 'disconnected',
+          reason: 'closed',
+          error: new VoiceConnectionError('NO_COMMON_MODE', `server offers ${ready.modes.join(', ')}; none is supported`),
+        });
+        return;
+      }
+      socket.on('message', (msg) => this.#onDatagram(msg));
+      const interval = this.#opts.keepaliveIntervalMs ?? KEEPALIVE_INTERVAL_MS;
+      const ka = buildKeepalive(ready.ssrc);
+      socket.send(ka);
+      media.keepalive = setInterval(() => socket.send(ka), interval);
+      media.keepalive.unref();
+      gateway.send(VoiceOpcodes.SELECT_PROTOCOL, {
+        protocol: 'udp',
+        data: { address: discovered.address, port: discovered.port, mode },
+      });
+    } catch (error) {
+      if (this.#media !== media) return;
+      this.#log(`udp setup failed: ${(error as Error).message}`);
+      gateway.destroy();
+      this.#teardownMedia();
+      this.#setState({
+        status: 'disconnected',
+        reason: 'udpFailed',
+        error: error instanceof VoiceConnectionError ? error : new VoiceConnectionError('UDP_FAILED', String(error)),
+      });
+    }
+  }
+
+  #ipDiscovery(socket: Socket, ssrc: number): Promise<{ address: string; port: number }> {
+    const timeoutMs = this.#opts.ipDiscoveryTimeoutMs ?? 5_000;
+    const request = buildIpDiscoveryRequest(ssrc);
+    return new Promise((resolve, reject) => {
+      let tries = 0;
+      const send = () => {
+        tries++;
+        socket.send(request);
+      };
+      const retry = setInterval(() => (tries < 5 ? send() : undefined), Math.max(50, timeoutMs / 5));
+      const timer = setTimeout(() => {
+        done();
+        reject(new VoiceConnectionError('IP_DISCOVERY_TIMEOUT', `no IP discovery answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const onMessage = (msg: Buffer) => {
+        const bytes = new Uint8Array(msg.buffer, msg.byteOffset, msg.length);
+        // Oversized, short or forged replies are ignored (and counted), never trusted.
+        if (bytes.length !== IP_DISCOVERY_PACKET_LENGTH || bytes[1] !== 2) {
+          this.#ipDiscoveryRejected++;
+          return;
+        }
+        const parsed = parseIpDiscoveryResponse(bytes, ssrc);
+        if (!parsed.ok) {
+          this.#ipDiscoveryRejected++;
+          return;
+        }
+        done();
+        resolve({ address: parsed.value.address, port: parsed.value.port });
+      };
+      const done = () => {
+        clearInterval(retry);
+        clearTimeout(timer);
+        socket.off('message', onMessage);
+      };
+      socket.on('message', onMessage);
+      send();
+    });
+  }
+
+  #onSessionDescription(desc: SessionDescriptionData): void {
+    const media = this.#media;
+    if (!media) return;
+    const mode = desc.mode as TransportEncryptionMode;
+    let cipher: ReturnType<typeof createTransportCipher>;
+    try {
+      cipher = createTransportCipher(mode, desc.secret_key);
+      this.#receiver.setCipher(createTransportCipher(mode, desc.secret_key));
+    } catch (error) {
+      this.#log(`session description rejected: ${(error as Error).message}`);
+      this.#gateway?.destroy();
+      this.#teardownMedia();
+      this.#setState({
+        status: 'disconnected',
+        reason: 'closed',
+        error: new VoiceConnectionError('BAD_SESSION_DESCRIPTION', `server chose unusable mode ${desc.mode}`),
+      });
+      return;
+    }
+    media.removeFromClock?.();
+    const sender = new VoiceSender({
+      ssrc: media.ssrc,
+      cipher,
+      transform: this.#opts.frameTransform,
+      source: this.#source,
+      send: (datagram) => {
+        this.#packetsSent++;
+        media.socket.send(datagram);
+      },
+      onSpeakingChange: (speaking) => {
+        this.#gateway?.send(VoiceOpcodes.SPEAKING, { speaking: speaking ? 1 : 0, delay: 0, ssrc: media.ssrc });
+      },
+      onError: (e) => this.#log(`send dropped a frame: ${(e as Error).message}`),
+    });
+    media.sender = sender;
+    media.removeFromClock = this.#clock.add(sender);
+    this.#rejoinAttempts = 0;
+    this.#setState({ status: 'ready' });
+  }
+
+  #onDatagram(msg: Buffer): void {
+    const bytes = new Uint8Array(msg.buffer, msg.byteOffset, msg.length);
+    // RTP whose SSRC is not yet mapped may have overtaken the SPEAKING relayed over the
+    // gateway; hold a bounded number and replay them when the mapping arrives.
+    if (bytes.length >= 12 && bytes[0]! >> 6 === 2 && (bytes[1]! & 0x7f) === 120) {
+      const ssrc = ((bytes[8]! << 24) | (bytes[9]! << 16) | (bytes[10]! << 8) | bytes[11]!) >>> 0;
+      if (this.#receiver.userForSsrc(ssrc) === undefined) {
+        let list = this.#stash.get(ssrc);
+        if (!list) {
+          if (this.#stash.size >= 16) {
+            this.#stashOverflow++;
+            return;
+          }
+          list = [];
+          this.#stash.set(ssrc, list);
+        }
+        if (list.length >= STASH_LIMIT) {
+          this.#stashOverflow++;
+          return;
+        }
+        this.#stashed++;
+        list.push(bytes.slice());
+        return;
+      }
+    }
+    this.#receiver.handleDatagram(bytes);
+  }
+
+  #replayStash(ssrc: number): void {
+    const list = this.#stash.get(ssrc);
+    if (!list) return;
+    this.#stash.delete(ssrc);
+    for (const d of list) this.#receiver.handleDatagram(d);
+  }
+
+  #ssrcsOf(userId: string): number[] {
+    const ssrc = this.#userSsrc.get(userId);
+    return ssrc === undefined ? [] : [ssrc];
+  }
+
+  #waitForQuiet(): void {
+    const check = () => {
+      const sender = this.#media?.sender;
+      if (!sender || !sender.speaking) {
+        this.#playDone?.();
+        return;
+      }
+      setTimeout(check, this.#clock.intervalMs).unref();
+    };
+    setTimeout(check, this.#clock.intervalMs).unref();
+  }
+
+  #teardownGateway(): void {
+    const g = this.#gateway;
+    this.#gateway = undefined;
+    g?.destroy();
+  }
+
+  #teardownMedia(): void {
+    const m = this.#media;
+    this.#media = undefined;
+    if (!m) return;
+    m.removeFromClock?.();
+    if (m.keepalive) clearInterval(m.keepalive);
+    try {
+      m.socket.close();
+    } catch {
+      // already closed
+    }
+    this.#stash.clear();
+  }
+
+  #setState(next: VoiceConnectionState): void {
+    const old = this.#state;
+    if (old.status === 'destroyed') return;
+    if (old.status === next.status && old.reason === next.reason && old.error === next.error) return;
+    this.#state = next;
+    this.#log(`state ${old.status} -> ${next.status}${next.reason ? ` (${next.reason})` : ''}`);
+    this.emit('stateChange', old, next);
+  }
+
+  #log(line: string): void {
+    this.emit('debug', line);
+    this.#opts.debug?.(line);
+  }
+}
+
+/** Join a voice channel: sends op 4 through the adapter and brings the connection up. */
+export function joinVoiceChannel(options: VoiceConnectionOptions): VoiceConnection {
+  return new VoiceConnection(options);
+}
