@@ -90,7 +90,7 @@ export function seed001Gateway(): SeedRow[] {
 /** Seed 001's payload tables: op name -> field names. */
 export function seed001PayloadFields(): Map<string, string[]> {
   const lines = seedText('001').split('\n');
-  const start = lines.findIndex((l) => l === 'VOICE_SERVER_PING');
+  const start = lines.indexOf('VOICE_SERVER_PING');
   const out = new Map<string, string[]>();
   let current: string | undefined;
   for (let i = start; i < lines.length; i++) {
