@@ -115,3 +115,28 @@ export async function waitFor(condition: () => boolean, timeoutMs: number, what:
     await sleep(2);
   }
 }
+
+/** `interleave` for rounds that measure several things at once (MLS: create, process, join). */
+export async function interleaveRecords<K extends string>(
+  ours: () => Promise<Record<K, number>>,
+  anchor: () => Promise<Record<K, number>>,
+  rounds: number,
+): Promise<Record<K, PairedResult>> {
+  await ours();
+  await anchor();
+  const a: Record<K, number>[] = [];
+  const b: Record<K, number>[] = [];
+  for (let r = 0; r < rounds; r++) {
+    if (r % 2 === 0) {
+      a.push(await ours());
+      b.push(await anchor());
+    } else {
+      b.push(await anchor());
+      a.push(await ours());
+    }
+  }
+  const keys = Object.keys(a[0] ?? {}) as K[];
+  return Object.fromEntries(
+    keys.map((k) => [k, { ours: spread(a.map((x) => x[k])), anchor: spread(b.map((x) => x[k])) }]),
+  ) as Record<K, PairedResult>;
+}
