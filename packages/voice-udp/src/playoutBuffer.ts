@@ -1,6 +1,8 @@
 /**
  * Per-SSRC playout (jitter) buffer: puts RTP packets back in sequence order within a window and
- * accounts for what never arrives. Packets in order pass straight through; after a gap the
+ * accounts for what never arrives. A new stream first fills: nothing is released until `depth`
+ * packets are held (so a reordered first packet is not mistaken for a late one), like songbird's
+ * Fill mode. After that, packets in order pass straight through; after a gap the
  * buffer holds later packets until either the gap fills or `depth` packets are waiting, then
  * declares the gap lost (one `null` entry per missing sequence, so a decoder can conceal it).
  * Songbird's driver does the same job with a fixed playout length (anchors.md 2 "Receive").
@@ -40,6 +42,7 @@ export class PlayoutBuffer<T> {
   readonly #held = new Map<number, T>();
   /** Extended (unwrapped) sequence of the next entry to release; null before the first packet. */
   #next: number | null = null;
+  #filling = true;
   /** Highest extended sequence seen, the reference for unwrapping. */
   #highest = 0;
   #received = 0;
@@ -87,6 +90,7 @@ export class PlayoutBuffer<T> {
       this.#next = extended;
       this.#highest = extended;
     }
+    if (this.#filling && extended < this.#next) this.#next = extended;
     if (extended < this.#next) {
       this.#late++;
       return out;
@@ -98,6 +102,10 @@ export class PlayoutBuffer<T> {
     if (extended < this.#highest) this.#reordered++;
     if (extended > this.#highest) this.#highest = extended;
     this.#held.set(extended, value);
+    if (this.#filling) {
+      if (this.#held.size < this.#depth) return out;
+      this.#filling = false;
+    }
     this.#release(out);
     while (this.#held.size >= this.#depth) {
       this.#skipGap(out);
@@ -109,6 +117,7 @@ export class PlayoutBuffer<T> {
   /** Release everything held, declaring the gaps between lost (end of a talk spurt, shutdown). */
   flush(): PlayoutEntry<T>[] {
     const out: PlayoutEntry<T>[] = [];
+    this.#filling = false;
     this.#drainAll(out);
     return out;
   }

@@ -1,0 +1,167 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  type DropReason,
+  type ReceivedFrame,
+  type ReceivedRtcp,
+  SILENCE_FRAME,
+  VoiceReceiver,
+  buildKeepalive,
+  buildRtpPacket,
+  createTransportCipher,
+  encodeOneByteExtensions,
+} from '../src/index.js';
+import { lossyReorder, seededRandom } from './seededRandom.js';
+
+const key = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
+
+function setup(options: { depth?: number } = {}) {
+  const frames: ReceivedFrame[] = [];
+  const rtcp: ReceivedRtcp[] = [];
+  const drops: DropReason[] = [];
+  const hookCalls: [string, number[]][] = [];
+  const receiver = new VoiceReceiver({
+    cipher: createTransportCipher('aead_aes256_gcm_rtpsize', key),
+    playout: { depth: options.depth ?? 1 },
+    transform: {
+      transformInbound(userId, payload) {
+        hookCalls.push([userId, [...payload]]);
+        if (payload[0] === 0xee) return null; // "DAVE could not decrypt"
+        return payload.subarray(0, payload.length - 2);
+      },
+    },
+    onFrame: (frame) => frames.push(frame),
+    onRtcp: (packet) => rtcp.push(packet),
+    onDrop: (reason) => drops.push(reason),
+  });
+  const sender = createTransportCipher('aead_aes256_gcm_rtpsize', key);
+  return { receiver, sender, frames, rtcp, drops, hookCalls };
+}
+
+describe('VoiceReceiver', () => {
+  it('strips the extension body and padding before the frame hook, and maps SSRC to user', () => {
+    const { receiver, sender, frames, hookCalls } = setup();
+    receiver.mapSsrc(5, 'alice');
+    const extensionBody = encodeOneByteExtensions([{ id: 1, data: Uint8Array.of(0x90) }]);
+    const datagram = sender.encryptRtp(
+      buildRtpPacket({ sequence: 1, timestamp: 960, ssrc: 5, csrcs: [99] }, Uint8Array.of(1, 2, 0xfa, 0xfa), {
+        extensionBody,
+        paddingLength: 3,
+      }),
+    );
+    expect(receiver.handleDatagram(datagram)).toBe('rtp');
+    expect(hookCalls).toEqual([['alice', [1, 2, 0xfa, 0xfa]]]);
+    expect(frames).toEqual([
+      { ssrc: 5, userId: 'alice', sequence: 1, timestamp: 960, opus: Uint8Array.of(1, 2) },
+    ]);
+  });
+
+  it('passes silence frames around the frame hook', () => {
+    const { receiver, sender, frames, hookCalls } = setup();
+    receiver.mapSsrc(5, 'alice');
+    receiver.handleDatagram(
+      sender.encryptRtp(buildRtpPacket({ sequence: 1, timestamp: 0, ssrc: 5 }, SILENCE_FRAME)),
+    );
+    expect(hookCalls).toEqual([]);
+    expect(frames[0]!.opus).toEqual(SILENCE_FRAME);
+  });
+
+  it('drops and counts unknown SSRCs, forged tags, truncation, hook refusals, wrong payload types and junk', () => {
+    const { receiver, sender, frames, drops } = setup();
+    receiver.mapSsrc(5, 'alice');
+    const good = sender.encryptRtp(
+      buildRtpPacket({ sequence: 1, timestamp: 0, ssrc: 5 }, Uint8Array.of(1, 2, 3)),
+    );
+    const forged = good.slice();
+    forged[14]! ^= 1;
+    const results = [
+      receiver.handleDatagram(
+        sender.encryptRtp(buildRtpPacket({ sequence: 1, timestamp: 0, ssrc: 6 }, Uint8Array.of(1))),
+      ),
+      receiver.handleDatagram(forged),
+      receiver.handleDatagram(good.subarray(0, 20)),
+      receiver.handleDatagram(
+        sender.encryptRtp(buildRtpPacket({ sequence: 2, timestamp: 0, ssrc: 5 }, Uint8Array.of(0xee, 0, 0))),
+      ),
+      receiver.handleDatagram(
+        sender.encryptRtp(
+          buildRtpPacket({ sequence: 3, timestamp: 0, ssrc: 5, payloadType: 96 }, Uint8Array.of(1)),
+        ),
+      ),
+      receiver.handleDatagram(Uint8Array.of(1, 2, 3)),
+      receiver.handleDatagram(buildKeepalive(5)),
+    ];
+    expect(results).toEqual(['dropped', 'dropped', 'dropped', 'dropped', 'dropped', 'dropped', 'keepalive']);
+    expect(drops).toEqual([
+      'unknown_ssrc',
+      'auth_failed',
+      'too_short',
+      'frame_hook',
+      'payload_type',
+      'not_rtp',
+    ]);
+    expect(frames).toEqual([]);
+    expect(receiver.stats.dropped).toMatchObject({
+      unknown_ssrc: 1,
+      auth_failed: 1,
+      too_short: 1,
+      frame_hook: 1,
+    });
+  });
+
+  it('surfaces RTCP as its own event', () => {
+    const { receiver, sender, rtcp } = setup();
+    const report = Uint8Array.of(0x80, 201, 0, 1, 0, 0, 0, 5);
+    expect(receiver.handleDatagram(sender.encryptRtcp(report))).toBe('rtcp');
+    expect(rtcp).toEqual([
+      { header: { packetType: 201, count: 0, lengthWords: 1, ssrc: 5 }, packet: report },
+    ]);
+  });
+
+  it('reorders per SSRC with 5 % loss (seeded), reporting loss per stream', () => {
+    const { receiver, sender, frames } = setup({ depth: 5 });
+    receiver.mapSsrc(1, 'alice');
+    receiver.mapSsrc(2, 'bob');
+    const random = seededRandom(7);
+    const dropped = new Map<number, number>();
+    const arrivals: Uint8Array[][] = [];
+    for (const ssrc of [1, 2]) {
+      const packets = Array.from({ length: 500 }, (_, i) =>
+        sender.encryptRtp(
+          buildRtpPacket({ sequence: i, timestamp: i * 960, ssrc }, Uint8Array.of(i % 200, ssrc, 0xfa, 0xfa)),
+        ),
+      );
+      const { arrived, dropped: lost } = lossyReorder(packets, random);
+      dropped.set(ssrc, lost.length);
+      arrivals.push(arrived);
+    }
+    // interleave the two speakers
+    for (let i = 0; i < Math.max(arrivals[0]!.length, arrivals[1]!.length); i++) {
+      for (const list of arrivals) if (list[i]) receiver.handleDatagram(list[i]!);
+    }
+    receiver.flush();
+    for (const [ssrc, user] of [
+      [1, 'alice'],
+      [2, 'bob'],
+    ] as const) {
+      const mine = frames.filter((f) => f.ssrc === ssrc);
+      expect(mine.every((f) => f.userId === user)).toBe(true);
+      expect(mine.map((f) => f.sequence)).toEqual(Array.from({ length: 500 }, (_, i) => i));
+      expect(mine.filter((f) => f.opus === null)).toHaveLength(dropped.get(ssrc)!);
+      expect(receiver.playoutStats(ssrc)).toMatchObject({ lost: dropped.get(ssrc), late: 0 });
+      for (const frame of mine) if (frame.opus) expect([...frame.opus]).toEqual([frame.sequence % 200, ssrc]);
+    }
+  });
+
+  it('never throws on arbitrary datagrams', () => {
+    const { receiver } = setup();
+    receiver.mapSsrc(0, 'zero');
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        expect(['rtp', 'rtcp', 'keepalive', 'dropped']).toContain(receiver.handleDatagram(bytes));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(receiver.stats.rtp).toBe(0);
+  });
+});
