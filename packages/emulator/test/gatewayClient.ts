@@ -23,6 +23,8 @@ export interface RawClientOptions {
 export class RawClient {
   readonly frames: Frame[] = [];
   readonly rawFrames: Buffer[] = [];
+  /** Frames that were not valid JSON (or zlib): garbage injected by a test. */
+  undecodable = 0;
   closeInfo: { code: number; reason: string } | undefined;
   readonly closed: Promise<{ code: number; reason: string }>;
   private waiters: Array<() => void> = [];
@@ -78,14 +80,25 @@ export class RawClient {
     } else if (this.compress === 'zstd-stream') {
       this.zstd.push(new Uint8Array(data));
     } else if (isBinary) {
-      this.push(inflateSync(data).toString('utf8'));
+      let text: string;
+      try {
+        text = inflateSync(data).toString('utf8');
+      } catch {
+        this.undecodable += 1;
+        return;
+      }
+      this.push(text);
     } else {
       this.push(data.toString('utf8'));
     }
   }
 
   private push(text: string): void {
-    this.frames.push(JSON.parse(text));
+    try {
+      this.frames.push(JSON.parse(text));
+    } catch {
+      this.undecodable += 1;
+    }
     this.wake();
   }
 
