@@ -164,8 +164,10 @@ export class FrameDecryptor {
     stats.attempts++;
     const ranges = parsed.ranges;
     if (ranges.length === 0) {
-      const plaintext = cryptor.decrypt(nonce, frame.subarray(0, mediaEnd), tag, null);
-      if (plaintext === null) return DaveFrameErrorCode.AUTH_FAILED;
+      const plaintext = Buffer.allocUnsafe(mediaEnd);
+      if (!cryptor.decrypt(nonce, frame.subarray(0, mediaEnd), tag, null, plaintext, 0)) {
+        return DaveFrameErrorCode.AUTH_FAILED;
+      }
       manager.reportCryptorSuccess(generation, nonce);
       return plaintext;
     }
@@ -176,11 +178,11 @@ export class FrameDecryptor {
     const ciphertext = this.#scratch.subarray(aadLength, mediaEnd);
     gatherRanges(frame, ranges, aad);
     gatherOutsideRanges(frame, mediaEnd, ranges, ciphertext);
-    const plaintext = cryptor.decrypt(nonce, ciphertext, tag, aad);
-    if (plaintext === null) return DaveFrameErrorCode.AUTH_FAILED;
+    // Decrypt in place: the scratch's ciphertext part becomes the plaintext.
+    if (!cryptor.decrypt(nonce, ciphertext, tag, aad, ciphertext, 0)) return DaveFrameErrorCode.AUTH_FAILED;
     manager.reportCryptorSuccess(generation, nonce);
     const out = Buffer.allocUnsafe(mediaEnd);
-    interleave(ranges, aad, plaintext, out, mediaEnd);
+    interleave(ranges, aad, ciphertext, out, mediaEnd);
     return out;
   }
 }

@@ -48,6 +48,7 @@ export class FrameEncryptor {
   #truncatedNonce = 0;
   #passthrough = false;
   readonly #outbound = new OutboundFrame();
+  #ciphertext: Uint8Array = new Uint8Array(1500);
   readonly #stats: [EncryptionStats, EncryptionStats] = [newStats(), newStats()];
 
   constructor(options: FrameEncryptorOptions = {}) {
@@ -137,8 +138,7 @@ export class FrameEncryptor {
     const nonce = this.#nextNonce();
     const length = frame.length;
     const out = Buffer.allocUnsafe(length + TAG_BYTES + leb128Size(nonce) + 3);
-    const ciphertext = this.#cryptor!.encrypt(nonce, frame, null, out, length);
-    out.set(ciphertext, 0);
+    this.#cryptor!.encrypt(nonce, frame, null, out, 0, out, length);
     writeTrailer(out, length, nonce, NO_RANGES);
     stats.attempts++;
     if (stats.maxAttempts < 1) stats.maxAttempts = 1;
@@ -161,10 +161,12 @@ export class FrameEncryptor {
     const out = Buffer.allocUnsafe(mediaLength + TAG_BYTES + 5 + rangeBytes + 3);
     const aad = outbound.unencrypted.subarray(0, outbound.unencryptedLength);
     const plaintext = outbound.encrypted.subarray(0, outbound.encryptedLength);
+    if (this.#ciphertext.length < plaintext.length) this.#ciphertext = new Uint8Array(plaintext.length * 2);
+    const ciphertext = this.#ciphertext.subarray(0, plaintext.length);
     const checkStartCodes = needsStartCodeCheck(codec);
     for (let attempt = 1; attempt <= MAX_ENCRYPT_ATTEMPTS; attempt++) {
       const nonce = this.#nextNonce();
-      const ciphertext = this.#cryptor!.encrypt(nonce, plaintext, aad, out, mediaLength);
+      this.#cryptor!.encrypt(nonce, plaintext, aad, ciphertext, 0, out, mediaLength);
       interleave(ranges, aad, ciphertext, out, mediaLength);
       const total = writeTrailer(out, mediaLength, nonce, ranges);
       stats.attempts++;
