@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
 import { IpDiscoveryError, VoiceUdpError } from './errors.js';
 import {
-  IP_DISCOVERY_PACKET_LENGTH,
+  IP_DISCOVERY_RESPONSE,
   type IpDiscoveryResponse,
   buildIpDiscoveryRequest,
   parseIpDiscoveryResponse,
@@ -153,7 +153,9 @@ export class VoiceUdpSocket extends EventEmitter<VoiceUdpSocketEvents> {
         retry = this.#timer.setTimeout(sendRequest, retryMs);
       };
       this.#discovery = (datagram) => {
-        if (datagram.length !== IP_DISCOVERY_PACKET_LENGTH) return false;
+        // Type 2 in the first two bytes marks a discovery reply whatever its length (RTP starts
+        // 0x8_, RTCP 0x8_/0x9_); an oversized or short one is rejected and counted here.
+        if (datagram.length < 2 || datagram[0] !== 0 || datagram[1] !== IP_DISCOVERY_RESPONSE) return false;
         const reply = parseIpDiscoveryResponse(datagram, ssrc);
         if (!reply.ok) {
           this.#discoveryRejected++;

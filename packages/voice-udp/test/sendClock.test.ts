@@ -49,8 +49,8 @@ describe('SendClock', () => {
     const timer = new FakeTimer();
     const clock = new SendClock({ timer, maxLagIntervals: 3 });
     const ticks: number[] = [];
-    let stall = true;
-    timer.lateness = () => (stall ? ((stall = false), 200) : 0);
+    const stalls = [200];
+    timer.lateness = () => stalls.shift() ?? 0;
     clock.add({ dispatch: () => ticks.push(timer.now()), prepare: () => {} });
     timer.advance(400);
     expect(ticks[0]).toBe(220);
