@@ -1,0 +1,60 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterEach, expect, test } from 'vitest';
+import { RawClient } from './gatewayClient.js';
+
+const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+let child: ChildProcess | undefined;
+afterEach(() => {
+  if (child && child.exitCode === null) child.kill('SIGTERM');
+});
+
+function run(args: string[]): { output: () => string; line: (re: RegExp) => Promise<RegExpMatchArray>; exit: Promise<number | null> } {
+  child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const waiters: Array<() => void> = [];
+  const onData = (d: Buffer) => {
+    output += d.toString();
+    for (const w of waiters.splice(0)) w();
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const exit = new Promise<number | null>((resolve) => child!.once('exit', (code) => {
+    for (const w of waiters.splice(0)) w();
+    resolve(code);
+  }));
+  const line = async (re: RegExp) => {
+    for (;;) {
+      const m = re.exec(output);
+      if (m) return m;
+      if (child!.exitCode !== null) throw new Error(`cli exited: ${output}`);
+      await new Promise<void>((r) => waiters.push(r));
+    }
+  };
+  return { output: () => output, line, exit };
+}
+
+test('the CLI serves a seed file, prints URLs and only the start of the token, and runs a script', async () => {
+  const token = 'cli-test-token-0123456789';
+  const p = run(['--port', '0', '--seed', fixture('seed.json'), '--token', token, '--script', fixture('fault-script.json'), '--heartbeat-interval', '1000']);
+  const [, gatewayUrl] = await p.line(/gateway\s+(ws:\/\/127\.0\.0\.1:\d+)/);
+  const [, restUrl] = await p.line(/REST\s+(http:\/\/\S+)/);
+  await p.line(/token\s+cli-te…/);
+  const bot = await (await fetch(`${restUrl}/users/@me`, { headers: { authorization: `Bot ${token}` } })).json();
+  expect(bot).toMatchObject({ id: '2000000000000000001', username: 'seeded-bot' });
+  const c = await RawClient.connect(gatewayUrl!);
+  await c.ready(token);
+  const guild = await c.waitDispatch('GUILD_CREATE');
+  expect(guild.d.name).toBe('seeded guild');
+  c.terminate();
+  expect(p.output()).not.toContain(token);
+  child!.kill('SIGTERM');
+  expect(await p.exit).toBe(0);
+});
+
+test('the CLI refuses a bad seed with a readable error and exit code 2', async () => {
+  const p = run(['--seed', fixture('fault-script.json')]);
+  expect(await p.exit).toBe(2);
+  expect(p.output()).toContain('seed $: expected an object');
+});
