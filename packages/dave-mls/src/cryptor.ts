@@ -2,9 +2,9 @@
  * One ratchet generation's AES-128-GCM with the tag truncated to 8 bytes (research/dave.md 4). The
  * 12-byte nonce is 8 zero bytes followed by the 32-bit truncated nonce little-endian (davey
  * `to_le_bytes`; libdave memcpy on little-endian hosts). Built once per generation and cached, so the
- * key schedule and GHASH tables are computed once (see gcm.ts for why not createCipheriv per frame).
+ * key schedule and GHASH tables are computed once (see cryptorAesGcm.ts for why not createCipheriv per frame).
  */
-import { AesGcm128 } from './gcm.js';
+import { AesGcm128 } from './cryptorAesGcm.js';
 
 export const TAG_BYTES = 8;
 

@@ -123,3 +123,22 @@ export class RatchetGenerationError extends DaveError {
     );
   }
 }
+
+/** MLS exporter label for a sender's base secret (research/dave.md 3). */
+export const SENDER_KEY_EXPORTER_LABEL = 'Discord Secure Frames v0';
+/** The exporter output length: one 16-byte base secret per sender per epoch. */
+export const SENDER_KEY_EXPORTER_LENGTH = SENDER_KEY_BYTES;
+
+/**
+ * The exporter context for a sender: the user id as u64 LITTLE-endian (whitepaper corrections 1.1.1
+ * and 1.1.3; libdave and davey agree).
+ */
+export function senderKeyExporterContext(userId: string | bigint): Uint8Array {
+  const value = typeof userId === 'bigint' ? userId : /^[0-9]{1,20}$/.test(userId) ? BigInt(userId) : -1n;
+  if (value < 0n || value > 0xffff_ffff_ffff_ffffn) {
+    throw new DaveError('DAVE_INVALID_USER_ID', 'user id must be a decimal snowflake that fits in 64 bits');
+  }
+  const context = new Uint8Array(8);
+  new DataView(context.buffer).setBigUint64(0, value, true);
+  return context;
+}

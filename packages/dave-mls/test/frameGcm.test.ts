@@ -1,9 +1,9 @@
-// The table-GHASH + batched-keystream AES-128-GCM (src/gcm.ts) must equal node:crypto's GCM byte for
+// The table-GHASH + batched-keystream AES-128-GCM (src/cryptorAesGcm.ts) must equal node:crypto's GCM byte for
 // byte, for every length, AAD, nonce pattern (sequential, random, near the 32-bit wrap) and tag length.
 import { createCipheriv } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AesGcm128 } from '../src/gcm.js';
+import { AesGcm128 } from '../src/cryptorAesGcm.js';
 
 function reference(key: Uint8Array, nonce: number, plaintext: Uint8Array, aad: Uint8Array | null) {
   const iv = Buffer.alloc(12);

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { deriveTreeSecret, expandWithLabel, HashRatchet, RatchetGenerationError } from '../src/keyRatchet.js';
+import {
+  deriveTreeSecret,
+  expandWithLabel,
+  HashRatchet,
+  RatchetGenerationError,
+  SENDER_KEY_EXPORTER_LABEL,
+  senderKeyExporterContext,
+} from '../src/keyRatchet.js';
 import { DaveError } from '../src/errors.js';
 import { hex, loadFixture, toHex } from './fixtures/helpers.js';
 
@@ -43,5 +50,15 @@ describe('DAVE hash ratchet (research/dave.md 3; vector from davey hash_ratchet.
     const out = expandWithLabel(base, 'secret', Uint8Array.of(0, 0, 0, 0), 32);
     expect(out).toHaveLength(32);
     expect(toHex(new HashRatchet(out).getKey(0))).toBe(toHex(deriveTreeSecret(out, 'key', 0, 16)));
+  });
+});
+
+describe('sender key exporter inputs', () => {
+  it('context is the user id as u64 little-endian', () => {
+    expect(SENDER_KEY_EXPORTER_LABEL).toBe('Discord Secure Frames v0');
+    expect(toHex(senderKeyExporterContext('158533742254751744'))).toBe('0000024099393302');
+    expect(toHex(senderKeyExporterContext(1n))).toBe('0100000000000000');
+    expect(() => senderKeyExporterContext('18446744073709551616')).toThrow(DaveError);
+    expect(() => senderKeyExporterContext('x')).toThrow(DaveError);
   });
 });
