@@ -19,7 +19,7 @@ export type * from './voicePayloads.js';
 export * from './payloadDecodeError.js';
 export {
   type DecodeOptions,
-  type Sender,
+  type Sender as PayloadSender,
   GATEWAY_DEFAULT_MAX_LENGTH,
   GATEWAY_MAX_CLIENT_PAYLOAD_BYTES,
   decodeGatewayPayload,

@@ -42,7 +42,13 @@ export class PayloadDecodeError extends Error {
   ) {
     const where =
       opcode === undefined ? protocol : `${protocol} op ${opcode}${opcodeName ? ` (${opcodeName})` : ''}`;
+    // A decode error describes bad data, not a bug in the caller: its stack says nothing useful,
+    // and capturing one is most of the cost of rejecting a message (an emulator may reject many).
+    // Building the message string cannot throw, so the limit is always restored.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(`${where}: ${path ? `${path}: ` : ''}${expected}`);
+    Error.stackTraceLimit = limit;
     this.code = code;
     this.protocol = protocol;
     this.opcode = opcode;
