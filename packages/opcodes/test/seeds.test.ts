@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   GatewayOpcodes,
+  VOICE_BINARY_OPCODES,
   VoiceFlags,
   VoiceOpcodes,
   VoicePlatform,
@@ -106,6 +107,11 @@ describe('voice catalog covers every seed row', () => {
     expect(seed002BlankVoiceRows()).toBe(3);
     expect(voiceOpcodeGaps[0]!.note).toMatch(/blank rows/);
     expect(voiceOpcodeInfo(17)!.note).toMatch(/blank row/);
+  });
+  it('agrees with VOICE_BINARY_OPCODES, which the binary framing uses', () => {
+    expect([...VOICE_BINARY_OPCODES].sort((a, b) => a - b)).toEqual(
+      voiceOpcodes.filter((o) => o.format === 'binary').map((o) => o.code),
+    );
   });
   it('uses the VoiceOpcodes keys as canonical names', () => {
     expect(Object.fromEntries(voiceOpcodes.map((o) => [o.name, o.code]))).toEqual(VoiceOpcodes);
