@@ -82,6 +82,32 @@ describe('unencrypted ranges: VP8, VP9, AV1 (rules of research/dave.md 4; no pub
     }
   });
 
+  it('truncated slice headers and 1-byte NAL units stay inside their unit (davey 0.1.12 panics here)', () => {
+    // Slice whose Exp-Golomb values run off the end: the whole unit stays clear, nothing past it.
+    expect(split(Codec.H264, '000000016100').ranges).toEqual([0, 6]);
+    // Slice header running into the next NAL unit: clamped at the next start code.
+    expect(split(Codec.H264, '00000001610000000165b8ab').ranges).toEqual([0, 11]);
+    // H.265 unit of one byte before the next start code.
+    const h265 = split(Codec.H265, '00000102000001020100ab');
+    expect(h265.ranges).toEqual([0, 11]);
+    expect(toHex(h265.unencrypted.subarray(0, 11))).toBe('0000000102000000010201');
+    for (const [codec, frame] of [
+      [Codec.H264, '000000016100'],
+      [Codec.H264, '00000001610000000165b8ab'],
+      [Codec.H265, '00000102000001020100ab'],
+      [Codec.VP8, '10aabb'],
+    ] as [Codec, string][]) {
+      const encryptor = new FrameEncryptor();
+      encryptor.setKeyRatchet(new HashRatchet(new Uint8Array(16)));
+      const decryptor = new FrameDecryptor();
+      decryptor.transitionToKeyRatchet(new HashRatchet(new Uint8Array(16)));
+      const out = split(codec, frame);
+      expect(
+        decryptor.decrypt(MediaType.VIDEO, encryptor.encrypt(MediaType.VIDEO, codec, hex(frame))).length,
+      ).toBe(out.length);
+    }
+  });
+
   it('H.26x frames too short for a NAL unit are encrypted whole', () => {
     expect(split(Codec.H264, '000001').ranges).toEqual([]);
     expect(split(Codec.H265, '00000102').ranges).toEqual([]);
