@@ -114,6 +114,9 @@ const requestGuildMembers = refine(
   ),
   (v) => {
     if (v.query === undefined && v.user_ids === undefined) throw new Invalid('', 'query or user_ids');
+    // Docs (gateway-events "Request Guild Members"): limit is required when query is given.
+    if (v.query !== undefined && v.limit === undefined)
+      throw new Invalid('limit', 'a value (required with query)');
   },
 );
 

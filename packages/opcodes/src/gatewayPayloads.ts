@@ -72,6 +72,7 @@ export interface GatewayVoiceStateUpdateData {
 export interface GatewayRequestGuildMembersData {
   guild_id: Snowflake;
   query?: string;
+  /** Required with `query`; 0 with an empty query asks for every member. */
   limit?: number;
   presences?: boolean;
   user_ids?: Snowflake | Snowflake[];

@@ -244,6 +244,9 @@ describe('errors name the opcode and the field path', () => {
     expect(errorOf(decodeVoicePayload({ op: 4, d: { mode: 'x', secret_key: [1, 2, 3] } })).path).toBe(
       'd.secret_key',
     );
+    expect(
+      errorOf(decodeGatewayPayload({ op: 8, d: { guild_id: G, query: 'a' } }, { sender: 'client' })).path,
+    ).toBe('d.limit');
     expect(errorOf(decodeGatewayPayload({ op: 8, d: { guild_id: G } }, { sender: 'client' })).expected).toBe(
       'query or user_ids',
     );
