@@ -133,6 +133,11 @@ export class CryptorManager {
     return [...this.#cryptors.keys()].sort((a, b) => a - b);
   }
 
+  /** Skipped nonces still accepted (at most {@link MAX_MISSING_NONCES}). */
+  get missingNonceCount(): number {
+    return this.#missingNonces.length;
+  }
+
   get oldestGeneration(): number {
     return this.#oldestGeneration;
   }

@@ -169,3 +169,13 @@ export function interleave(
   if (mediaLength > position)
     out.set(otherBytes.subarray(fromOther, fromOther + mediaLength - position), position);
 }
+
+const probe = new ParsedFrame();
+
+/**
+ * True when `frame` has the shape of a DAVE protocol frame (marker, sizes, nonce and ranges all
+ * parse). A receiver can use it to tell a sender that is not encrypting from a failed decryption.
+ */
+export function isProtocolFrame(frame: Uint8Array): boolean {
+  return parseFrame(frame, probe) === null;
+}

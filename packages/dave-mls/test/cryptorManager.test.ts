@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   computeWrappedBigNonce,
@@ -129,5 +130,35 @@ describe('cryptor manager tables (libdave cryptor_manager_tests.cpp, MIT)', () =
     expect(manager.canProcessNonce(0, 0xffffff - 1001)).toBe(false);
     manager.reportCryptorSuccess(0, 0xffffff - 1000);
     expect(manager.canProcessNonce(0, 0xffffff - 1000)).toBe(false);
+  });
+
+  it('under any sequence of lookups and successes, state stays bounded', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.nat({ max: 600 }),
+            fc.nat({ max: 0xffffffff }),
+            fc.boolean(),
+            fc.nat({ max: 20 * HOUR }),
+          ),
+          { maxLength: 60 },
+        ),
+        (steps) => {
+          const clock = new ManualClock();
+          const manager = new CryptorManager(clock, new RecordingRatchet());
+          for (const [generation, nonce, success, advance] of steps) {
+            clock.advance(advance);
+            const cryptor = manager.getCryptor(generation);
+            if (success && typeof cryptor !== 'number') manager.reportCryptorSuccess(generation, nonce);
+            expect(manager.missingNonceCount).toBeLessThanOrEqual(1000);
+            // Only generations the ratchet's age allows (170 frames/s) can ever get a cryptor.
+            const age = Math.floor((clock.now() - 1_000) / 1000);
+            expect(manager.liveGenerations.every((g) => g <= Math.floor((170 * age) / 2 ** 24))).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AesGcmCryptor } from '../src/cryptor.js';
 import { CRYPTOR_EXPIRY_MS } from '../src/cryptorManager.js';
-import { ParsedFrame, parseFrame } from '../src/frameCodec.js';
+import { isProtocolFrame, ParsedFrame, parseFrame } from '../src/frameCodec.js';
 import { FrameDecryptor } from '../src/frameDecryptor.js';
 import { FrameEncryptor } from '../src/frameEncryptor.js';
 import { DaveFrameError, DaveFrameErrorCode } from '../src/frameErrors.js';
@@ -135,6 +135,12 @@ describe('FrameEncryptor / FrameDecryptor', () => {
     }
     // The genuine frame still decrypts: failures do not consume the nonce.
     expect(decryptor.decrypt(MediaType.VIDEO, frame)).toHaveLength(40);
+  });
+
+  it('isProtocolFrame tells DAVE frames from plain media', () => {
+    expect(isProtocolFrame(hex(vectors.opusFrame.frame))).toBe(true);
+    expect(isProtocolFrame(hex(vectors.opusFrame.plaintext))).toBe(false);
+    expect(isProtocolFrame(OPUS_SILENCE_FRAME)).toBe(false);
   });
 
   it('names each malformed-trailer case with its own code', () => {
