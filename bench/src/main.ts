@@ -14,13 +14,14 @@ import { performance } from 'node:perf_hooks';
 import { machineInfo, type Row, toJson, toMarkdown } from './report.js';
 import { notMeasuredRow, type Suite, type SuiteContext } from './suite.js';
 import { daveFramesSuite } from './suites/daveFrames.js';
+import { gatewaySuite } from './suites/gateway.js';
 import { mlsSuite } from './suites/mls.js';
 import { transportSuite } from './suites/transport.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const benchRoot = resolve(here, '..');
 
-const suites: readonly Suite[] = [transportSuite, daveFramesSuite, mlsSuite];
+const suites: readonly Suite[] = [gatewaySuite, transportSuite, daveFramesSuite, mlsSuite];
 
 function argValue(args: readonly string[], name: string): string | undefined {
   const hit = args.find((a) => a.startsWith(`--${name}=`));
