@@ -29,14 +29,18 @@ function readJson(path: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new EmulatorError('EMULATOR_BAD_OPTION', `the ${what} file ${path} is not JSON: ${(err as Error).message}`);
+    throw new EmulatorError(
+      'EMULATOR_BAD_OPTION',
+      `the ${what} file ${path} is not JSON: ${(err as Error).message}`,
+    );
   }
 }
 
 function int(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new EmulatorError('EMULATOR_BAD_OPTION', `--${name} must be an integer >= 0`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new EmulatorError('EMULATOR_BAD_OPTION', `--${name} must be an integer >= 0`);
   return n;
 }
 
@@ -83,7 +87,8 @@ export async function main(argv: string[], out: (line: string) => void = console
   if (values['voice-endpoint'] !== undefined) options.voiceEndpoint = values['voice-endpoint'];
   if (values.verbose) options.logger = (line) => out(`[emulator] ${line}`);
   // Parse the script before starting, so a typo fails fast instead of after the server is up.
-  const script = values.script !== undefined ? parseFaultScript(readJson(values.script, 'script')) : undefined;
+  const script =
+    values.script !== undefined ? parseFaultScript(readJson(values.script, 'script')) : undefined;
 
   const emu = await startEmulator(options);
   out(`cordwire emulator listening`);

@@ -27,7 +27,7 @@ let snowflakeCounter = 0;
 export function makeSnowflake(now: number): string {
   const discordEpoch = 1420070400000n;
   snowflakeCounter = (snowflakeCounter + 1) & 0xfff;
-  return ((BigInt(now) - discordEpoch) << 22n | BigInt(snowflakeCounter)).toString();
+  return (((BigInt(now) - discordEpoch) << 22n) | BigInt(snowflakeCounter)).toString();
 }
 
 /** A plausible payload for `event` in `guildId`, carrying `n`. */
@@ -85,7 +85,13 @@ export function streamEventData(world: World, event: string, n: number, guildId:
       };
     }
     case 'TYPING_START':
-      return { channel_id: channelId, guild_id: guildId, user_id: author.id, timestamp: Math.floor(now / 1000), n };
+      return {
+        channel_id: channelId,
+        guild_id: guildId,
+        user_id: author.id,
+        timestamp: Math.floor(now / 1000),
+        n,
+      };
     default:
       return { guild_id: guildId, n };
   }

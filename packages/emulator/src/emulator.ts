@@ -11,7 +11,7 @@ import { type DispatchStream, type StreamOptions, startDispatchStream } from './
 import { EmulatorClosedError, EmulatorError } from './errors.js';
 import { type FaultScript, type FaultStep, parseFaultScript } from './faultScript.js';
 import { GatewayServer, type SessionInfo } from './gatewayServer.js';
-import { PRIVILEGED_INTENTS } from './intents.js';
+import { PRIVILEGED_INTENTS_MASK } from '@cordwire/opcodes';
 import { handleRest } from './rest.js';
 import { defaultSeed, type EmulatorSeed, normalizeSeed } from './seed.js';
 import { DISCORD_SEND_LIMIT, type SendLimit } from './sendRateLimit.js';
@@ -99,7 +99,8 @@ function generateToken(botId: string): string {
 
 function positive(name: string, v: number | undefined, dflt: number, min = 1): number {
   if (v === undefined) return dflt;
-  if (!Number.isFinite(v) || v < min) throw new EmulatorError('EMULATOR_BAD_OPTION', `${name} must be >= ${min}`);
+  if (!Number.isFinite(v) || v < min)
+    throw new EmulatorError('EMULATOR_BAD_OPTION', `${name} must be >= ${min}`);
   return v;
 }
 
@@ -136,7 +137,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       heartbeatGraceMs: positive('heartbeatGraceMs', options.heartbeatGraceMs, heartbeatIntervalMs / 2, 0),
       sessionTimeoutMs: positive('sessionTimeoutMs', options.sessionTimeoutMs, 60_000),
       replayBufferSize: positive('replayBufferSize', options.replayBufferSize, 2000, 0),
-      allowedIntents: options.allowedIntents ?? PRIVILEGED_INTENTS,
+      allowedIntents: options.allowedIntents ?? PRIVILEGED_INTENTS_MASK,
       requireSharding: positive('requireSharding', options.requireSharding, 2500, 0),
       sendLimit: options.sendLimit ?? DISCORD_SEND_LIMIT,
       memberChunkSize: positive('memberChunkSize', options.memberChunkSize, 1000),
@@ -194,7 +195,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const guard = () => {
     if (closed) throw new EmulatorClosedError();
   };
-  const eachConn = (sessionId: string | undefined, fn: (c: ReturnType<GatewayServer['targets']>[number]) => void) => {
+  const eachConn = (
+    sessionId: string | undefined,
+    fn: (c: ReturnType<GatewayServer['targets']>[number]) => void,
+  ) => {
     guard();
     for (const conn of gateway.targets(sessionId)) fn(conn);
   };
@@ -215,8 +219,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       void stream.done.then(() => streams.delete(stream));
       return stream;
     },
-    reconnect: (sessionId) =>
-      eachConn(sessionId, (c) => c.send({ op: 7, d: null, s: null, t: null })),
+    reconnect: (sessionId) => eachConn(sessionId, (c) => c.send({ op: 7, d: null, s: null, t: null })),
     invalidateSession: (resumable, sessionId) => eachConn(sessionId, (c) => gateway.invalidate(c, resumable)),
     closeConnection: (code, reason = 'closed by the emulator', sessionId) =>
       eachConn(sessionId, (c) => gateway.closeConn(c, code, reason)),
@@ -236,7 +239,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const script = parseFaultScript(input);
       const start = clock.now();
       const pending: Promise<void>[] = [];
-      const ordered = script.map((step, i) => ({ step, i })).sort((a, b) => a.step.at - b.step.at || a.i - b.i);
+      const ordered = script
+        .map((step, i) => ({ step, i }))
+        .sort((a, b) => a.step.at - b.step.at || a.i - b.i);
       for (const { step } of ordered) {
         await sleep(clock, start + step.at - clock.now());
         if (closed) return;

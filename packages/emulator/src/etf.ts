@@ -1,40 +1,17 @@
 /**
- * ETF (External Term Format) comes from @cordwire/opcodes (`encodeEtf`/`decodeEtf`), written by
- * the gateway client's author; the emulator never carries its own codec. Looked up by name so the
- * emulator builds while that codec is still landing: `etfCodec()` is null until it exists, and a
- * client asking for `encoding=etf` is then refused with 4002.
+ * ETF (External Term Format) for `encoding=etf`, from @cordwire/opcodes: the emulator carries no
+ * codec of its own, so client and emulator are checked against one implementation and any
+ * disagreement with Discord shows up in that package's vectors.
  */
-import * as opcodes from '@cordwire/opcodes';
+import { decodeEtf, encodeEtf } from '@cordwire/opcodes';
 
-export interface EtfCodec {
-  encode(value: unknown): Uint8Array;
-  decode(bytes: Uint8Array): unknown;
+export function encodeEtfPayload(value: unknown): Uint8Array {
+  return encodeEtf(value);
 }
 
-let cached: EtfCodec | null | undefined;
-
-export function etfCodec(): EtfCodec | null {
-  if (cached !== undefined) return cached;
-  const mod = opcodes as unknown as Record<string, unknown>;
-  const encode = mod.encodeEtf;
-  const decode = mod.decodeEtf;
-  if (typeof encode !== 'function' || typeof decode !== 'function') {
-    cached = null;
-    return cached;
-  }
-  cached = {
-    encode: (value) => (encode as (v: unknown) => Uint8Array)(value),
-    decode: (bytes) => unwrapResult((decode as (b: Uint8Array) => unknown)(bytes)),
-  };
-  return cached;
-}
-
-/** Accepts either a plain value or the `{ok, value}` result shape the opcodes decoders use. */
-function unwrapResult(result: unknown): unknown {
-  if (typeof result === 'object' && result !== null && 'ok' in result) {
-    const r = result as { ok: boolean; value?: unknown; message?: string };
-    if (r.ok) return r.value;
-    throw new Error(r.message ?? 'ETF decode error');
-  }
-  return result;
+/** Throws on malformed input; the caller turns that into close code 4002. */
+export function decodeEtfPayload(bytes: Uint8Array): unknown {
+  const result = decodeEtf(bytes);
+  if (!result.ok) throw result.error;
+  return result.value;
 }

@@ -22,7 +22,15 @@ export type FaultStep =
   | { at: number; do: 'heartbeat'; session?: string }
   | { at: number; do: 'delay'; ms: number }
   | { at: number; do: 'garbage'; text?: string; hex?: string; bytes?: number; session?: string }
-  | { at: number; do: 'stream'; event?: string; rate: number; count: number; guildId?: string; session?: string }
+  | {
+      at: number;
+      do: 'stream';
+      event?: string;
+      rate: number;
+      count: number;
+      guildId?: string;
+      session?: string;
+    }
   | { at: number; do: 'dispatch'; event: string; data: unknown; guildId?: string; session?: string };
 
 export type FaultScript = FaultStep[];
@@ -65,7 +73,8 @@ export function parseFaultScript(input: unknown): FaultScript {
     }
     switch (kind) {
       case 'invalidate':
-        if (typeof raw.resumable !== 'boolean') throw new FaultScriptError(i, '"resumable" must be a boolean');
+        if (typeof raw.resumable !== 'boolean')
+          throw new FaultScriptError(i, '"resumable" must be a boolean');
         break;
       case 'close':
         if (!Number.isInteger(raw.code) || (raw.code as number) < 1000 || (raw.code as number) > 4999) {
@@ -82,17 +91,23 @@ export function parseFaultScript(input: unknown): FaultScript {
         if (raw.hex !== undefined && (typeof raw.hex !== 'string' || !/^([0-9a-fA-F]{2})*$/.test(raw.hex))) {
           throw new FaultScriptError(i, '"hex" must be an even-length hex string');
         }
-        if (raw.text !== undefined && typeof raw.text !== 'string') throw new FaultScriptError(i, '"text" must be a string');
-        if (raw.bytes !== undefined && !(Number.isInteger(raw.bytes) && (raw.bytes as number) > 0 && (raw.bytes as number) <= 1 << 20)) {
+        if (raw.text !== undefined && typeof raw.text !== 'string')
+          throw new FaultScriptError(i, '"text" must be a string');
+        if (
+          raw.bytes !== undefined &&
+          !(Number.isInteger(raw.bytes) && (raw.bytes as number) > 0 && (raw.bytes as number) <= 1 << 20)
+        ) {
           throw new FaultScriptError(i, '"bytes" must be 1..1048576');
         }
         break;
       case 'stream':
-        if (!(typeof raw.rate === 'number' && raw.rate > 0)) throw new FaultScriptError(i, '"rate" must be > 0');
+        if (!(typeof raw.rate === 'number' && raw.rate > 0))
+          throw new FaultScriptError(i, '"rate" must be > 0');
         if (!(Number.isInteger(raw.count) && (raw.count as number) > 0)) {
           throw new FaultScriptError(i, '"count" must be a positive integer');
         }
-        if (raw.event !== undefined && typeof raw.event !== 'string') throw new FaultScriptError(i, '"event" must be a string');
+        if (raw.event !== undefined && typeof raw.event !== 'string')
+          throw new FaultScriptError(i, '"event" must be a string');
         break;
       case 'dispatch':
         if (typeof raw.event !== 'string' || raw.event.length === 0) {

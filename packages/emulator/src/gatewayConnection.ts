@@ -5,7 +5,7 @@
  */
 import type { WebSocket } from 'ws';
 import type { EmulatorClock } from './clock.js';
-import { etfCodec } from './etf.js';
+import { decodeEtfPayload, encodeEtfPayload } from './etf.js';
 import { SendRateLimit, type SendLimit } from './sendRateLimit.js';
 import type { Encoding, Session } from './session.js';
 import { type Compressor, type CompressMode, createCompressor } from './transportCompression.js';
@@ -84,9 +84,7 @@ export class GatewayConnection {
     try {
       if (this.encoding === 'etf') {
         if (!isBinary) return { ok: false, reason: 'expected a binary ETF frame' };
-        const codec = etfCodec();
-        if (!codec) return { ok: false, reason: 'ETF is unavailable' };
-        value = codec.decode(new Uint8Array(data.buffer, data.byteOffset, data.length));
+        value = decodeEtfPayload(new Uint8Array(data.buffer, data.byteOffset, data.length));
       } else {
         value = JSON.parse(data.toString('utf8'));
       }
@@ -121,9 +119,7 @@ export class GatewayConnection {
     this.enqueue(async () => {
       let data: string | Uint8Array;
       if (encoding === 'etf') {
-        const codec = etfCodec();
-        if (!codec) return;
-        data = codec.encode(payload);
+        data = encodeEtfPayload(payload);
       } else {
         data = JSON.stringify(payload);
       }

@@ -5,14 +5,19 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { GatewayOpcodes, gatewayClosePolicy } from '@cordwire/opcodes';
+import {
+  ALL_INTENTS_MASK,
+  GatewayIntentBits,
+  GatewayOpcodes,
+  gatewayClosePolicy,
+  PRIVILEGED_INTENTS_MASK,
+} from '@cordwire/opcodes';
 import type { WebSocket } from 'ws';
 import type { EmulatorClock } from './clock.js';
-import { etfCodec } from './etf.js';
 import { GatewayConnection, type InboundPayload } from './gatewayConnection.js';
 import { guildCreatePayload, readyPayload, voiceStatePayload } from './guildPayloads.js';
 import { IdentifyQueue } from './identifyQueue.js';
-import { ALL_INTENTS, Intents, PRIVILEGED_INTENTS, sessionReceives } from './intents.js';
+import { sessionReceives } from './intents.js';
 import { VOICE_CHANNEL_TYPES, type World, type WorldVoiceState } from './seed.js';
 import type { SendLimit } from './sendRateLimit.js';
 import { type Encoding, Session } from './session.js';
@@ -112,11 +117,17 @@ export class GatewayServer {
       this.config.log(`refused a connection: ${reason} (${code})`);
       ws.close(code, reason);
     };
-    if (!SUPPORTED_VERSIONS.has(v)) return refuse(4012, 'invalid API version');
-    if (encoding !== 'json' && encoding !== 'etf') return refuse(4002, 'unknown encoding');
-    if (encoding === 'etf' && !etfCodec()) return refuse(4002, 'etf encoding unavailable');
+    if (!SUPPORTED_VERSIONS.has(v)) {
+      refuse(4012, 'invalid API version');
+      return;
+    }
+    if (encoding !== 'json' && encoding !== 'etf') {
+      refuse(4002, 'unknown encoding');
+      return;
+    }
     if (compress !== null && compress !== 'zlib-stream' && compress !== 'zstd-stream') {
-      return refuse(4002, 'unknown compression');
+      refuse(4002, 'unknown compression');
+      return;
     }
 
     const conn = new GatewayConnection(
@@ -151,9 +162,15 @@ export class GatewayServer {
   private onMessage(conn: GatewayConnection, data: Buffer, isBinary: boolean): void {
     if (conn.closing) return;
     try {
-      if (!conn.rate.take()) return this.closeConn(conn, 4008, 'rate limited');
+      if (!conn.rate.take()) {
+        this.closeConn(conn, 4008, 'rate limited');
+        return;
+      }
       const decoded = conn.decode(data, isBinary);
-      if (!decoded.ok) return this.closeConn(conn, 4002, decoded.reason);
+      if (!decoded.ok) {
+        this.closeConn(conn, 4002, decoded.reason);
+        return;
+      }
       this.onPayload(conn, decoded.payload);
     } catch (err) {
       // A handler bug must cost one connection, never the emulator.
@@ -163,23 +180,37 @@ export class GatewayServer {
   }
 
   private onPayload(conn: GatewayConnection, p: InboundPayload): void {
-    if (!ACCEPTED_OPS.has(p.op)) return this.closeConn(conn, 4001, `unknown opcode ${p.op}`);
+    if (!ACCEPTED_OPS.has(p.op)) {
+      this.closeConn(conn, 4001, `unknown opcode ${p.op}`);
+      return;
+    }
     switch (p.op) {
       case GatewayOpcodes.HEARTBEAT:
-        return this.onHeartbeat(conn, p.d);
+        this.onHeartbeat(conn, p.d);
+        return;
       case GatewayOpcodes.IDENTIFY:
-        return this.onIdentify(conn, p.d);
+        this.onIdentify(conn, p.d);
+        return;
       case GatewayOpcodes.RESUME:
-        return this.onResume(conn, p.d);
+        this.onResume(conn, p.d);
+        return;
     }
-    if (conn.state !== 'ready' || !conn.session) return this.closeConn(conn, 4003, 'not authenticated');
+    if (conn.state !== 'ready' || !conn.session) {
+      this.closeConn(conn, 4003, 'not authenticated');
+      return;
+    }
     switch (p.op) {
       case GatewayOpcodes.VOICE_STATE_UPDATE:
-        return this.onVoiceStateUpdate(conn, conn.session, p.d);
+        this.onVoiceStateUpdate(conn, conn.session, p.d);
+        return;
       case GatewayOpcodes.REQUEST_GUILD_MEMBERS:
-        return this.onRequestGuildMembers(conn, conn.session, p.d);
+        this.onRequestGuildMembers(conn, conn.session, p.d);
+        return;
       case GatewayOpcodes.PRESENCE_UPDATE:
-        if (!isObject(p.d)) return this.closeConn(conn, 4001, 'invalid presence update');
+        if (!isObject(p.d)) {
+          this.closeConn(conn, 4001, 'invalid presence update');
+          return;
+        }
         return;
       default:
         return;
@@ -196,27 +227,41 @@ export class GatewayServer {
 
   private onHeartbeat(conn: GatewayConnection, d: unknown): void {
     if (d !== null && d !== undefined && !(typeof d === 'number' && Number.isInteger(d) && d >= 0)) {
-      return this.closeConn(conn, 4001, 'heartbeat d must be the last seq or null');
+      this.closeConn(conn, 4001, 'heartbeat d must be the last seq or null');
+      return;
     }
     this.armHeartbeat(conn);
     if (conn.ackHeartbeats) conn.send({ op: GatewayOpcodes.HEARTBEAT_ACK, d: null, s: null, t: null });
   }
 
   private onIdentify(conn: GatewayConnection, d: unknown): void {
-    if (conn.state !== 'new') return this.closeConn(conn, 4005, 'already authenticated');
+    if (conn.state !== 'new') {
+      this.closeConn(conn, 4005, 'already authenticated');
+      return;
+    }
     if (!isObject(d) || typeof d.token !== 'string' || !isObject(d.properties)) {
-      return this.closeConn(conn, 4001, 'invalid identify payload');
+      this.closeConn(conn, 4001, 'invalid identify payload');
+      return;
     }
     if (d.compress !== undefined && typeof d.compress !== 'boolean') {
-      return this.closeConn(conn, 4001, 'invalid identify payload');
+      this.closeConn(conn, 4001, 'invalid identify payload');
+      return;
     }
     if (
       d.large_threshold !== undefined &&
-      !(Number.isInteger(d.large_threshold) && (d.large_threshold as number) >= 50 && (d.large_threshold as number) <= 250)
+      !(
+        Number.isInteger(d.large_threshold) &&
+        (d.large_threshold as number) >= 50 &&
+        (d.large_threshold as number) <= 250
+      )
     ) {
-      return this.closeConn(conn, 4001, 'large_threshold must be 50-250');
+      this.closeConn(conn, 4001, 'large_threshold must be 50-250');
+      return;
     }
-    if (!this.tokenMatches(d.token)) return this.closeConn(conn, 4004, 'authentication failed');
+    if (!this.tokenMatches(d.token)) {
+      this.closeConn(conn, 4004, 'authentication failed');
+      return;
+    }
 
     let shard: [number, number] = [0, 1];
     if (d.shard !== undefined) {
@@ -229,25 +274,38 @@ export class GatewayServer {
         s[1] >= 1 &&
         s[0] >= 0 &&
         s[0] < s[1];
-      if (!valid) return this.closeConn(conn, 4010, 'invalid shard');
+      if (!valid) {
+        this.closeConn(conn, 4010, 'invalid shard');
+        return;
+      }
       shard = [s[0], s[1]];
     }
     const intents = d.intents;
-    if (typeof intents !== 'number' || !Number.isInteger(intents) || intents < 0 || (intents & ~ALL_INTENTS) !== 0) {
-      return this.closeConn(conn, 4013, 'invalid intent(s)');
+    if (
+      typeof intents !== 'number' ||
+      !Number.isInteger(intents) ||
+      intents < 0 ||
+      (intents & ~ALL_INTENTS_MASK) !== 0
+    ) {
+      this.closeConn(conn, 4013, 'invalid intent(s)');
+      return;
     }
-    if ((intents & PRIVILEGED_INTENTS & ~this.config.allowedIntents) !== 0) {
-      return this.closeConn(conn, 4014, 'disallowed intent(s)');
+    if ((intents & PRIVILEGED_INTENTS_MASK & ~this.config.allowedIntents) !== 0) {
+      this.closeConn(conn, 4014, 'disallowed intent(s)');
+      return;
     }
     const guildIds = this.guildsForShard(shard);
-    if (guildIds.length > this.config.requireSharding) return this.closeConn(conn, 4011, 'sharding required');
+    if (guildIds.length > this.config.requireSharding) {
+      this.closeConn(conn, 4011, 'sharding required');
+      return;
+    }
 
     conn.state = 'identifying';
     const compress = d.compress === true;
-    conn.cancelIdentify = this.identifyQueue.enqueue(shard[0], () => {
+    conn.cancelIdentify = this.identifyQueue.enqueue(shard[0], (acceptedAt) => {
       conn.cancelIdentify = undefined;
       if (conn.closing) return;
-      this.startSession(conn, shard, intents, compress, guildIds);
+      this.startSession(conn, shard, intents, compress, guildIds, acceptedAt);
     });
   }
 
@@ -257,8 +315,9 @@ export class GatewayServer {
     intents: number,
     compress: boolean,
     guildIds: string[],
+    acceptedAt: number,
   ): void {
-    this.identifies.push({ shard, at: this.config.clock.now() });
+    this.identifies.push({ shard, at: acceptedAt });
     this.identifiesSinceStart += 1;
     if (compress) conn.usePayloadCompression();
     const session = new Session(
@@ -290,16 +349,23 @@ export class GatewayServer {
   }
 
   private onResume(conn: GatewayConnection, d: unknown): void {
-    if (conn.state !== 'new') return this.closeConn(conn, 4005, 'already authenticated');
+    if (conn.state !== 'new') {
+      this.closeConn(conn, 4005, 'already authenticated');
+      return;
+    }
     if (
       !isObject(d) ||
       typeof d.token !== 'string' ||
       typeof d.session_id !== 'string' ||
       !(d.seq === null || (typeof d.seq === 'number' && Number.isInteger(d.seq) && d.seq >= 0))
     ) {
-      return this.closeConn(conn, 4001, 'invalid resume payload');
+      this.closeConn(conn, 4001, 'invalid resume payload');
+      return;
     }
-    if (!this.tokenMatches(d.token)) return this.closeConn(conn, 4004, 'authentication failed');
+    if (!this.tokenMatches(d.token)) {
+      this.closeConn(conn, 4004, 'authentication failed');
+      return;
+    }
     const session = this.sessions.get(d.session_id);
     if (!session) {
       this.config.log(`connection ${conn.id}: resume of an unknown or expired session`);
@@ -307,7 +373,10 @@ export class GatewayServer {
       return;
     }
     const replay = session.replayAfter(d.seq ?? 0);
-    if (replay === 'ahead') return this.closeConn(conn, 4007, 'invalid seq');
+    if (replay === 'ahead') {
+      this.closeConn(conn, 4007, 'invalid seq');
+      return;
+    }
     if (replay === 'evicted') {
       this.config.log(`session ${session.id}: resume from seq ${d.seq} is older than the replay buffer`);
       this.destroySession(session);
@@ -390,7 +459,8 @@ export class GatewayServer {
       typeof d.self_mute !== 'boolean' ||
       typeof d.self_deaf !== 'boolean'
     ) {
-      return this.closeConn(conn, 4001, 'invalid voice state update');
+      this.closeConn(conn, 4001, 'invalid voice state update');
+      return;
     }
     const guild = this.world.guilds.get(d.guild_id);
     if (!guild || shardForGuild(guild.id, session.shard[1]) !== session.shard[0]) {
@@ -467,11 +537,15 @@ export class GatewayServer {
   // ---- request guild members (op 8) ------------------------------------------------------------
 
   private onRequestGuildMembers(conn: GatewayConnection, session: Session, d: unknown): void {
-    if (!isObject(d) || !isSnowflake(d.guild_id)) return this.closeConn(conn, 4001, 'invalid request guild members');
+    if (!isObject(d) || !isSnowflake(d.guild_id)) {
+      this.closeConn(conn, 4001, 'invalid request guild members');
+      return;
+    }
     const userIds = d.user_ids;
     const query = d.query;
     if (userIds === undefined && typeof query !== 'string') {
-      return this.closeConn(conn, 4001, 'request guild members needs query or user_ids');
+      this.closeConn(conn, 4001, 'request guild members needs query or user_ids');
+      return;
     }
     const nonce = typeof d.nonce === 'string' ? d.nonce.slice(0, 32) : undefined;
     const guild = this.world.guilds.get(d.guild_id);
@@ -529,7 +603,8 @@ export class GatewayServer {
    */
   dispatch(event: string, data: unknown, target: DispatchTarget = {}): number {
     const guildId =
-      target.guildId ?? (isObject(data) && isSnowflake(data.guild_id) ? (data.guild_id as string) : undefined);
+      target.guildId ??
+      (isObject(data) && isSnowflake(data.guild_id) ? (data.guild_id as string) : undefined);
     let delivered = 0;
     for (const session of this.sessions.values()) {
       if (target.sessionId !== undefined && session.id !== target.sessionId) continue;
@@ -543,13 +618,15 @@ export class GatewayServer {
   }
 
   private redact(session: Session, event: string, data: unknown, inGuild: boolean): unknown {
-    if (!inGuild || !MESSAGE_CONTENT_EVENTS.has(event) || session.intents & Intents.MESSAGE_CONTENT) return data;
+    if (!inGuild || !MESSAGE_CONTENT_EVENTS.has(event) || session.intents & GatewayIntentBits.MESSAGE_CONTENT)
+      return data;
     if (!isObject(data)) return data;
     // Discord keeps content for the bot's own messages and messages that mention it (docs
     // topics/gateway "Message Content Intent").
     const author = isObject(data.author) ? data.author.id : undefined;
     const mentions = Array.isArray(data.mentions) ? data.mentions : [];
-    if (author === session.userId || mentions.some((m) => isObject(m) && m.id === session.userId)) return data;
+    if (author === session.userId || mentions.some((m) => isObject(m) && m.id === session.userId))
+      return data;
     return { ...data, content: '', embeds: [], attachments: [], components: [] };
   }
 

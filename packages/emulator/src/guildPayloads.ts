@@ -3,7 +3,7 @@
  * "Guild Create"), built from the world. Fields discord.js reads when it builds its cache are
  * present even when empty, so an unmodified discord.js Client accepts them.
  */
-import { Intents } from './intents.js';
+import { GatewayIntentBits as Intents } from '@cordwire/opcodes';
 import type { World, WorldGuild, WorldVoiceState } from './seed.js';
 
 /** A voice state as Discord sends it; `channelId: null` is the state of a user who left. */
@@ -98,7 +98,12 @@ export function guildCreatePayload(guild: WorldGuild, world: World, intents: num
     voice_states: [...guild.voiceStates.values()].map((vs) => voiceStatePayload(vs, world, false)),
     presences:
       intents & Intents.GUILD_PRESENCES
-        ? members.map((m) => ({ user: { id: m.user.id }, status: 'online', activities: [], client_status: {} }))
+        ? members.map((m) => ({
+            user: { id: m.user.id },
+            status: 'online',
+            activities: [],
+            client_status: {},
+          }))
         : [],
     stage_instances: [],
     guild_scheduled_events: [],

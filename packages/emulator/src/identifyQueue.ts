@@ -8,7 +8,7 @@ import type { EmulatorClock } from './clock.js';
 
 interface Bucket {
   nextAt: number;
-  waiting: Array<() => void>;
+  waiting: Array<(acceptedAt: number) => void>;
   timer: unknown;
 }
 
@@ -22,8 +22,11 @@ export class IdentifyQueue {
     private readonly clock: EmulatorClock,
   ) {}
 
-  /** Runs `start` when the shard's bucket allows; the returned function cancels a waiting entry. */
-  enqueue(shardId: number, start: () => void): () => void {
+  /**
+   * Runs `start` when the shard's bucket allows, with the time it was let through (the time the
+   * spacing is measured from); the returned function cancels a waiting entry.
+   */
+  enqueue(shardId: number, start: (acceptedAt: number) => void): () => void {
     const key = shardId % this.maxConcurrency;
     let bucket = this.buckets.get(key);
     if (!bucket) {
@@ -51,7 +54,7 @@ export class IdentifyQueue {
       }
       bucket.nextAt = now + this.intervalMs;
       const start = bucket.waiting.shift()!;
-      start();
+      start(now);
     }
   }
 

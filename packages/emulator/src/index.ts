@@ -10,4 +10,3 @@ export type { VoiceAllocation, VoiceProvider, VoiceServerInfo } from './voicePro
 export type { EmulatorClock } from './clock.js';
 export type { SendLimit } from './sendRateLimit.js';
 export { EmulatorClosedError, EmulatorError, FaultScriptError, SeedError } from './errors.js';
-export { Intents } from './intents.js';

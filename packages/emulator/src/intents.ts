@@ -1,40 +1,11 @@
 /**
- * Gateway intents and which dispatch each one gates (Discord docs, topics/gateway "List of
- * Intents"). The emulator uses this table twice: to validate IDENTIFY (unknown bits -> 4013,
- * privileged bits the app is not approved for -> 4014) and to filter dispatches per session.
+ * Which dispatch each gateway intent gates (Discord docs, topics/gateway "List of Intents").
+ * The bits themselves come from @cordwire/opcodes; this table is how the emulator filters
+ * dispatches per session.
  */
-export const Intents = {
-  GUILDS: 1 << 0,
-  GUILD_MEMBERS: 1 << 1,
-  GUILD_MODERATION: 1 << 2,
-  GUILD_EXPRESSIONS: 1 << 3,
-  GUILD_INTEGRATIONS: 1 << 4,
-  GUILD_WEBHOOKS: 1 << 5,
-  GUILD_INVITES: 1 << 6,
-  GUILD_VOICE_STATES: 1 << 7,
-  GUILD_PRESENCES: 1 << 8,
-  GUILD_MESSAGES: 1 << 9,
-  GUILD_MESSAGE_REACTIONS: 1 << 10,
-  GUILD_MESSAGE_TYPING: 1 << 11,
-  DIRECT_MESSAGES: 1 << 12,
-  DIRECT_MESSAGE_REACTIONS: 1 << 13,
-  DIRECT_MESSAGE_TYPING: 1 << 14,
-  MESSAGE_CONTENT: 1 << 15,
-  GUILD_SCHEDULED_EVENTS: 1 << 16,
-  AUTO_MODERATION_CONFIGURATION: 1 << 20,
-  AUTO_MODERATION_EXECUTION: 1 << 21,
-  GUILD_MESSAGE_POLLS: 1 << 24,
-  DIRECT_MESSAGE_POLLS: 1 << 25,
-} as const;
+import { GatewayIntentBits } from '@cordwire/opcodes';
 
-/** Every bit Discord defines; any other bit in IDENTIFY is an invalid intent (4013). */
-export const ALL_INTENTS: number = Object.values(Intents).reduce((a, b) => a | b, 0);
-
-/** Intents an app must be approved for in the developer portal; otherwise 4014. */
-export const PRIVILEGED_INTENTS: number =
-  Intents.GUILD_MEMBERS | Intents.GUILD_PRESENCES | Intents.MESSAGE_CONTENT;
-
-const I = Intents;
+const I = GatewayIntentBits;
 
 /** [intent when the event concerns a guild, intent when it is a DM]; 0 = no DM variant. */
 const EVENT_INTENTS: Readonly<Record<string, readonly [number, number]>> = {

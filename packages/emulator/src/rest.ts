@@ -53,7 +53,10 @@ function authorized(req: IncomingMessage, token: string): boolean {
 export function handleRest(ctx: RestContext, req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const route = restRoute(url.pathname);
-  if (route === null) return send(res, 404, { message: '404: Not Found', code: 0 });
+  if (route === null) {
+    send(res, 404, { message: '404: Not Found', code: 0 });
+    return;
+  }
   ctx.log(`rest ${req.method} ${route}`);
   // Request bodies are not used; drain them so the socket is reusable.
   req.resume();
@@ -94,8 +97,17 @@ export function handleRest(ctx: RestContext, req: IncomingMessage, res: ServerRe
     '/oauth2/applications/@me': { auth: true, body: application },
   };
   const handler = routes[route];
-  if (!handler) return send(res, 404, { message: '404: Not Found', code: 0 });
-  if (!isGet) return send(res, 405, { message: '405: Method Not Allowed', code: 0 });
-  if (handler.auth && !authorized(req, ctx.token)) return send(res, 401, { message: '401: Unauthorized', code: 0 });
+  if (!handler) {
+    send(res, 404, { message: '404: Not Found', code: 0 });
+    return;
+  }
+  if (!isGet) {
+    send(res, 405, { message: '405: Method Not Allowed', code: 0 });
+    return;
+  }
+  if (handler.auth && !authorized(req, ctx.token)) {
+    send(res, 401, { message: '401: Unauthorized', code: 0 });
+    return;
+  }
   send(res, 200, handler.body());
 }

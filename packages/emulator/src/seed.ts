@@ -229,7 +229,10 @@ export function normalizeSeed(input: unknown): World {
     addMember(bot.id, null, [], `${path}.members`);
     list(g.members, `${path}.members`).forEach((m, mi) => {
       const mpath = `${path}.members[${mi}]`;
-      if (typeof m === 'string') return addMember(snowflake(m, mpath), null, [], mpath);
+      if (typeof m === 'string') {
+        addMember(snowflake(m, mpath), null, [], mpath);
+        return;
+      }
       if (!isObject(m)) throw new SeedError(mpath, 'expected a user id or an object');
       const roles = list(m.roles, `${mpath}.roles`).map((r, ri) => snowflake(r, `${mpath}.roles[${ri}]`));
       const nick = typeof m.nick === 'string' ? m.nick : null;

@@ -10,7 +10,11 @@ afterEach(() => {
   if (child && child.exitCode === null) child.kill('SIGTERM');
 });
 
-function run(args: string[]): { output: () => string; line: (re: RegExp) => Promise<RegExpMatchArray>; exit: Promise<number | null> } {
+function run(args: string[]): {
+  output: () => string;
+  line: (re: RegExp) => Promise<RegExpMatchArray>;
+  exit: Promise<number | null>;
+} {
   child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const waiters: Array<() => void> = [];
@@ -20,10 +24,12 @@ function run(args: string[]): { output: () => string; line: (re: RegExp) => Prom
   };
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
-  const exit = new Promise<number | null>((resolve) => child!.once('exit', (code) => {
-    for (const w of waiters.splice(0)) w();
-    resolve(code);
-  }));
+  const exit = new Promise<number | null>((resolve) =>
+    child!.once('exit', (code) => {
+      for (const w of waiters.splice(0)) w();
+      resolve(code);
+    }),
+  );
   const line = async (re: RegExp) => {
     for (;;) {
       const m = re.exec(output);
@@ -37,11 +43,24 @@ function run(args: string[]): { output: () => string; line: (re: RegExp) => Prom
 
 test('the CLI serves a seed file, prints URLs and only the start of the token, and runs a script', async () => {
   const token = 'cli-test-token-0123456789';
-  const p = run(['--port', '0', '--seed', fixture('seed.json'), '--token', token, '--script', fixture('fault-script.json'), '--heartbeat-interval', '1000']);
+  const p = run([
+    '--port',
+    '0',
+    '--seed',
+    fixture('seed.json'),
+    '--token',
+    token,
+    '--script',
+    fixture('fault-script.json'),
+    '--heartbeat-interval',
+    '1000',
+  ]);
   const [, gatewayUrl] = await p.line(/gateway\s+(ws:\/\/127\.0\.0\.1:\d+)/);
   const [, restUrl] = await p.line(/REST\s+(http:\/\/\S+)/);
   await p.line(/token\s+cli-te…/);
-  const bot = await (await fetch(`${restUrl}/users/@me`, { headers: { authorization: `Bot ${token}` } })).json();
+  const bot = await (
+    await fetch(`${restUrl}/users/@me`, { headers: { authorization: `Bot ${token}` } })
+  ).json();
   expect(bot).toMatchObject({ id: '2000000000000000001', username: 'seeded-bot' });
   const c = await RawClient.connect(gatewayUrl!);
   await c.ready(token);

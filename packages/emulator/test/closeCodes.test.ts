@@ -29,13 +29,29 @@ interface Case {
 
 const cases: Case[] = [
   { name: 'unknown opcode', code: 4001, act: (c) => c.send({ op: 99, d: null }) },
-  { name: 'invalid payload for an opcode (identify without properties)', code: 4001, act: (c, token) => c.send({ op: 2, d: { token, intents: 0 } }) },
+  {
+    name: 'invalid payload for an opcode (identify without properties)',
+    code: 4001,
+    act: (c, token) => c.send({ op: 2, d: { token, intents: 0 } }),
+  },
   { name: 'undecodable JSON', code: 4002, act: (c) => c.sendRaw('{"op": 1, "d"') },
-  { name: 'a payload over 4096 bytes', code: 4002, act: (c) => c.sendRaw(JSON.stringify({ op: 1, d: null, x: 'a'.repeat(5000) })) },
+  {
+    name: 'a payload over 4096 bytes',
+    code: 4002,
+    act: (c) => c.sendRaw(JSON.stringify({ op: 1, d: null, x: 'a'.repeat(5000) })),
+  },
   { name: 'a payload without an op', code: 4002, act: (c) => c.send({ d: null }) },
-  { name: 'voice state update before identify', code: 4003, act: (c) => c.send({ op: 4, d: { guild_id: '1', channel_id: null, self_mute: false, self_deaf: false } }) },
+  {
+    name: 'voice state update before identify',
+    code: 4003,
+    act: (c) => c.send({ op: 4, d: { guild_id: '1', channel_id: null, self_mute: false, self_deaf: false } }),
+  },
   { name: 'a wrong token', code: 4004, act: (c) => c.identify('not-the-token') },
-  { name: 'a wrong token on resume', code: 4004, act: (c) => c.send({ op: 6, d: { token: 'nope', session_id: 'x', seq: 1 } }) },
+  {
+    name: 'a wrong token on resume',
+    code: 4004,
+    act: (c) => c.send({ op: 6, d: { token: 'nope', session_id: 'x', seq: 1 } }),
+  },
   {
     name: 'identify twice',
     code: 4005,
@@ -64,15 +80,38 @@ const cases: Case[] = [
       for (let i = 0; i < 121; i++) c.send({ op: 1, d: null });
     },
   },
-  { name: 'no heartbeat in time', code: 4009, options: { heartbeatIntervalMs: 60, heartbeatGraceMs: 20 }, act: () => {} },
-  { name: 'a shard id outside the count', code: 4010, act: (c, token) => c.identify(token, { shard: [1, 1] }) },
+  {
+    name: 'no heartbeat in time',
+    code: 4009,
+    options: { heartbeatIntervalMs: 60, heartbeatGraceMs: 20 },
+    act: () => {},
+  },
+  {
+    name: 'a shard id outside the count',
+    code: 4010,
+    act: (c, token) => c.identify(token, { shard: [1, 1] }),
+  },
   { name: 'a malformed shard', code: 4010, act: (c, token) => c.identify(token, { shard: [0] }) },
-  { name: 'too many guilds for one shard', code: 4011, options: { requireSharding: 0 }, act: (c, token) => c.identify(token) },
+  {
+    name: 'too many guilds for one shard',
+    code: 4011,
+    options: { requireSharding: 0 },
+    act: (c, token) => c.identify(token),
+  },
   { name: 'gateway version 8', code: 4012, query: 'v=8&encoding=json', act: () => {} },
   { name: 'no gateway version', code: 4012, query: 'encoding=json', act: () => {} },
   { name: 'an undefined intent bit', code: 4013, act: (c, token) => c.identify(token, { intents: 1 << 30 }) },
-  { name: 'missing intents', code: 4013, act: (c, token) => c.send({ op: 2, d: { token, properties: props } }) },
-  { name: 'a privileged intent not approved', code: 4014, options: { allowedIntents: 0 }, act: (c, token) => c.identify(token, { intents: 1 | (1 << 15) }) },
+  {
+    name: 'missing intents',
+    code: 4013,
+    act: (c, token) => c.send({ op: 2, d: { token, properties: props } }),
+  },
+  {
+    name: 'a privileged intent not approved',
+    code: 4014,
+    options: { allowedIntents: 0 },
+    act: (c, token) => c.identify(token, { intents: 1 | (1 << 15) }),
+  },
 ];
 
 describe('a client that breaks the protocol gets the close code Discord uses', () => {
@@ -108,13 +147,16 @@ test('a session closed with 4009 cannot be resumed; one closed with 4001 can', a
 test('garbage from clients never takes the emulator down', async () => {
   emu = await startEmulator({ identifyIntervalMs: 0 });
   await fc.assert(
-    fc.asyncProperty(fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.string({ maxLength: 300 }), fc.json()), async (junk) => {
-      const c = await connect();
-      c.sendRaw(typeof junk === 'string' ? junk : Buffer.from(junk));
-      c.send({ op: 1, d: null });
-      await Promise.race([c.closed, c.waitFor((f) => f.op === 11)]);
-      c.terminate();
-    }),
+    fc.asyncProperty(
+      fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.string({ maxLength: 300 }), fc.json()),
+      async (junk) => {
+        const c = await connect();
+        c.sendRaw(typeof junk === 'string' ? junk : Buffer.from(junk));
+        c.send({ op: 1, d: null });
+        await Promise.race([c.closed, c.waitFor((f) => f.op === 11)]);
+        c.terminate();
+      },
+    ),
     { numRuns: 40 },
   );
   const ok = await connect();

@@ -64,6 +64,32 @@ test('plain JSON delivers the same stream', async () => {
   expectNumbered(events);
 });
 
+test('ETF encoding (codec from @cordwire/opcodes) delivers the same stream, plain and over zlib-stream', async () => {
+  emu = await startEmulator({ identifyIntervalMs: 0 });
+  const plain = await streamOver('v=10&encoding=etf');
+  expectNumbered(plain.events);
+  // 131 is the ETF version byte: every frame is ETF, not JSON.
+  for (const raw of plain.c.rawFrames) expect(raw[0]).toBe(131);
+  const zlib = await streamOver('v=10&encoding=etf&compress=zlib-stream');
+  expectNumbered(zlib.events);
+  const shape = (e: { d: { n: number; content: string; channel_id: string; author: unknown } }) => [
+    e.d.n,
+    e.d.content,
+    e.d.channel_id,
+    e.d.author,
+  ];
+  expect(zlib.events.map(shape)).toEqual(plain.events.map(shape));
+  expect(emu.control.sessions().map((s) => s.encoding)).toEqual(['etf', 'etf']);
+});
+
+test('an ETF client that sends JSON text gets 4002', async () => {
+  emu = await startEmulator();
+  const c = await RawClient.connect(emu.gatewayUrl, { query: 'v=10&encoding=etf' });
+  clients.push(c);
+  c.sendRaw('{"op":1,"d":null}');
+  expect((await c.closed).code).toBe(4002);
+});
+
 test('an unknown compression or encoding is refused with 4002', async () => {
   emu = await startEmulator();
   for (const query of ['v=10&encoding=json&compress=brotli', 'v=10&encoding=xml']) {

@@ -77,9 +77,12 @@ test('frame delay keeps order, raw garbage arrives as given', async () => {
   await s.done;
   expect(s.sent()).toBe(20);
   await c.waitFor((f) => f.d?.n === 19);
-  expect(c.dispatches().filter((f) => f.t === 'MESSAGE_CREATE').map((f) => f.d.n)).toEqual(
-    Array.from({ length: 20 }, (_, i) => i),
-  );
+  expect(
+    c
+      .dispatches()
+      .filter((f) => f.t === 'MESSAGE_CREATE')
+      .map((f) => f.d.n),
+  ).toEqual(Array.from({ length: 20 }, (_, i) => i));
   emu.control.setFrameDelay(0);
   const before = c.rawFrames.length;
   const got = new Promise<Buffer>((resolve) => c.ws.once('message', (d: Buffer) => resolve(d)));
@@ -110,13 +113,21 @@ test('a fault script file runs its steps in order', async () => {
   expect(c.frames.some((f) => f.t === 'PRESENCE_UPDATE')).toBe(true);
   // The garbage frame arrived raw (client saw 2 bytes it could not parse as JSON).
   expect(c.rawFrames.some((r) => r.length === 2 && r[0] === 0x78)).toBe(true);
-  expect(c.dispatches().filter((f) => f.t === 'MESSAGE_CREATE').map((f) => f.d.n)).toEqual(
-    Array.from({ length: 30 }, (_, i) => i),
-  );
+  expect(
+    c
+      .dispatches()
+      .filter((f) => f.t === 'MESSAGE_CREATE')
+      .map((f) => f.d.n),
+  ).toEqual(Array.from({ length: 30 }, (_, i) => i));
 });
 
 test('a malformed script is refused with a typed error naming the step', () => {
-  expect(() => parseFaultScript([{ at: 0, do: 'reconnect' }, { at: 5, do: 'explode' }])).toThrow(FaultScriptError);
+  expect(() =>
+    parseFaultScript([
+      { at: 0, do: 'reconnect' },
+      { at: 5, do: 'explode' },
+    ]),
+  ).toThrow(FaultScriptError);
   try {
     parseFaultScript([{ at: 0, do: 'close', code: 99 }]);
   } catch (err) {

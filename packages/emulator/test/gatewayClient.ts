@@ -4,11 +4,13 @@
  * records every frame and the close code.
  */
 import { inflateSync, createInflate, constants as zc } from 'node:zlib';
+import { decodeEtf, encodeEtf } from '@cordwire/opcodes';
 import { Decompress } from 'fzstd';
 import WebSocket from 'ws';
 
 export interface Frame {
   op: number;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary payload fields
   d: any;
   s: number | null;
   t: string | null;
@@ -30,12 +32,13 @@ export class RawClient {
   private waiters: Array<() => void> = [];
   private inflateChunks: Buffer[] = [];
   private readonly inflate = createInflate();
-  private readonly zstd = new Decompress((chunk) => this.push(Buffer.from(chunk).toString('utf8')));
+  private readonly zstd = new Decompress((chunk) => this.push(Buffer.from(chunk)));
   private zlibQueue: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly ws: WebSocket,
     readonly compress: string | null,
+    readonly encoding: string,
   ) {
     this.inflate.on('data', (c: Buffer) => this.inflateChunks.push(c));
     this.closed = new Promise((resolve) => {
@@ -53,7 +56,7 @@ export class RawClient {
     const query = opts.query ?? 'v=10&encoding=json';
     const compress = new URLSearchParams(query).get('compress');
     const ws = new WebSocket(`${url}/?${query}`);
-    const client = new RawClient(ws, compress);
+    const client = new RawClient(ws, compress, new URLSearchParams(query).get('encoding') ?? 'json');
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
@@ -70,32 +73,39 @@ export class RawClient {
           new Promise<void>((resolve) => {
             this.inflate.write(data);
             this.inflate.flush(zc.Z_SYNC_FLUSH, () => {
-              const text = Buffer.concat(this.inflateChunks).toString('utf8');
+              const bytes = Buffer.concat(this.inflateChunks);
               this.inflateChunks = [];
-              this.push(text);
+              this.push(bytes);
               resolve();
             });
           }),
       );
     } else if (this.compress === 'zstd-stream') {
       this.zstd.push(new Uint8Array(data));
-    } else if (isBinary) {
-      let text: string;
+    } else if (isBinary && !(this.encoding === 'etf' && data[0] === 131)) {
+      // Binary JSON, or ETF under payload compression: a complete zlib stream per message.
+      let bytes: Buffer;
       try {
-        text = inflateSync(data).toString('utf8');
+        bytes = inflateSync(data);
       } catch {
         this.undecodable += 1;
         return;
       }
-      this.push(text);
+      this.push(bytes);
     } else {
-      this.push(data.toString('utf8'));
+      this.push(data);
     }
   }
 
-  private push(text: string): void {
+  private push(bytes: Buffer): void {
     try {
-      this.frames.push(JSON.parse(text));
+      if (this.encoding === 'etf') {
+        const r = decodeEtf(new Uint8Array(bytes));
+        if (!r.ok) throw r.error;
+        this.frames.push(r.value as Frame);
+      } else {
+        this.frames.push(JSON.parse(bytes.toString('utf8')));
+      }
     } catch {
       this.undecodable += 1;
     }
@@ -127,7 +137,7 @@ export class RawClient {
   }
 
   send(payload: unknown): void {
-    this.ws.send(JSON.stringify(payload));
+    this.ws.send(this.encoding === 'etf' ? encodeEtf(payload) : JSON.stringify(payload));
   }
 
   sendRaw(data: string | Buffer): void {

@@ -53,7 +53,12 @@ test('a voice provider allocates on join and releases on leave', async () => {
   c.send({ op: 4, d: { guild_id: GUILD, channel_id: VOICE, self_mute: false, self_deaf: false } });
   const server = await c.waitDispatch('VOICE_SERVER_UPDATE');
   expect(server.d).toEqual({ token: 'voice-token', guild_id: GUILD, endpoint: 'voice.local:1234' });
-  expect(allocated).toEqual({ guildId: GUILD, channelId: VOICE, userId: '1300000000000000001', sessionId: ready.d.session_id });
+  expect(allocated).toEqual({
+    guildId: GUILD,
+    channelId: VOICE,
+    userId: '1300000000000000001',
+    sessionId: ready.d.session_id,
+  });
   const from = c.frames.length;
   c.send({ op: 4, d: { guild_id: GUILD, channel_id: null, self_mute: false, self_deaf: false } });
   const left = await c.waitDispatch('VOICE_STATE_UPDATE', from);

@@ -28,7 +28,13 @@ function lastSeq(c: RawClient): number {
 }
 
 function message(n: number) {
-  return { id: String(1000 + n), guild_id: '1300000000000000100', channel_id: '1300000000000000101', content: '', n };
+  return {
+    id: String(1000 + n),
+    guild_id: '1300000000000000100',
+    channel_id: '1300000000000000101',
+    content: '',
+    n,
+  };
 }
 
 test('RESUME replays exactly what the session missed, in order, then RESUMED', async () => {
@@ -63,7 +69,12 @@ test('a resume from an older seq replays the dispatches the client already had (
   const c2 = await connect();
   c2.send({ op: 6, d: { token: emu!.token, session_id: sessionId, seq: s1 } });
   await c2.waitDispatch('RESUMED');
-  expect(c2.dispatches().filter((f) => f.t === 'MESSAGE_CREATE').map((f) => f.d.n)).toEqual([2, 3]);
+  expect(
+    c2
+      .dispatches()
+      .filter((f) => f.t === 'MESSAGE_CREATE')
+      .map((f) => f.d.n),
+  ).toEqual([2, 3]);
 });
 
 test('op 9 false when the gap has left the replay buffer', async () => {

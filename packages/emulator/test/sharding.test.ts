@@ -12,7 +12,11 @@ afterEach(async () => {
 /** Guild ids whose (id >> 22) % 4 is 0, 1, 2, 3: the timestamp part is 0..3. */
 const guildIds = [0n, 1n, 2n, 3n].map((k) => ((k + 4000n) << 22n).toString());
 const seed: EmulatorSeed = {
-  guilds: guildIds.map((id, i) => ({ id, name: `g${i}`, channels: [{ id: String(BigInt(id) + 1n), name: 'c' }] })),
+  guilds: guildIds.map((id, i) => ({
+    id,
+    name: `g${i}`,
+    channels: [{ id: String(BigInt(id) + 1n), name: 'c' }],
+  })),
 };
 
 test('identifies queue per max_concurrency bucket (shard_id % max_concurrency) and never get rejected', async () => {
@@ -39,8 +43,11 @@ test('dispatches are routed to the shard that owns the guild, DMs to shard 0', a
   emu = await startEmulator({ seed, identifyIntervalMs: 0 });
   const conns = await Promise.all([0, 1, 2, 3].map(() => RawClient.connect(emu!.gatewayUrl)));
   clients.push(...conns);
-  const readies = await Promise.all(conns.map((c, i) => c.ready(emu!.token, { shard: [i, 4], intents: 1 | (1 << 9) | (1 << 12) })));
-  readies.forEach((r, i) => expect(r.d.guilds).toEqual([{ id: guildIds[i], unavailable: true }]));
+  const readies = await Promise.all(
+    conns.map((c, i) => c.ready(emu!.token, { shard: [i, 4], intents: 1 | (1 << 9) | (1 << 12) })),
+  );
+  for (const [i, r] of readies.entries())
+    expect(r.d.guilds).toEqual([{ id: guildIds[i], unavailable: true }]);
   for (const [i, id] of guildIds.entries()) {
     emu.control.dispatch('MESSAGE_CREATE', { id: String(i), guild_id: id, content: '', n: i });
   }
@@ -48,8 +55,16 @@ test('dispatches are routed to the shard that owns the guild, DMs to shard 0', a
   await Promise.all(conns.map((c, i) => c.waitFor((f) => f.d?.n === i)));
   await conns[0]!.waitFor((f) => f.d?.n === 99);
   for (const [i, c] of conns.entries()) {
-    const got = c.dispatches().filter((f) => f.t === 'MESSAGE_CREATE').map((f) => f.d.n);
+    const got = c
+      .dispatches()
+      .filter((f) => f.t === 'MESSAGE_CREATE')
+      .map((f) => f.d.n);
     expect(got).toEqual(i === 0 ? [0, 99] : [i]);
-    expect(c.dispatches().filter((f) => f.t === 'GUILD_CREATE').map((f) => f.d.id)).toEqual([guildIds[i]]);
+    expect(
+      c
+        .dispatches()
+        .filter((f) => f.t === 'GUILD_CREATE')
+        .map((f) => f.d.id),
+    ).toEqual([guildIds[i]]);
   }
 });
