@@ -104,6 +104,17 @@ export function rtpsizeClearLength(bytes: Uint8Array): number {
 
 const RTCP_CLEAR_LENGTH = 8;
 
+type BufferLike = { allocUnsafe(size: number): Uint8Array };
+const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer;
+
+/**
+ * Output datagrams on Node come from Buffer's pooled slab (5-10x cheaper than a zeroed
+ * Uint8Array for packet-sized allocations). Every byte of the result is written by the caller.
+ */
+const allocate: (size: number) => Uint8Array = NodeBuffer
+  ? (size) => NodeBuffer.allocUnsafe(size)
+  : (size) => new Uint8Array(size);
+
 export function createTransportCipher(
   mode: TransportEncryptionMode,
   secretKey: Uint8Array | readonly number[],
@@ -185,7 +196,7 @@ function counterAead(aead: AeadPrimitive, nonceLength: number, counter: NonceCou
     seal(clear: Uint8Array, body: Uint8Array): Uint8Array {
       const value = counter.next();
       writeU32(sendNonce, 0, value);
-      const out = new Uint8Array(clear.length + body.length + AEAD_TAG_LENGTH + 4);
+      const out = allocate(clear.length + body.length + AEAD_TAG_LENGTH + 4);
       out.set(clear, 0);
       aead.sealInto(sendNonce, clear, body, out, clear.length);
       out.set(sendNonce.subarray(0, 4), out.length - 4);
@@ -195,7 +206,7 @@ function counterAead(aead: AeadPrimitive, nonceLength: number, counter: NonceCou
       const end = datagram.length - 4 - AEAD_TAG_LENGTH;
       if (clearLength < 0 || end < clearLength) return err(tooShort());
       receiveNonce.set(datagram.subarray(datagram.length - 4), 0);
-      const out = new Uint8Array(end);
+      const out = allocate(end);
       out.set(datagram.subarray(0, clearLength), 0);
       const verified = aead.openInto(
         receiveNonce,
@@ -235,7 +246,7 @@ function secretboxMode(
       } else {
         writeU32(sendNonce, 0, counter.next());
       }
-      const out = new Uint8Array(clear.length + AEAD_TAG_LENGTH + body.length + trailer);
+      const out = allocate(clear.length + AEAD_TAG_LENGTH + body.length + trailer);
       out.set(clear, 0);
       box.sealInto(sendNonce, body, out, clear.length);
       if (trailer > 0) out.set(sendNonce.subarray(0, trailer), out.length - trailer);
@@ -247,7 +258,7 @@ function secretboxMode(
       receiveNonce.fill(0);
       if (trailer === 0) receiveNonce.set(datagram.subarray(0, Math.min(clearLength, 24)), 0);
       else receiveNonce.set(datagram.subarray(end), 0);
-      const out = new Uint8Array(end - AEAD_TAG_LENGTH);
+      const out = allocate(end - AEAD_TAG_LENGTH);
       out.set(datagram.subarray(0, clearLength), 0);
       const verified = box.openInto(receiveNonce, datagram.subarray(clearLength, end), out, clearLength);
       return verified ? ok(out) : err(authFailed());
