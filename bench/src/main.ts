@@ -16,12 +16,13 @@ import { notMeasuredRow, type Suite, type SuiteContext } from './suite.js';
 import { daveFramesSuite } from './suites/daveFrames.js';
 import { gatewaySuite } from './suites/gateway.js';
 import { mlsSuite } from './suites/mls.js';
+import { sendClockSuite } from './suites/sendClock.js';
 import { transportSuite } from './suites/transport.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const benchRoot = resolve(here, '..');
 
-const suites: readonly Suite[] = [gatewaySuite, transportSuite, daveFramesSuite, mlsSuite];
+const suites: readonly Suite[] = [gatewaySuite, transportSuite, daveFramesSuite, mlsSuite, sendClockSuite];
 
 function argValue(args: readonly string[], name: string): string | undefined {
   const hit = args.find((a) => a.startsWith(`--${name}=`));

@@ -58,14 +58,13 @@ function targetText(t: Target | undefined): string {
   return t.text;
 }
 
-/** 3 significant digits, with k/M for large rates so the table stays narrow. */
+/** k/M for large rates so the table stays narrow; two decimals for ms-scale values (20.00 ± 0.05). */
 export function fmt(value: number): string {
   if (!Number.isFinite(value)) return String(value);
   const abs = Math.abs(value);
   if (abs >= 1e6) return `${(value / 1e6).toPrecision(3)}M`;
   if (abs >= 1e4) return `${(value / 1e3).toPrecision(3)}k`;
-  if (abs >= 100) return value.toFixed(0);
-  if (abs >= 10) return value.toFixed(1);
+  if (abs >= 1000) return value.toFixed(0);
   if (abs >= 1) return value.toFixed(2);
   return value.toPrecision(3);
 }

@@ -10,7 +10,7 @@ import { startReplayServer, type ReplayHost } from '../gateway/replayHost.js';
 import { interleave, repeat } from '../harness.js';
 import { loadOurGateway, type OurGatewayClient } from '../ours/gateway.js';
 import type { Row } from '../report.js';
-import { notMeasuredRow, type Suite, type SuiteContext } from '../suite.js';
+import type { Suite, SuiteContext } from '../suite.js';
 
 const ROUND_TIMEOUT_MS = 60_000;
 
