@@ -14,7 +14,7 @@ export async function emulator(options: EmulatorOptions = {}): Promise<Emulator>
 export function shardFor(emu: Emulator, options: Partial<ShardOptions> = {}): Shard {
   return new Shard({
     token: emu.token,
-    intents: 1 | 512,
+    intents: 1 | 512 | 4096 | 32768,
     gatewayUrl: emu.gatewayUrl,
     identifyQueue: new InMemoryIdentifyQueue({ spacingMs: 20 }),
     ...fastTimers,
