@@ -108,11 +108,16 @@ type BufferLike = { allocUnsafe(size: number): Uint8Array };
 const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer;
 
 /**
- * Output datagrams on Node come from Buffer's pooled slab (5-10x cheaper than a zeroed
- * Uint8Array for packet-sized allocations). Every byte of the result is written by the caller.
+ * Output datagrams on Node are carved from Buffer's pooled slab: a fresh Uint8Array of packet
+ * size needs its own zeroed off-heap backing store, which costs several times more. The result
+ * is a plain Uint8Array view (so `slice()` copies, as a caller expects), and every byte of it is
+ * written by the caller before it is returned.
  */
 const allocate: (size: number) => Uint8Array = NodeBuffer
-  ? (size) => NodeBuffer.allocUnsafe(size)
+  ? (size) => {
+      const pooled = NodeBuffer.allocUnsafe(size);
+      return new Uint8Array(pooled.buffer, pooled.byteOffset, size);
+    }
   : (size) => new Uint8Array(size);
 
 export function createTransportCipher(
