@@ -99,7 +99,15 @@ export class CryptorManager {
         generation < this.#newestGeneration
           ? this.#clock.now() + CRYPTOR_EXPIRY_MS
           : Number.POSITIVE_INFINITY;
-      entry = { cryptor: new AesGcmCryptor(this.#ratchet.getKey(generation)), expiry };
+      let cryptor: AesGcmCryptor;
+      try {
+        cryptor = new AesGcmCryptor(this.#ratchet.getKey(generation));
+      } catch {
+        // A ratchet that cannot give this generation (erased, or a faulty custom ratchet) means no key:
+        // decrypt must only ever fail with a typed error.
+        return CryptorLookupFailure.EXPIRED;
+      }
+      entry = { cryptor, expiry };
       this.#cryptors.set(generation, entry);
     }
     return entry.cryptor;

@@ -161,4 +161,17 @@ describe('cryptor manager tables (libdave cryptor_manager_tests.cpp, MIT)', () =
       { numRuns: 300 },
     );
   });
+
+  it('a ratchet that throws yields EXPIRED, never an exception', () => {
+    const clock = new ManualClock();
+    const manager = new CryptorManager(clock, {
+      getKey: () => {
+        throw new Error('boom');
+      },
+      deleteKey: () => {},
+    });
+    expect(manager.getCryptor(0)).toBe(CryptorLookupFailure.EXPIRED);
+    const short = new CryptorManager(clock, { getKey: () => new Uint8Array(3), deleteKey: () => {} });
+    expect(short.getCryptor(0)).toBe(CryptorLookupFailure.EXPIRED);
+  });
 });
