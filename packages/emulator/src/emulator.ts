@@ -73,6 +73,8 @@ export interface EmulatorControl {
   requestHeartbeat(sessionId?: string): void;
   setFrameDelay(ms: number): void;
   sendRaw(data: string | Uint8Array, sessionId?: string): void;
+  /** Bytes through the connection's compression (zlib-stream, zstd-stream, payload) but no encoding: bombs. */
+  sendCompressed(data: string | Uint8Array, sessionId?: string): void;
   runScript(script: FaultScript | unknown): Promise<void>;
   /** Replaces the voice provider (the voice server attaches here). */
   setVoiceProvider(provider: VoiceProvider | undefined): void;
@@ -234,6 +236,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       gateway.frameDelayMs = Math.max(0, ms);
     },
     sendRaw: (data, sessionId) => eachConn(sessionId, (c) => c.sendRaw(data)),
+    sendCompressed: (data, sessionId) => eachConn(sessionId, (c) => c.sendCompressed(data)),
     runScript: async (input) => {
       guard();
       const script = parseFaultScript(input);
@@ -293,6 +296,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         control.sendRaw(data, session);
         return undefined;
       }
+      case 'bomb':
+        control.sendCompressed(Buffer.alloc(step.bytes, 0x20), session);
+        return undefined;
       case 'stream':
         return control.startStream({
           ratePerSecond: step.rate,

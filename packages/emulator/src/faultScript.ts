@@ -8,6 +8,7 @@
  *    {"at": 900, "do": "close", "code": 4000},
  *    {"at": 1500, "do": "invalidate", "resumable": false}]
  *
+ * `bomb` sends `bytes` spaces through the connection's compression (a few KiB on the wire).
  * `session` (a session id) narrows a fault to one session; the default is every connected one.
  */
 import { FaultScriptError } from './errors.js';
@@ -22,6 +23,7 @@ export type FaultStep =
   | { at: number; do: 'heartbeat'; session?: string }
   | { at: number; do: 'delay'; ms: number }
   | { at: number; do: 'garbage'; text?: string; hex?: string; bytes?: number; session?: string }
+  | { at: number; do: 'bomb'; bytes: number; session?: string }
   | {
       at: number;
       do: 'stream';
@@ -45,6 +47,7 @@ const KINDS = new Set([
   'heartbeat',
   'delay',
   'garbage',
+  'bomb',
   'stream',
   'dispatch',
 ]);
@@ -98,6 +101,13 @@ export function parseFaultScript(input: unknown): FaultScript {
           !(Number.isInteger(raw.bytes) && (raw.bytes as number) > 0 && (raw.bytes as number) <= 1 << 20)
         ) {
           throw new FaultScriptError(i, '"bytes" must be 1..1048576');
+        }
+        break;
+      case 'bomb':
+        if (
+          !(Number.isInteger(raw.bytes) && (raw.bytes as number) > 0 && (raw.bytes as number) <= 256 << 20)
+        ) {
+          throw new FaultScriptError(i, '"bytes" must be 1..268435456');
         }
         break;
       case 'stream':

@@ -141,6 +141,22 @@ export class GatewayConnection {
     });
   }
 
+  /**
+   * Bytes through this connection's compression but no encoding: with zlib-stream a highly
+   * compressible payload becomes a decompression bomb in the client's own inflate context.
+   */
+  sendCompressed(data: string | Uint8Array): void {
+    if (this.closing || this.closed) return;
+    const compressor = this.compressor;
+    const due = this.clock.now() + this.frameDelay();
+    this.enqueue(async () => {
+      const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+      const out = compressor.mode === 'none' ? data : await compressor.compress(bytes);
+      await this.waitUntil(due);
+      this.write(out);
+    });
+  }
+
   /** Closes after every frame already queued went out, so an op 7 or op 9 arrives before the close. */
   close(code: number, reason: string, keepSession: boolean): void {
     if (this.closing || this.closed) return;

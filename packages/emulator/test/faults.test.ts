@@ -91,6 +91,19 @@ test('frame delay keeps order, raw garbage arrives as given', async () => {
   expect(c.rawFrames.length).toBe(before + 1);
 });
 
+test("a decompression bomb goes through the connection's own zlib-stream context", async () => {
+  emu = await startEmulator({ identifyIntervalMs: 0 });
+  const { c } = await readyClient('v=10&encoding=json&compress=zlib-stream');
+  await emu.control.runScript([{ at: 0, do: 'bomb', bytes: 4 << 20 }]);
+  await c.waitFor(() => c.undecodable > 0);
+  const wire = c.rawFrames.at(-1)!;
+  expect(wire.length).toBeLessThan(64 * 1024);
+  expect(wire.subarray(-4)).toEqual(Buffer.from([0, 0, 0xff, 0xff]));
+  // The context is intact afterwards: a later dispatch still inflates.
+  emu.control.dispatch('MESSAGE_CREATE', { guild_id: '1300000000000000100', content: '', n: 7 });
+  await c.waitFor((f) => f.d?.n === 7);
+});
+
 test('a stream can be stopped early and reports how many it sent', async () => {
   emu = await startEmulator({ identifyIntervalMs: 0 });
   const { c } = await readyClient();
