@@ -41,6 +41,10 @@ export class ZstdStreamDecompressor {
     }
     const { chunks } = this;
     this.chunks = [];
+    if (this.size === 0) {
+      // Every zstd-stream message carries a whole payload; none means a cut or foreign frame.
+      throw new GatewayInboundError('GATEWAY_DECOMPRESS_FAILED', 'zstd-stream message produced no output');
+    }
     if (chunks.length === 1) return chunks[0]!;
     const out = new Uint8Array(this.size);
     let at = 0;
