@@ -7,7 +7,12 @@ export default mergeConfig(
   sharedConfig,
   defineConfig({
     resolve: {
-      alias: [{ find: /^@cordwire\/emulator$/, replacement: new URL('./test/helpers/emulatorShim.ts', import.meta.url).pathname }],
+      alias: [
+        {
+          find: /^@cordwire\/emulator$/,
+          replacement: new URL('./test/helpers/emulatorShim.ts', import.meta.url).pathname,
+        },
+      ],
     },
   }),
 );

@@ -34,6 +34,12 @@ export type {
   VoiceStateUpdateData,
   VoiceStateUpdatePayload,
 } from './adapter.js';
-export { E2EERequiredError, VoiceCloseError, VoiceConnectionError, VoiceProtocolError, VoiceWsError } from './errors.js';
+export {
+  E2EERequiredError,
+  VoiceCloseError,
+  VoiceConnectionError,
+  VoiceProtocolError,
+  VoiceWsError,
+} from './errors.js';
 export { decodeVoiceMessage, validateVoicePayload } from './payloads.js';
 export type * from './payloads.js';

@@ -89,22 +89,27 @@ export interface DecodedVoiceMessage {
   readonly seq: number | undefined;
 }
 
-export type DecodeResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
+export type DecodeResult<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: string };
 
 const MAX_MESSAGE_CHARS = 1 << 20;
 
 /** Parses one text frame into `{op, d, seq}`; the data is validated separately per opcode. */
 export function decodeVoiceMessage(text: string): DecodeResult<DecodedVoiceMessage> {
-  if (text.length > MAX_MESSAGE_CHARS) return { ok: false, error: `message of ${text.length} chars is too large` };
+  if (text.length > MAX_MESSAGE_CHARS)
+    return { ok: false, error: `message of ${text.length} chars is too large` };
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch {
     return { ok: false, error: 'invalid JSON' };
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, error: 'not an object' };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    return { ok: false, error: 'not an object' };
   const { op, d, seq } = raw as { op?: unknown; d?: unknown; seq?: unknown };
-  if (typeof op !== 'number' || !Number.isInteger(op) || op < 0) return { ok: false, error: 'missing or bad op' };
+  if (typeof op !== 'number' || !Number.isInteger(op) || op < 0)
+    return { ok: false, error: 'missing or bad op' };
   if (seq !== undefined && seq !== null && !isU16OrInt(seq)) return { ok: false, error: 'bad seq' };
   return { ok: true, value: { op, d, seq: typeof seq === 'number' ? seq : undefined } };
 }
@@ -112,7 +117,8 @@ export function decodeVoiceMessage(text: string): DecodeResult<DecodedVoiceMessa
 function isU16OrInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0;
 }
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 const isFiniteNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isStr = (v: unknown): v is string => typeof v === 'string';
@@ -131,7 +137,10 @@ export function validateVoicePayload(op: number, d: unknown): DecodeResult<unkno
       if (!isObj(d) || !isInt(d.ssrc) || d.ssrc < 0 || d.ssrc > 0xffffffff) return bad('ssrc must be a u32');
       if (!isStr(d.ip) || !isInt(d.port) || d.port < 1 || d.port > 65535) return bad('ip/port missing');
       if (!Array.isArray(d.modes) || !d.modes.every(isStr)) return bad('modes must be strings');
-      return { ok: true, value: { ssrc: d.ssrc, ip: d.ip, port: d.port, modes: d.modes } satisfies ReadyData };
+      return {
+        ok: true,
+        value: { ssrc: d.ssrc, ip: d.ip, port: d.port, modes: d.modes } satisfies ReadyData,
+      };
     }
     case VoiceOpcodes.SESSION_DESCRIPTION: {
       if (!isObj(d) || !isStr(d.mode)) return bad('mode missing');
@@ -142,7 +151,11 @@ export function validateVoicePayload(op: number, d: unknown): DecodeResult<unkno
       if (!isInt(dave) || dave < 0) return bad('dave_protocol_version must be a non-negative integer');
       return {
         ok: true,
-        value: { mode: d.mode, secret_key: Uint8Array.from(key), dave_protocol_version: dave } satisfies SessionDescriptionData,
+        value: {
+          mode: d.mode,
+          secret_key: Uint8Array.from(key),
+          dave_protocol_version: dave,
+        } satisfies SessionDescriptionData,
       };
     }
     case VoiceOpcodes.HEARTBEAT_ACK:
@@ -177,7 +190,8 @@ export function validateVoicePayload(op: number, d: unknown): DecodeResult<unkno
     }
     case VoiceOpcodes.PLATFORM: {
       const user = isObj(d) ? asId(d.user_id) : undefined;
-      if (!isObj(d) || user === undefined || !isInt(d.platform)) return bad('platform needs user_id and platform');
+      if (!isObj(d) || user === undefined || !isInt(d.platform))
+        return bad('platform needs user_id and platform');
       return { ok: true, value: { user_id: user, platform: d.platform } satisfies PlatformData };
     }
     case VoiceOpcodes.VOICE_BACKEND_VERSION:
@@ -187,7 +201,8 @@ export function validateVoicePayload(op: number, d: unknown): DecodeResult<unkno
         value: { voice: isStr(d.voice) ? d.voice : '', rtc_worker: isStr(d.rtc_worker) ? d.rtc_worker : '' },
       };
     case VoiceOpcodes.DAVE_PREPARE_TRANSITION:
-      if (!isObj(d) || !isInt(d.transition_id) || !isInt(d.protocol_version)) return bad('transition fields missing');
+      if (!isObj(d) || !isInt(d.transition_id) || !isInt(d.protocol_version))
+        return bad('transition fields missing');
       return { ok: true, value: { transition_id: d.transition_id, protocol_version: d.protocol_version } };
     case VoiceOpcodes.DAVE_EXECUTE_TRANSITION:
       if (!isObj(d) || !isInt(d.transition_id)) return bad('transition_id missing');

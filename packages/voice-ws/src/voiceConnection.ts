@@ -33,7 +33,12 @@ import {
   type VoiceReceiverStats,
   VoiceSender,
 } from '@cordwire/voice-udp';
-import type { VoiceAdapter, VoiceAdapterCreator, VoiceServerUpdateData, VoiceStateUpdateData } from './adapter.js';
+import type {
+  VoiceAdapter,
+  VoiceAdapterCreator,
+  VoiceServerUpdateData,
+  VoiceStateUpdateData,
+} from './adapter.js';
 import { VoiceConnectionError, type VoiceWsError } from './errors.js';
 import type { ReadyData, SessionDescriptionData } from './payloads.js';
 import { VoiceGateway, type VoiceGatewayEndInfo, type VoiceGatewayTimers } from './voiceGateway.js';
@@ -153,7 +158,8 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
     this.#opts = options;
     this.guildId = options.guildId;
     this.#channelId = options.channelId;
-    this.#clock = options.sendClock ?? (sharedClock ??= new SendClock());
+    if (!options.sendClock) sharedClock ??= new SendClock();
+    this.#clock = options.sendClock ?? sharedClock!;
     this.#receiver = new VoiceReceiver({
       transform: options.frameTransform,
       playout: options.playout,
@@ -208,7 +214,9 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.off('stateChange', onChange);
-        reject(new VoiceConnectionError('READY_TIMEOUT', `voice connection not ready within ${timeoutMs} ms`));
+        reject(
+          new VoiceConnectionError('READY_TIMEOUT', `voice connection not ready within ${timeoutMs} ms`),
+        );
       }, timeoutMs);
       const onChange = (_: VoiceConnectionState, next: VoiceConnectionState) => {
         if (next.status === 'ready') {
@@ -219,7 +227,11 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
           clearTimeout(timer);
           this.off('stateChange', onChange);
           reject(
-            next.error ?? new VoiceConnectionError('DISCONNECTED', `voice connection ${next.status} (${next.reason ?? ''})`),
+            next.error ??
+              new VoiceConnectionError(
+                'DISCONNECTED',
+                `voice connection ${next.status} (${next.reason ?? ''})`,
+              ),
           );
         }
       };
@@ -316,7 +328,8 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
       this.#setState({ status: 'disconnected', reason: 'adapterUnavailable' });
       return false;
     }
-    if (this.#state.status !== 'ready' && this.#state.status !== 'connecting') this.#setState({ status: 'signalling' });
+    if (this.#state.status !== 'ready' && this.#state.status !== 'connecting')
+      this.#setState({ status: 'signalling' });
     return true;
   }
 
@@ -378,7 +391,8 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
       if (mine() && this.#media?.sender) this.#setState({ status: 'ready' });
     });
     gateway.on('close', (info) => {
-      if (mine() && (info.policy === 'resume' || info.policy === 'newSession')) this.#setState({ status: 'connecting' });
+      if (mine() && (info.policy === 'resume' || info.policy === 'newSession'))
+        this.#setState({ status: 'connecting' });
     });
     gateway.on('speaking', (d) => {
       if (!mine()) return;
@@ -450,7 +464,10 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
         this.#setState({
           status: 'disconnected',
           reason: 'closed',
-          error: new VoiceConnectionError('NO_COMMON_MODE', `server offers ${ready.modes.join(', ')}; none is supported`),
+          error: new VoiceConnectionError(
+            'NO_COMMON_MODE',
+            `server offers ${ready.modes.join(', ')}; none is supported`,
+          ),
         });
         return;
       }
@@ -472,7 +489,10 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
       this.#setState({
         status: 'disconnected',
         reason: 'udpFailed',
-        error: error instanceof VoiceConnectionError ? error : new VoiceConnectionError('UDP_FAILED', String(error)),
+        error:
+          error instanceof VoiceConnectionError
+            ? error
+            : new VoiceConnectionError('UDP_FAILED', String(error)),
       });
     }
   }
@@ -489,7 +509,9 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
       const retry = setInterval(() => (tries < 5 ? send() : undefined), Math.max(50, timeoutMs / 5));
       const timer = setTimeout(() => {
         done();
-        reject(new VoiceConnectionError('IP_DISCOVERY_TIMEOUT', `no IP discovery answer within ${timeoutMs} ms`));
+        reject(
+          new VoiceConnectionError('IP_DISCOVERY_TIMEOUT', `no IP discovery answer within ${timeoutMs} ms`),
+        );
       }, timeoutMs);
       const onMessage = (msg: Buffer) => {
         const bytes = new Uint8Array(msg.buffer, msg.byteOffset, msg.length);
@@ -546,7 +568,11 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
         media.socket.send(datagram);
       },
       onSpeakingChange: (speaking) => {
-        this.#gateway?.send(VoiceOpcodes.SPEAKING, { speaking: speaking ? 1 : 0, delay: 0, ssrc: media.ssrc });
+        this.#gateway?.send(VoiceOpcodes.SPEAKING, {
+          speaking: speaking ? 1 : 0,
+          delay: 0,
+          ssrc: media.ssrc,
+        });
       },
       onError: (e) => this.#log(`send dropped a frame: ${(e as Error).message}`),
     });
@@ -599,7 +625,7 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
   #waitForQuiet(): void {
     const check = () => {
       const sender = this.#media?.sender;
-      if (!sender || !sender.speaking) {
+      if (!sender?.speaking) {
         this.#playDone?.();
         return;
       }

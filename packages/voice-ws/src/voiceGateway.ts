@@ -121,7 +121,11 @@ export class VoiceGateway extends EventEmitter<VoiceGatewayEvents> {
           this.#drop(a.code, a.reason);
           break;
         case 'event':
-          (this.emit as (name: string, ...args: unknown[]) => boolean)(a.event.name, a.event.data, a.event.seq);
+          (this.emit as (name: string, ...args: unknown[]) => boolean)(
+            a.event.name,
+            a.event.data,
+            a.event.seq,
+          );
           break;
         case 'invalid':
           this.emit('invalid', a.reason);
@@ -158,7 +162,11 @@ export class VoiceGateway extends EventEmitter<VoiceGatewayEvents> {
     ws.on('message', (data, isBinary) => {
       if (!current()) return;
       const buf = data as Buffer;
-      this.#run(this.core.onMessage(isBinary ? new Uint8Array(buf.buffer, buf.byteOffset, buf.length) : buf.toString('utf8')));
+      this.#run(
+        this.core.onMessage(
+          isBinary ? new Uint8Array(buf.buffer, buf.byteOffset, buf.length) : buf.toString('utf8'),
+        ),
+      );
     });
     ws.on('error', (err) => {
       if (current()) this.#log(`socket error: ${err.message}`);

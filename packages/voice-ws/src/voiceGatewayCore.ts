@@ -88,7 +88,12 @@ export type VoiceReceiveEventMap = JsonEventMap & BinaryEventMap;
 export type VoiceReceiveEventName = keyof VoiceReceiveEventMap;
 
 export type VoiceReceiveEvent = {
-  [K in VoiceReceiveEventName]: { readonly name: K; readonly op: number; readonly data: VoiceReceiveEventMap[K]; readonly seq: number | undefined };
+  [K in VoiceReceiveEventName]: {
+    readonly name: K;
+    readonly op: number;
+    readonly data: VoiceReceiveEventMap[K];
+    readonly seq: number | undefined;
+  };
 }[VoiceReceiveEventName];
 
 export type VoiceGatewayPhase = 'idle' | 'connecting' | 'identifying' | 'resuming' | 'ready' | 'closed';
@@ -108,7 +113,12 @@ export type VoiceGatewayAction =
   /** The socket closed and the core decided what follows (reconnect actions come in the same batch). */
   | { readonly type: 'closed'; readonly code: number; readonly policy: ClosePolicy | 'manual' }
   /** Terminal: reconnecting is not allowed or not possible. `rejoin` means ask the main gateway again. */
-  | { readonly type: 'end'; readonly policy: 'rejoin' | 'fatal' | 'manual'; readonly code: number; readonly error: VoiceWsError | undefined };
+  | {
+      readonly type: 'end';
+      readonly policy: 'rejoin' | 'fatal' | 'manual';
+      readonly code: number;
+      readonly error: VoiceWsError | undefined;
+    };
 
 export interface VoiceGatewayCounters {
   invalidFrames: number;
@@ -192,7 +202,12 @@ export class VoiceGatewayCore {
       this.#phase = 'resuming';
       this.counters.resumes++;
       return [
-        this.#json(VoiceOpcodes.RESUME, { server_id: serverId, session_id: sessionId, token, seq_ack: this.#seq }),
+        this.#json(VoiceOpcodes.RESUME, {
+          server_id: serverId,
+          session_id: sessionId,
+          token,
+          seq_ack: this.#seq,
+        }),
       ];
     }
     this.#phase = 'identifying';
@@ -223,7 +238,10 @@ export class VoiceGatewayCore {
     const out: VoiceGatewayAction[] = [];
     switch (op) {
       case VoiceOpcodes.HELLO:
-        out.push({ type: 'heartbeat', intervalMs: (valid.value as { heartbeat_interval: number }).heartbeat_interval });
+        out.push({
+          type: 'heartbeat',
+          intervalMs: (valid.value as { heartbeat_interval: number }).heartbeat_interval,
+        });
         break;
       case VoiceOpcodes.HEARTBEAT_ACK: {
         this.#missedAcks = 0;
@@ -273,7 +291,12 @@ export class VoiceGatewayCore {
     }
     this.#missedAcks++;
     this.counters.heartbeatsSent++;
-    return [{ type: 'send', data: JSON.stringify({ op: VoiceOpcodes.HEARTBEAT, d: { t: this.#opts.now(), seq_ack: this.#seq } }) }];
+    return [
+      {
+        type: 'send',
+        data: JSON.stringify({ op: VoiceOpcodes.HEARTBEAT, d: { t: this.#opts.now(), seq_ack: this.#seq } }),
+      },
+    ];
   }
 
   /** The current socket closed (or failed to open) with `code`. */
@@ -283,7 +306,10 @@ export class VoiceGatewayCore {
   }
 
   #afterClose(code: number, policy: ClosePolicy): VoiceGatewayAction[] {
-    const out: VoiceGatewayAction[] = [{ type: 'heartbeat', intervalMs: null }, { type: 'closed', code, policy }];
+    const out: VoiceGatewayAction[] = [
+      { type: 'heartbeat', intervalMs: null },
+      { type: 'closed', code, policy },
+    ];
     this.#missedAcks = 0;
     if (policy === 'fatal' || policy === 'rejoin') {
       this.#phase = 'closed';

@@ -35,8 +35,23 @@ describe('@discordjs/voice interop', () => {
         const d = (m.payload as { d: { guild_id: string; channel_id: string | null } }).d;
         if (d.channel_id === null) return;
         const sessionId = 'djs-session';
-        const { endpoint, token } = server.allocate({ guildId: d.guild_id, channelId: d.channel_id, userId: DJS_USER, sessionId });
-        child.send({ type: 'voiceState', data: { session_id: sessionId, user_id: DJS_USER, guild_id: d.guild_id, channel_id: d.channel_id, self_deaf: false, self_mute: false } });
+        const { endpoint, token } = server.allocate({
+          guildId: d.guild_id,
+          channelId: d.channel_id,
+          userId: DJS_USER,
+          sessionId,
+        });
+        child.send({
+          type: 'voiceState',
+          data: {
+            session_id: sessionId,
+            user_id: DJS_USER,
+            guild_id: d.guild_id,
+            channel_id: d.channel_id,
+            self_deaf: false,
+            self_mute: false,
+          },
+        });
         child.send({ type: 'voiceServer', data: { token, guild_id: d.guild_id, endpoint } });
       } else inbox.push(m);
     });
@@ -51,7 +66,12 @@ describe('@discordjs/voice interop', () => {
         queueMicrotask(() => {
           if (channel_id === null) return;
           const sessionId = 'our-session';
-          const { endpoint, token } = server.allocate({ guildId: guild_id, channelId: channel_id, userId: OUR_USER, sessionId });
+          const { endpoint, token } = server.allocate({
+            guildId: guild_id,
+            channelId: channel_id,
+            userId: OUR_USER,
+            sessionId,
+          });
           methods.onVoiceStateUpdate({ session_id: sessionId, user_id: OUR_USER, guild_id, channel_id });
           methods.onVoiceServerUpdate({ token, guild_id, endpoint });
         });
@@ -59,7 +79,13 @@ describe('@discordjs/voice interop', () => {
       },
       destroy() {},
     });
-    ours = joinVoiceChannel({ guildId: GUILD, channelId: CHANNEL, adapterCreator: adapter, ca: server.caPem, sendClock: fastClock(20) });
+    ours = joinVoiceChannel({
+      guildId: GUILD,
+      channelId: CHANNEL,
+      adapterCreator: adapter,
+      ca: server.caPem,
+      sendClock: fastClock(20),
+    });
     await ours.ready();
   }, 60_000);
 

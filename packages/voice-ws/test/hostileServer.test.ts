@@ -32,7 +32,8 @@ describe('a hostile voice server', () => {
       const forged = buildIpDiscoveryResponse({ ssrc: SSRC + 1, address: '10.0.0.1', port: 1 });
       const noNul = Uint8Array.from(real);
       noNul.fill(0x41, 8, 72);
-      for (const bad of [oversized, real.subarray(0, 70), forged, noNul, real]) udp.send(bad, rinfo.port, rinfo.address);
+      for (const bad of [oversized, real.subarray(0, 70), forged, noNul, real])
+        udp.send(bad, rinfo.port, rinfo.address);
     });
     const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
     await new Promise((r) => wss.once('listening', r));
@@ -49,9 +50,26 @@ describe('a hostile voice server', () => {
           ws.send(Uint8Array.of(1));
           ws.send(Uint8Array.of(0, 1, 99, 1, 2));
           ws.send(JSON.stringify({ op: 2, d: { ssrc: 'nope' } }));
-          ws.send(JSON.stringify({ op: 2, d: { ssrc: SSRC, ip: '127.0.0.1', port: (udp.address() as AddressInfo).port, modes: ['aead_aes256_gcm_rtpsize'] }, seq: 0 }));
+          ws.send(
+            JSON.stringify({
+              op: 2,
+              d: {
+                ssrc: SSRC,
+                ip: '127.0.0.1',
+                port: (udp.address() as AddressInfo).port,
+                modes: ['aead_aes256_gcm_rtpsize'],
+              },
+              seq: 0,
+            }),
+          );
         } else if (m.op === 1) {
-          ws.send(JSON.stringify({ op: 4, d: { mode: m.d.data.mode, secret_key: Array(32).fill(3), dave_protocol_version: 0 }, seq: 1 }));
+          ws.send(
+            JSON.stringify({
+              op: 4,
+              d: { mode: m.d.data.mode, secret_key: Array(32).fill(3), dave_protocol_version: 0 },
+              seq: 1,
+            }),
+          );
         }
       });
     });
@@ -59,21 +77,39 @@ describe('a hostile voice server', () => {
       sendPayload: (p) => {
         if (p.d.channel_id === null) return true;
         queueMicrotask(() => {
-          methods.onVoiceStateUpdate({ session_id: 's', user_id: 'u', guild_id: p.d.guild_id, channel_id: p.d.channel_id });
-          methods.onVoiceServerUpdate({ token: 't', guild_id: p.d.guild_id, endpoint: `127.0.0.1:${(wss.address() as AddressInfo).port}` });
+          methods.onVoiceStateUpdate({
+            session_id: 's',
+            user_id: 'u',
+            guild_id: p.d.guild_id,
+            channel_id: p.d.channel_id,
+          });
+          methods.onVoiceServerUpdate({
+            token: 't',
+            guild_id: p.d.guild_id,
+            endpoint: `127.0.0.1:${(wss.address() as AddressInfo).port}`,
+          });
         });
         return true;
       },
       destroy() {},
     });
-    const conn: VoiceConnection = joinVoiceChannel({ guildId: 'g', channelId: 'c', adapterCreator: adapter, scheme: 'ws', sendClock: fastClock(20) });
+    const conn: VoiceConnection = joinVoiceChannel({
+      guildId: 'g',
+      channelId: 'c',
+      adapterCreator: adapter,
+      scheme: 'ws',
+      sendClock: fastClock(20),
+    });
     cleanup.unshift(() => conn.destroy());
     await conn.ready();
     expect(conn.stats.ipDiscoveryRejected).toBe(4);
     expect(conn.gateway?.core.counters.invalidFrames).toBe(4);
 
     // Junk at the client's media port: random bytes, RTP-looking garbage, truncated packets.
-    const junk = fc.sample(fc.uint8Array({ minLength: 0, maxLength: 400, size: 'max' }), { numRuns: 300, seed: 9 });
+    const junk = fc.sample(fc.uint8Array({ minLength: 0, maxLength: 400, size: 'max' }), {
+      numRuns: 300,
+      seed: 9,
+    });
     const rtpish = junk.slice(0, 100).map((x) => {
       const y = new Uint8Array(Math.max(13, x.length));
       y.set(x);
@@ -86,11 +122,15 @@ describe('a hostile voice server', () => {
       await new Promise<void>((r) => udp.send(bytes, client!.port, client!.address, () => r()));
       if (++n % 32 === 0) await new Promise((r) => setTimeout(r, 2));
     }
-    await waitFor(() => {
-      const s = conn.stats;
-      const dropped = Object.values(s.receiver.dropped).reduce((a, b) => a + b, 0);
-      return dropped + s.receiver.keepalive + s.stashedDatagrams + s.stashOverflow >= 350;
-    }, 5000, 'junk accounted for');
+    await waitFor(
+      () => {
+        const s = conn.stats;
+        const dropped = Object.values(s.receiver.dropped).reduce((a, b) => a + b, 0);
+        return dropped + s.receiver.keepalive + s.stashedDatagrams + s.stashOverflow >= 350;
+      },
+      5000,
+      'junk accounted for',
+    );
     expect(conn.state.status).toBe('ready');
   });
 });

@@ -1,7 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { VoiceServer } from '@cordwire/emulator';
 import { joinVoiceChannel, type VoiceConnection } from '../src/index.js';
-import { fastClock, frameIndex, syntheticFrame, testAdapter, voiceServer, waitFor } from './helpers/harness.js';
+import {
+  fastClock,
+  frameIndex,
+  syntheticFrame,
+  testAdapter,
+  voiceServer,
+  waitFor,
+} from './helpers/harness.js';
 
 const GUILD = '100';
 const CHANNEL = '200';
@@ -17,8 +24,20 @@ describe('two of our clients in one emulated channel', () => {
   it('10 s of Opus frames from A reach B complete and in order on a clean link', async () => {
     server = await voiceServer();
     const clock = fastClock(4);
-    const a = joinVoiceChannel({ guildId: GUILD, channelId: CHANNEL, adapterCreator: testAdapter(server, { userId: '1' }).creator, scheme: 'ws', sendClock: clock });
-    const b = joinVoiceChannel({ guildId: GUILD, channelId: CHANNEL, adapterCreator: testAdapter(server, { userId: '2' }).creator, scheme: 'ws', sendClock: clock });
+    const a = joinVoiceChannel({
+      guildId: GUILD,
+      channelId: CHANNEL,
+      adapterCreator: testAdapter(server, { userId: '1' }).creator,
+      scheme: 'ws',
+      sendClock: clock,
+    });
+    const b = joinVoiceChannel({
+      guildId: GUILD,
+      channelId: CHANNEL,
+      adapterCreator: testAdapter(server, { userId: '2' }).creator,
+      scheme: 'ws',
+      sendClock: clock,
+    });
     conns.push(a, b);
     await Promise.all([a.ready(), b.ready()]);
     const got: number[] = [];
@@ -50,8 +69,20 @@ describe('impaired link and server faults', () => {
 
   async function pair(s: VoiceServer) {
     const clock = fastClock(4);
-    const a = joinVoiceChannel({ guildId: GUILD, channelId: CHANNEL, adapterCreator: testAdapter(s, { userId: '1' }).creator, scheme: 'ws', sendClock: clock });
-    const b = joinVoiceChannel({ guildId: GUILD, channelId: CHANNEL, adapterCreator: testAdapter(s, { userId: '2' }).creator, scheme: 'ws', sendClock: clock });
+    const a = joinVoiceChannel({
+      guildId: GUILD,
+      channelId: CHANNEL,
+      adapterCreator: testAdapter(s, { userId: '1' }).creator,
+      scheme: 'ws',
+      sendClock: clock,
+    });
+    const b = joinVoiceChannel({
+      guildId: GUILD,
+      channelId: CHANNEL,
+      adapterCreator: testAdapter(s, { userId: '2' }).creator,
+      scheme: 'ws',
+      sendClock: clock,
+    });
     conns.push(a, b);
     await Promise.all([a.ready(), b.ready()]);
     const got: number[] = [];

@@ -1,11 +1,18 @@
 import { encodeServerBinaryFrame, VoiceOpcodes } from '@cordwire/opcodes';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { E2EERequiredError, VoiceGatewayCore, type VoiceGatewayAction, ZOMBIE_CLOSE_CODE } from '../src/index.js';
+import {
+  E2EERequiredError,
+  VoiceGatewayCore,
+  type VoiceGatewayAction,
+  ZOMBIE_CLOSE_CODE,
+} from '../src/index.js';
 
 const creds = { serverId: 'g', userId: 'u', sessionId: 's', token: 'secret-token' };
 const sent = (actions: VoiceGatewayAction[]) =>
-  actions.flatMap((a) => (a.type === 'send' ? [JSON.parse(a.data) as { op: number; d: any }] : []));
+  actions.flatMap((a) =>
+    a.type === 'send' ? [JSON.parse(a.data) as { op: number; d: Record<string, unknown> }] : [],
+  );
 const find = <T extends VoiceGatewayAction['type']>(actions: VoiceGatewayAction[], type: T) =>
   actions.find((a) => a.type === type) as Extract<VoiceGatewayAction, { type: T }> | undefined;
 
@@ -15,7 +22,13 @@ function readyCore(options: Partial<ConstructorParameters<typeof VoiceGatewayCor
   core.start();
   core.onOpen();
   core.onMessage(JSON.stringify({ op: 8, d: { heartbeat_interval: 100 } }));
-  core.onMessage(JSON.stringify({ op: 2, d: { ssrc: 5, ip: '127.0.0.1', port: 4000, modes: ['aead_aes256_gcm_rtpsize'] }, seq: 0 }));
+  core.onMessage(
+    JSON.stringify({
+      op: 2,
+      d: { ssrc: 5, ip: '127.0.0.1', port: 4000, modes: ['aead_aes256_gcm_rtpsize'] },
+      seq: 0,
+    }),
+  );
   return { core, advance: (ms: number) => (now += ms) };
 }
 
@@ -26,9 +39,17 @@ describe('VoiceGatewayCore', () => {
     const [identify] = sent(core.onOpen());
     expect(identify).toEqual({
       op: 0,
-      d: { server_id: 'g', user_id: 'u', session_id: 's', token: 'secret-token', max_dave_protocol_version: 1 },
+      d: {
+        server_id: 'g',
+        user_id: 'u',
+        session_id: 's',
+        token: 'secret-token',
+        max_dave_protocol_version: 1,
+      },
     });
-    expect(find(core.onMessage('{"op":8,"d":{"heartbeat_interval":41250}}'), 'heartbeat')?.intervalMs).toBe(41250);
+    expect(find(core.onMessage('{"op":8,"d":{"heartbeat_interval":41250}}'), 'heartbeat')?.intervalMs).toBe(
+      41250,
+    );
   });
 
   it('heartbeats {t, seq_ack}: -1 before any seq, and 0 is a valid seq', () => {
@@ -43,7 +64,9 @@ describe('VoiceGatewayCore', () => {
 
   it('binary frames update seq and surface as DAVE events; client binary is op|payload', () => {
     const { core } = readyCore();
-    const actions = core.onMessage(encodeServerBinaryFrame(7, VoiceOpcodes.DAVE_MLS_EXTERNAL_SENDER, Uint8Array.of(1, 2)));
+    const actions = core.onMessage(
+      encodeServerBinaryFrame(7, VoiceOpcodes.DAVE_MLS_EXTERNAL_SENDER, Uint8Array.of(1, 2)),
+    );
     const ev = find(actions, 'event')!.event;
     expect(ev.name).toBe('daveMlsExternalSender');
     expect([...(ev.data as Uint8Array)]).toEqual([1, 2]);
@@ -116,7 +139,12 @@ describe('VoiceGatewayCore', () => {
   it('never puts the token in an error message or event', () => {
     const { core } = readyCore();
     const all = [...core.onClose(4004), ...core.onClose(4017)];
-    expect(JSON.stringify(all.filter((a) => a.type !== 'send'), (_k, v) => (v instanceof Error ? v.message : v))).not.toContain('secret-token');
+    expect(
+      JSON.stringify(
+        all.filter((a) => a.type !== 'send'),
+        (_k, v) => (v instanceof Error ? v.message : v),
+      ),
+    ).not.toContain('secret-token');
   });
 
   it('any text or bytes from the network: dropped and counted or accepted, never a throw', () => {
@@ -124,7 +152,9 @@ describe('VoiceGatewayCore', () => {
     const jsonish = fc.oneof(
       fc.string(),
       fc.json(),
-      fc.record({ op: fc.integer({ min: -2, max: 40 }), d: fc.anything(), seq: fc.option(fc.anything()) }).map((x) => JSON.stringify(x)),
+      fc
+        .record({ op: fc.integer({ min: -2, max: 40 }), d: fc.anything(), seq: fc.option(fc.anything()) })
+        .map((x) => JSON.stringify(x)),
     );
     fc.assert(
       fc.property(fc.oneof(jsonish, fc.uint8Array({ maxLength: 64 })), (input) => {

@@ -31,7 +31,9 @@ const connection = joinVoiceChannel({
   },
 });
 connection.on('error', (e) => process.send({ type: 'log', line: `error ${e.message}` }));
-connection.on('stateChange', (o, n) => process.send({ type: 'log', line: `djs state ${o.status} -> ${n.status}` }));
+connection.on('stateChange', (o, n) =>
+  process.send({ type: 'log', line: `djs state ${o.status} -> ${n.status}` }),
+);
 
 function frameIndex(buf) {
   if (buf.length !== 40 || buf[0] !== 0xfc) return undefined;
@@ -62,7 +64,7 @@ process.on('message', async (msg) => {
     connection.subscribe(player);
     const frames = Array.from({ length: msg.count }, (_, i) => syntheticFrame(i));
     player.play(createAudioResource(Readable.from(frames), { inputType: StreamType.Opus }));
-    player.on('stateChange', (o, n) => {
+    player.on('stateChange', (_o, n) => {
       if (n.status === 'idle') process.send({ type: 'played' });
     });
   } else if (msg.type === 'leave') {

@@ -17,7 +17,10 @@ export interface TestAdapterControl {
   readonly sent: unknown[];
 }
 
-export function testAdapter(server: VoiceServer, user: { userId: string; sessionId?: string }): TestAdapterControl {
+export function testAdapter(
+  server: VoiceServer,
+  user: { userId: string; sessionId?: string },
+): TestAdapterControl {
   const sent: unknown[] = [];
   const sessionId = user.sessionId ?? `sess-${user.userId}`;
   const creator: VoiceAdapterCreator = (methods) => ({
@@ -27,7 +30,12 @@ export function testAdapter(server: VoiceServer, user: { userId: string; session
       queueMicrotask(() => {
         if (channel_id === null) {
           server.release({ guildId: guild_id, userId: user.userId, sessionId, channelId: null });
-          methods.onVoiceStateUpdate({ session_id: sessionId, user_id: user.userId, guild_id, channel_id: null });
+          methods.onVoiceStateUpdate({
+            session_id: sessionId,
+            user_id: user.userId,
+            guild_id,
+            channel_id: null,
+          });
           return;
         }
         const { endpoint, token } = server.allocate({
