@@ -17,8 +17,12 @@ afterAll(async () => {
   await emu.close();
 });
 
-// 64 MiB of zeros as a deflate continuation (no zlib header: it sits mid-stream), ~64 KiB on the wire.
-const zlibBomb = () => deflateRawSync(Buffer.alloc(64 * 1024 * 1024), { finishFlush: constants.Z_SYNC_FLUSH, level: 9 });
+// 512 MiB of zeros as a deflate continuation (no zlib header: it sits mid-stream): 32 sync-flushed
+// runs of 16 MiB, each about 16 KiB on the wire, so the frame itself stays under the cap.
+const zlibBomb = () => {
+  const run = deflateRawSync(Buffer.alloc(16 * 1024 * 1024), { finishFlush: constants.Z_SYNC_FLUSH, level: 9 });
+  return Buffer.concat(Array.from({ length: 32 }, () => run));
+};
 
 const cases: Array<{
   name: string;
@@ -53,7 +57,7 @@ const cases: Array<{
   {
     name: 'a payload-compressed frame that inflates beyond the cap',
     options: { payloadCompression: true },
-    frame: () => deflateSync(Buffer.alloc(64 * 1024 * 1024)),
+    frame: () => deflateSync(Buffer.alloc(256 * 1024 * 1024)),
     code: 'GATEWAY_FRAME_TOO_LARGE',
   },
   {
@@ -75,15 +79,16 @@ describe('bad input from the server', () => {
       const { sessionId } = await ready;
       const errored = once(shard, 'inboundError');
       const resumed = once(shard, 'resumed');
+      const bytes = frame();
       const rssBefore = process.memoryUsage().rss;
-      emu.control.sendRaw(frame(), sessionId);
+      emu.control.sendRaw(bytes, sessionId);
       const { error } = await errored;
       expect(error).toBeInstanceOf(GatewayInboundError);
       expect(Array.isArray(code) ? code : [code]).toContain(error.code);
       // The connection is replaced and the session resumed: nothing lost.
       await resumed;
       expect(shard.session?.sessionId).toBe(sessionId);
-      // Bounded: far below what the bombs would inflate to (64 MiB - 1 GiB).
+      // Bounded: far below what the bombs would inflate to (256 MiB - 1 GiB).
       expect(process.memoryUsage().rss - rssBefore).toBeLessThan(128 * 1024 * 1024);
     } finally {
       shard.destroy();
