@@ -27,6 +27,8 @@ export interface VoiceUdpSocketStats {
   readonly keepalivesSent: number;
   /** Datagrams that looked like discovery replies but were not valid ones. */
   readonly discoveryRejected: number;
+  /** Socket errors (ICMP unreachable, send failures), counted whether or not anyone listens. */
+  readonly errors: number;
 }
 
 export interface VoiceUdpSocketEvents {
@@ -52,6 +54,7 @@ export class VoiceUdpSocket extends EventEmitter<VoiceUdpSocketEvents> {
   #received = 0;
   #keepalives = 0;
   #discoveryRejected = 0;
+  #errors = 0;
 
   private constructor(socket: Socket, options: VoiceUdpSocketOptions) {
     super();
@@ -60,7 +63,7 @@ export class VoiceUdpSocket extends EventEmitter<VoiceUdpSocketEvents> {
     this.#timer = options.timer ?? systemTimer;
     this.#keepaliveIntervalMs = options.keepaliveIntervalMs ?? KEEPALIVE_INTERVAL_MS;
     socket.on('message', (message) => this.#onMessage(message));
-    socket.on('error', (error) => this.emit('error', error));
+    socket.on('error', (error) => this.#onError(error));
     socket.on('close', () => {
       this.#closed = true;
       this.stopKeepalive();
@@ -106,6 +109,7 @@ export class VoiceUdpSocket extends EventEmitter<VoiceUdpSocketEvents> {
       datagramsReceived: this.#received,
       keepalivesSent: this.#keepalives,
       discoveryRejected: this.#discoveryRejected,
+      errors: this.#errors,
     };
   }
 
@@ -113,7 +117,7 @@ export class VoiceUdpSocket extends EventEmitter<VoiceUdpSocketEvents> {
     if (this.#closed) return;
     this.#sent++;
     this.#socket.send(datagram, (error) => {
-      if (error) this.emit('error', error);
+      if (error) this.#onError(error);
     });
   }
 
@@ -193,6 +197,16 @@ export class VoiceUdpSocket extends EventEmitter<VoiceUdpSocketEvents> {
     if (this.#closed) return Promise.resolve();
     this.#closed = true;
     return new Promise((resolve) => this.#socket.close(() => resolve()));
+  }
+
+  /**
+   * A connected UDP socket reports ICMP errors (ECONNREFUSED when the server is gone) as socket
+   * errors. They are counted and re-emitted only to listeners: an unheard 'error' event would
+   * crash the process, and a lost datagram is not worth that.
+   */
+  #onError(error: Error): void {
+    this.#errors++;
+    if (this.listenerCount('error') > 0) this.emit('error', error);
   }
 
   #onMessage(message: Buffer): void {

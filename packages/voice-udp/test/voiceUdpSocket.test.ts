@@ -146,3 +146,20 @@ describe('VoiceUdpSocket on loopback', () => {
     expect(receiver.playoutStats(ssrc)).toMatchObject({ lost: 0, late: 0 });
   });
 });
+
+describe('VoiceUdpSocket errors', () => {
+  it('counts ICMP port-unreachable errors instead of crashing when nobody listens for them', async () => {
+    const gone = createSocket('udp4');
+    await new Promise<void>((resolve) => gone.bind(0, '127.0.0.1', resolve));
+    const port = gone.address().port;
+    await new Promise<void>((resolve) => gone.close(() => resolve()));
+    const client = await VoiceUdpSocket.connect({ address: '127.0.0.1', port, bindAddress: '127.0.0.1' });
+    cleanups.push(() => client.close());
+    for (let i = 0; i < 5 && client.stats.errors === 0; i++) {
+      client.send(Uint8Array.of(1, 2, 3, 4));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(client.stats.errors).toBeGreaterThan(0);
+    expect(client.closed).toBe(false);
+  });
+});
