@@ -301,6 +301,7 @@ export class GatewayServer {
     }
 
     conn.state = 'identifying';
+    this.config.log(`connection ${conn.id}: identify for shard [${shard[0]}, ${shard[1]}] queued`);
     const compress = d.compress === true;
     conn.cancelIdentify = this.identifyQueue.enqueue(shard[0], (acceptedAt) => {
       conn.cancelIdentify = undefined;
