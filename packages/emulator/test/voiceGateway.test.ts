@@ -15,7 +15,12 @@ class RawClient {
       this.ws.once('open', () => r());
       this.ws.once('error', j);
     });
-    this.closed = new Promise((r) => this.ws.once('close', (code) => r((this.closeCode = code))));
+    this.closed = new Promise((r) =>
+      this.ws.once('close', (code) => {
+        this.closeCode = code;
+        r(code);
+      }),
+    );
     this.ws.on('message', (data, isBinary) => {
       this.messages.push(isBinary ? new Uint8Array(data as Buffer) : JSON.parse(String(data)));
     });
@@ -24,7 +29,9 @@ class RawClient {
     this.ws.send(JSON.stringify({ op, d }));
   }
   json(op: number) {
-    return this.messages.filter((m): m is { op: number; d: unknown; seq?: number } => !(m instanceof Uint8Array) && m.op === op);
+    return this.messages.filter(
+      (m): m is { op: number; d: unknown; seq?: number } => !(m instanceof Uint8Array) && m.op === op,
+    );
   }
   async waitFor(op: number, timeoutMs = 3000) {
     const start = Date.now();
@@ -76,8 +83,15 @@ describe('emulated voice gateway: handshake and violations', () => {
     expect(ready.modes[0]).toBe('aead_aes256_gcm_rtpsize');
     c.send(3, { t: 1234, seq_ack: -1 });
     expect((await c.waitFor(6)).d).toEqual({ t: 1234 });
-    c.send(1, { protocol: 'udp', data: { address: '127.0.0.1', port: 5000, mode: 'aead_xchacha20_poly1305_rtpsize' } });
-    const sd = (await c.waitFor(4)).d as { mode: string; secret_key: number[]; dave_protocol_version: number };
+    c.send(1, {
+      protocol: 'udp',
+      data: { address: '127.0.0.1', port: 5000, mode: 'aead_xchacha20_poly1305_rtpsize' },
+    });
+    const sd = (await c.waitFor(4)).d as {
+      mode: string;
+      secret_key: number[];
+      dave_protocol_version: number;
+    };
     expect(sd.mode).toBe('aead_xchacha20_poly1305_rtpsize');
     expect(sd.secret_key).toHaveLength(32);
     expect(sd.dave_protocol_version).toBe(0);
@@ -133,7 +147,10 @@ describe('emulated voice gateway: handshake and violations', () => {
 
   it('DAVE binary frames from a client pass through the framing seam', async () => {
     const got: Array<[number, number[]]> = [];
-    const s = await startVoiceServer({ plainWs: true, dave: { onClientBinary: (_m, op, p) => got.push([op, [...p]]) } });
+    const s = await startVoiceServer({
+      plainWs: true,
+      dave: { onClientBinary: (_m, op, p) => got.push([op, [...p]]) },
+    });
     try {
       const { token } = s.allocate({ guildId: 'g', channelId: 'c', userId: 'u', sessionId: 's' });
       const c = new RawClient(`ws://${s.plainEndpoint}/?v=8`);
@@ -157,21 +174,153 @@ describe('emulated voice gateway: handshake and violations', () => {
 
   type Case = [code: number, what: string, run: () => Promise<RawClient>];
   const cases: Case[] = [
-    [4001, 'unknown opcode', async () => { const { c } = await identified(); c.send(99, {}); return c; }],
-    [4002, 'invalid JSON', async () => { const c = new RawClient(url()); await c.opened; c.ws.send('{nope'); return c; }],
-    [4003, 'payload before identify', async () => { const c = new RawClient(url()); await c.opened; c.send(5, { speaking: 1, delay: 0 }); return c; }],
-    [4004, 'wrong token', async () => { const id = allocate(); const c = new RawClient(url()); await c.opened; c.send(0, { ...id, token: 'bad' }); return c; }],
-    [4005, 'second identify', async () => { const { c, id } = await identified(); c.send(0, id); return c; }],
-    [4006, 'resume of an unknown session', async () => { const c = new RawClient(url()); await c.opened; c.send(7, { server_id: 'g1', session_id: 'nope', token: 'x', seq_ack: 0 }); return c; }],
-    [4011, 'unknown server', async () => { const id = allocate(); const c = new RawClient(url()); await c.opened; c.send(0, { ...id, server_id: 'g-unknown' }); return c; }],
-    [4012, 'unknown protocol', async () => { const { c } = await identified(); c.send(1, { protocol: 'tcp', data: { address: '127.0.0.1', port: 1, mode: 'aead_aes256_gcm_rtpsize' } }); return c; }],
-    [4014, 'member dropped', async () => { const { c, id } = await identified(); server.control.dropMember(id.user_id); return c; }],
-    [4015, 'voice server crashed', async () => { const { c } = await identified('crash-room'); server.control.crash(); return c; }],
-    [4016, 'unknown encryption mode', async () => { const { c } = await identified(); c.send(1, { protocol: 'udp', data: { address: '127.0.0.1', port: 1, mode: 'xsalsa20_poly1305' } }); return c; }],
-    [4017, 'E2EE required, max_dave_protocol_version 0', async () => { const id = allocate('e2ee'); const c = new RawClient(url()); await c.opened; c.send(0, id); return c; }],
-    [4020, 'bad request', async () => { const { c } = await identified(); c.send(5, { speaking: 'loud' }); return c; }],
-    [4021, 'rate limited', async () => { const { c } = await identified(); for (let i = 0; i < 40; i++) c.send(3, { t: i, seq_ack: -1 }); return c; }],
-    [4022, 'call terminated', async () => { const { c } = await identified('doomed'); server.control.terminateCall('g1', 'doomed'); return c; }],
+    [
+      4001,
+      'unknown opcode',
+      async () => {
+        const { c } = await identified();
+        c.send(99, {});
+        return c;
+      },
+    ],
+    [
+      4002,
+      'invalid JSON',
+      async () => {
+        const c = new RawClient(url());
+        await c.opened;
+        c.ws.send('{nope');
+        return c;
+      },
+    ],
+    [
+      4003,
+      'payload before identify',
+      async () => {
+        const c = new RawClient(url());
+        await c.opened;
+        c.send(5, { speaking: 1, delay: 0 });
+        return c;
+      },
+    ],
+    [
+      4004,
+      'wrong token',
+      async () => {
+        const id = allocate();
+        const c = new RawClient(url());
+        await c.opened;
+        c.send(0, { ...id, token: 'bad' });
+        return c;
+      },
+    ],
+    [
+      4005,
+      'second identify',
+      async () => {
+        const { c, id } = await identified();
+        c.send(0, id);
+        return c;
+      },
+    ],
+    [
+      4006,
+      'resume of an unknown session',
+      async () => {
+        const c = new RawClient(url());
+        await c.opened;
+        c.send(7, { server_id: 'g1', session_id: 'nope', token: 'x', seq_ack: 0 });
+        return c;
+      },
+    ],
+    [
+      4011,
+      'unknown server',
+      async () => {
+        const id = allocate();
+        const c = new RawClient(url());
+        await c.opened;
+        c.send(0, { ...id, server_id: 'g-unknown' });
+        return c;
+      },
+    ],
+    [
+      4012,
+      'unknown protocol',
+      async () => {
+        const { c } = await identified();
+        c.send(1, {
+          protocol: 'tcp',
+          data: { address: '127.0.0.1', port: 1, mode: 'aead_aes256_gcm_rtpsize' },
+        });
+        return c;
+      },
+    ],
+    [
+      4014,
+      'member dropped',
+      async () => {
+        const { c, id } = await identified();
+        server.control.dropMember(id.user_id);
+        return c;
+      },
+    ],
+    [
+      4015,
+      'voice server crashed',
+      async () => {
+        const { c } = await identified('crash-room');
+        server.control.crash();
+        return c;
+      },
+    ],
+    [
+      4016,
+      'unknown encryption mode',
+      async () => {
+        const { c } = await identified();
+        c.send(1, { protocol: 'udp', data: { address: '127.0.0.1', port: 1, mode: 'xsalsa20_poly1305' } });
+        return c;
+      },
+    ],
+    [
+      4017,
+      'E2EE required, max_dave_protocol_version 0',
+      async () => {
+        const id = allocate('e2ee');
+        const c = new RawClient(url());
+        await c.opened;
+        c.send(0, id);
+        return c;
+      },
+    ],
+    [
+      4020,
+      'bad request',
+      async () => {
+        const { c } = await identified();
+        c.send(5, { speaking: 'loud' });
+        return c;
+      },
+    ],
+    [
+      4021,
+      'rate limited',
+      async () => {
+        const { c } = await identified();
+        for (let i = 0; i < 40; i++) c.send(3, { t: i, seq_ack: -1 });
+        return c;
+      },
+    ],
+    [
+      4022,
+      'call terminated',
+      async () => {
+        const { c } = await identified('doomed');
+        server.control.terminateCall('g1', 'doomed');
+        return c;
+      },
+    ],
   ];
   for (const [code, what, run] of cases) {
     it(`closes with ${code} on ${what}`, async () => {
@@ -215,6 +364,42 @@ describe('emulated voice gateway: handshake and violations', () => {
     await c.waitFor(2);
     c.ws.close();
     const untrusted = new WebSocket(`wss://${server.endpoint}/?v=8`);
-    await expect(new Promise((r, j) => { untrusted.once('open', r); untrusted.once('error', j); })).rejects.toThrow();
+    await expect(
+      new Promise((r, j) => {
+        untrusted.once('open', r);
+        untrusted.once('error', j);
+      }),
+    ).rejects.toThrow();
+  });
+});
+
+describe('emulated voice gateway: faults', () => {
+  it('delays frames, and expires a vanished member after sessionTimeoutMs with CLIENT_DISCONNECT', async () => {
+    const s = await startVoiceServer({ plainWs: true, sessionTimeoutMs: 200 });
+    try {
+      const join = async (userId: string) => {
+        const { token } = s.allocate({ guildId: 'g', channelId: 'c', userId, sessionId: `s${userId}` });
+        const c = new RawClient(`ws://${s.plainEndpoint}/?v=8`);
+        await c.opened;
+        c.send(0, { server_id: 'g', user_id: userId, session_id: `s${userId}`, token });
+        await c.waitFor(2);
+        return c;
+      };
+      const a = await join('a');
+      const b = await join('b');
+      s.control.setFrameDelay(150);
+      const sentAt = Date.now();
+      a.send(3, { t: 1, seq_ack: -1 });
+      await a.waitFor(6);
+      // The ACK was held back by the injected delay (a lower bound, not a timing budget).
+      expect(Date.now() - sentAt).toBeGreaterThanOrEqual(140);
+      s.control.setFrameDelay(0);
+      b.ws.terminate();
+      const gone = await a.waitFor(13, 3000);
+      expect(gone.d).toEqual({ user_id: 'b' });
+      a.ws.close();
+    } finally {
+      await s.close();
+    }
   });
 });

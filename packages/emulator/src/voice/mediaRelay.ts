@@ -72,7 +72,12 @@ export class MediaRelay {
   #downUntil = 0;
   readonly #now: () => number;
 
-  private constructor(socket: Socket, peers: MediaRelayPeers, conditions: NetworkConditions, now: () => number) {
+  private constructor(
+    socket: Socket,
+    peers: MediaRelayPeers,
+    conditions: NetworkConditions,
+    now: () => number,
+  ) {
     this.#socket = socket;
     this.#peers = peers;
     this.#conditions = conditions;

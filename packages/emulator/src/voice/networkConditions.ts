@@ -104,5 +104,10 @@ export class NetworkLink {
 
 function normalize(c: NetworkConditions): Required<NetworkConditions> {
   const p = (v: number | undefined) => Math.min(1, Math.max(0, v ?? 0));
-  return { loss: p(c.loss), reorder: p(c.reorder), jitterMs: Math.max(0, c.jitterMs ?? 0), seed: c.seed ?? 1 };
+  return {
+    loss: p(c.loss),
+    reorder: p(c.reorder),
+    jitterMs: Math.max(0, c.jitterMs ?? 0),
+    seed: c.seed ?? 1,
+  };
 }

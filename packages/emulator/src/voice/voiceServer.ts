@@ -13,7 +13,11 @@ import type { AddressInfo } from 'node:net';
 import { decodeClientBinaryFrame, VoiceOpcodes } from '@cordwire/opcodes';
 import { isTransportEncryptionMode, type TransportEncryptionMode } from '@cordwire/voice-udp';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
-import type { VoiceAllocation as VoiceAllocationRequest, VoiceProvider, VoiceServerInfo } from '../voiceProvider.js';
+import type {
+  VoiceAllocation as VoiceAllocationRequest,
+  VoiceProvider,
+  VoiceServerInfo,
+} from '../voiceProvider.js';
 import { type LoopbackCertificate, makeLoopbackCertificate } from './certificate.js';
 import { MediaRelay, type MediaRelayCounters } from './mediaRelay.js';
 import type { NetworkConditions } from './networkConditions.js';
@@ -95,7 +99,9 @@ export interface VoiceServerControl {
   setFrameDelay(ms: number): void;
   setNetwork(conditions: NetworkConditions): void;
   /** What the injected network did to packets bound for `userId`. */
-  linkCounters(userId: string): { dropped: number; reordered: number; delayed: number; delivered: number } | undefined;
+  linkCounters(
+    userId: string,
+  ): { dropped: number; reordered: number; delayed: number; delivered: number } | undefined;
   members(): VoiceMemberInfo[];
   /** Seam for DAVE: send a JSON op (with seq) or a binary op (25, 27, 29, 30) to one member. */
   sendJson(userId: string, op: number, d: unknown, guildId?: string): void;
@@ -171,7 +177,10 @@ export async function startVoiceServer(options: VoiceServerOptions = {}): Promis
   const peersOf = (m: VoiceMemberSession) =>
     members().filter(
       (o) =>
-        o !== m && inCall(o) && o.allocation.guildId === m.allocation.guildId && o.allocation.channelId === m.allocation.channelId,
+        o !== m &&
+        inCall(o) &&
+        o.allocation.guildId === m.allocation.guildId &&
+        o.allocation.channelId === m.allocation.channelId,
     );
 
   const relay = await MediaRelay.start({
@@ -183,7 +192,9 @@ export async function startVoiceServer(options: VoiceServerOptions = {}): Promis
       bySsrc: (ssrc) => members().find((m) => m.identified && m.ssrc === ssrc),
       peersOf: (m) => peersOf(m).filter((o) => o.udpAddress && o.secretKey),
       byAddress: (address, port) =>
-        members().filter((m) => m.udpAddress && m.udpAddress.port === port && m.udpAddress.address === address),
+        members().filter(
+          (m) => m.udpAddress && m.udpAddress.port === port && m.udpAddress.address === address,
+        ),
     },
   });
 
@@ -279,7 +290,13 @@ export async function startVoiceServer(options: VoiceServerOptions = {}): Promis
   };
 
   const writeRaw = (conn: Connection, op: number, d: unknown) => {
-    if (conn.ws.readyState === 1) conn.ws.send(JSON.stringify({ op, d }));
+    const ws = conn.ws;
+    const text = JSON.stringify({ op, d });
+    if (frameDelayMs > 0) {
+      setTimeout(() => ws.readyState === 1 && ws.send(text), frameDelayMs).unref();
+    } else if (ws.readyState === 1) {
+      ws.send(text);
+    }
   };
 
   const attach = (conn: Connection, m: VoiceMemberSession) => {
@@ -337,7 +354,11 @@ export async function startVoiceServer(options: VoiceServerOptions = {}): Promis
         fresh.sendJson(VoiceOpcodes.FLAGS, { user_id: o.allocation.userId, flags: 0 });
         fresh.sendJson(VoiceOpcodes.PLATFORM, { user_id: o.allocation.userId, platform: 0 });
         if (o.speaking)
-          fresh.sendJson(VoiceOpcodes.SPEAKING, { user_id: o.allocation.userId, ssrc: o.ssrc, speaking: o.speaking });
+          fresh.sendJson(VoiceOpcodes.SPEAKING, {
+            user_id: o.allocation.userId,
+            ssrc: o.ssrc,
+            speaking: o.speaking,
+          });
       }
     }
     for (const o of others) {
@@ -353,9 +374,12 @@ export async function startVoiceServer(options: VoiceServerOptions = {}): Promis
     if (![server_id, session_id, token].every((v) => typeof v === 'string'))
       return closeWs(conn.ws, 4002, 'resume fields missing');
     const m = members().find(
-      (x) => x.allocation.guildId === server_id && x.allocation.sessionId === session_id && x.allocation.token === token,
+      (x) =>
+        x.allocation.guildId === server_id &&
+        x.allocation.sessionId === session_id &&
+        x.allocation.token === token,
     );
-    if (!m || !m.identified) return closeWs(conn.ws, 4006);
+    if (!m?.identified) return closeWs(conn.ws, 4006);
     if (!m.ws && m.detachedAt > 0 && now() - m.detachedAt > sessionTimeoutMs) {
       dropMember(m, 4006);
       return closeWs(conn.ws, 4006);
@@ -373,7 +397,13 @@ export async function startVoiceServer(options: VoiceServerOptions = {}): Promis
     const data = d.data as Record<string, unknown> | undefined;
     if (typeof data !== 'object' || data === null) return closeWs(conn.ws, 4020, 'data missing');
     const { address, port, mode } = data;
-    if (typeof address !== 'string' || typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535)
+    if (
+      typeof address !== 'string' ||
+      typeof port !== 'number' ||
+      !Number.isInteger(port) ||
+      port < 1 ||
+      port > 65535
+    )
       return closeWs(conn.ws, 4020, 'address/port invalid');
     if (typeof mode !== 'string' || !isTransportEncryptionMode(mode) || !modes.includes(mode))
       return closeWs(conn.ws, 4016);
@@ -437,7 +467,10 @@ export async function startVoiceServer(options: VoiceServerOptions = {}): Promis
       case VoiceOpcodes.SPEAKING:
         return onSpeaking(conn, m, body);
       case VoiceOpcodes.VOICE_BACKEND_VERSION:
-        return m.sendJson(VoiceOpcodes.VOICE_BACKEND_VERSION, { voice: '0.9.0-cordwire', rtc_worker: '0.4.0-cordwire' });
+        return m.sendJson(VoiceOpcodes.VOICE_BACKEND_VERSION, {
+          voice: '0.9.0-cordwire',
+          rtc_worker: '0.4.0-cordwire',
+        });
       case VoiceOpcodes.DAVE_TRANSITION_READY:
       case VoiceOpcodes.DAVE_MLS_INVALID_COMMIT_WELCOME:
         options.dave?.onClientJson?.(info(m), op, d);
@@ -495,6 +528,21 @@ export async function startVoiceServer(options: VoiceServerOptions = {}): Promis
     writeRaw(conn, VoiceOpcodes.HELLO, { v: 8, heartbeat_interval: heartbeatIntervalMs });
   };
 
+  // Members whose socket went away and never resumed leave the call after sessionTimeoutMs,
+  // as Discord drops a voice session whose client is gone.
+  const sweep = setInterval(
+    () => {
+      const t = now();
+      for (const m of members())
+        if (m.identified && !m.ws && m.detachedAt > 0 && t - m.detachedAt > sessionTimeoutMs) {
+          log(`voice: session of user ${m.allocation.userId} expired`);
+          leaveCall(m);
+        }
+    },
+    Math.max(50, Math.min(5_000, sessionTimeoutMs / 4)),
+  );
+  sweep.unref();
+
   const cert: LoopbackCertificate = await makeLoopbackCertificate(host);
   const tlsServer = createHttpsServer({ cert: cert.cert, key: cert.key });
   const servers: HttpServer[] = [tlsServer];
@@ -515,7 +563,9 @@ export async function startVoiceServer(options: VoiceServerOptions = {}): Promis
   const endpoint = `${host}:${tlsPort}`;
 
   const find = (userId: string, guildId?: string) =>
-    members().find((m) => m.allocation.userId === userId && (guildId === undefined || m.allocation.guildId === guildId));
+    members().find(
+      (m) => m.allocation.userId === userId && (guildId === undefined || m.allocation.guildId === guildId),
+    );
 
   const control: VoiceServerControl = {
     crash({ udpDownMs = 0 } = {}) {
@@ -542,7 +592,10 @@ export async function startVoiceServer(options: VoiceServerOptions = {}): Promis
     },
     terminateCall(guildId, channelId) {
       for (const m of members())
-        if (m.allocation.guildId === guildId && (channelId === undefined || m.allocation.channelId === channelId))
+        if (
+          m.allocation.guildId === guildId &&
+          (channelId === undefined || m.allocation.channelId === channelId)
+        )
           dropMember(m, 4022);
     },
     setFrameDelay(ms) {
@@ -580,15 +633,14 @@ export async function startVoiceServer(options: VoiceServerOptions = {}): Promis
     async close() {
       if (closed) return;
       closed = true;
+      clearInterval(sweep);
       for (const c of connections) {
         if (c.watchdog) clearTimeout(c.watchdog);
         c.ws.terminate();
       }
       connections.clear();
       for (const wss of wsServers) wss.close();
-      await Promise.all(
-        servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))),
-      );
+      await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
       await relay.close();
       await cert.dispose();
     },

@@ -93,7 +93,7 @@ export class VoiceMemberSession {
 
   #write(data: string | Uint8Array): void {
     const ws = this.ws;
-    if (!ws || ws.readyState !== 1) return;
+    if (ws?.readyState !== 1) return;
     if (this.frameDelayMs > 0) {
       setTimeout(() => {
         if (ws.readyState === 1) ws.send(data);
