@@ -15,6 +15,7 @@ import { machineInfo, type Row, toJson, toMarkdown } from './report.js';
 import { notMeasuredRow, type Suite, type SuiteContext } from './suite.js';
 import { daveFramesSuite } from './suites/daveFrames.js';
 import { gatewaySuite } from './suites/gateway.js';
+import { memorySuite } from './suites/memory.js';
 import { mlsSuite } from './suites/mls.js';
 import { sendClockSuite } from './suites/sendClock.js';
 import { transportSuite } from './suites/transport.js';
@@ -22,7 +23,14 @@ import { transportSuite } from './suites/transport.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const benchRoot = resolve(here, '..');
 
-const suites: readonly Suite[] = [gatewaySuite, transportSuite, daveFramesSuite, mlsSuite, sendClockSuite];
+const suites: readonly Suite[] = [
+  gatewaySuite,
+  transportSuite,
+  daveFramesSuite,
+  mlsSuite,
+  sendClockSuite,
+  memorySuite,
+];
 
 function argValue(args: readonly string[], name: string): string | undefined {
   const hit = args.find((a) => a.startsWith(`--${name}=`));

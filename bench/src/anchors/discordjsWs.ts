@@ -2,11 +2,14 @@
  * @discordjs/ws 2.0.4 as a user runs it: one WebSocketManager, one shard, zlib-stream with its
  * native inflate (CompressionMethod.ZlibNative; zlib-sync is not installed), JSON. Gateway
  * information comes from a stand-in for its REST client that answers GET /gateway/bot with the
- * local replay server, and sessions are never stored, so every round identifies afresh.
+ * local replay server. Each manager gets its own session store (a Map, as its default store is),
+ * so it tracks sequences normally but never resumes a previous round's session.
  */
 import { CompressionMethod, WebSocketManager, WebSocketShardEvents } from '@discordjs/ws';
 
-type Rest = ConstructorParameters<typeof WebSocketManager>[0]['rest'];
+type ManagerOptionsOf = ConstructorParameters<typeof WebSocketManager>[0];
+type Rest = ManagerOptionsOf['rest'];
+type SessionInfo = NonNullable<Awaited<ReturnType<NonNullable<ManagerOptionsOf['retrieveSessionInfo']>>>>;
 
 export interface ManagerOptions {
   url: string;
@@ -17,6 +20,7 @@ export interface ManagerOptions {
 
 export function createAnchorManager(options: ManagerOptions): WebSocketManager {
   const shards = options.shardCount ?? 1;
+  const sessions = new Map<number, SessionInfo>();
   const rest = {
     get: async () => ({
       url: options.url,
@@ -31,8 +35,11 @@ export function createAnchorManager(options: ManagerOptions): WebSocketManager {
     rest,
     shardCount: shards,
     compression: options.compression === false ? null : CompressionMethod.ZlibNative,
-    retrieveSessionInfo: () => null,
-    updateSessionInfo: () => {},
+    retrieveSessionInfo: (shardId) => sessions.get(shardId) ?? null,
+    updateSessionInfo: (shardId, info) => {
+      if (info) sessions.set(shardId, info);
+      else sessions.delete(shardId);
+    },
   });
   if (options.onDispatch) {
     const onDispatch = options.onDispatch;

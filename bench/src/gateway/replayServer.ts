@@ -6,7 +6,8 @@
  * Per connection: the encoding and compression come from the URL query (`encoding`, `compress`)
  * as a Discord client sends them; HELLO goes out at once; on IDENTIFY (op 2) or RESUME (op 6)
  * READY and all dispatches go out back to back. Heartbeats are ignored: HELLO asks for one an
- * hour, and no round lasts that long.
+ * hour, and no round lasts that long. On the path `/idle` only READY follows IDENTIFY: an idle
+ * shard, for the memory suite.
  */
 import { parentPort } from 'node:worker_threads';
 import { decodeEtf } from '@cordwire/opcodes';
@@ -39,7 +40,9 @@ function opOf(data: Buffer, isBinary: boolean): number | undefined {
 
 const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
 wss.on('connection', (socket, request) => {
-  const query = new URL(request.url ?? '/', 'ws://127.0.0.1').searchParams;
+  const requestUrl = new URL(request.url ?? '/', 'ws://127.0.0.1');
+  const query = requestUrl.searchParams;
+  const idle = requestUrl.pathname.startsWith('/idle');
   const encoding: Encoding = query.get('encoding') === 'etf' ? 'etf' : 'json';
   const compress = query.get('compress');
   const compression: Compression =
@@ -53,8 +56,8 @@ wss.on('connection', (socket, request) => {
       const op = opOf(data, isBinary);
       if (started || (op !== 2 && op !== 6)) return;
       started = true;
-      for (let i = 1; i < stream.frames.length; i++)
-        socket.send(stream.frames[i]!, { binary: stream.binary });
+      const end = idle ? 2 : stream.frames.length;
+      for (let i = 1; i < end; i++) socket.send(stream.frames[i]!, { binary: stream.binary });
     });
   });
 });

@@ -1,0 +1,114 @@
+/**
+ * Suite 7: heap per idle connection. Connect N clients, wait until every one is READY and has
+ * settled, collect garbage, and divide the heap growth by N. The servers live on another thread
+ * (the gateway replay server) or another process, so only client memory is counted.
+ */
+import { performance } from 'node:perf_hooks';
+import { WebSocketShardEvents } from '@discordjs/ws';
+import { createAnchorManager } from '../anchors/discordjsWs.js';
+import { startReplayServer } from '../gateway/replayHost.js';
+import { collectGarbage, interleave, sleep, waitFor } from '../harness.js';
+import { createOurShard } from '../ours/gateway.js';
+import type { Row } from '../report.js';
+import { notMeasuredRow, type Suite, type SuiteContext } from '../suite.js';
+
+const SETTLE_MS = 500;
+
+/** Heap bytes per client: `open` connects `n` clients and resolves once all are ready. */
+async function heapPerClient(n: number, open: () => Promise<() => Promise<void>>): Promise<number> {
+  // heapUsed + external: a connection's buffers (zlib window, socket chunks) live outside the JS heap.
+  const used = () => {
+    const m = process.memoryUsage();
+    return m.heapUsed + m.external;
+  };
+  collectGarbage();
+  const before = used();
+  const close = await open();
+  await sleep(SETTLE_MS);
+  collectGarbage();
+  const after = used();
+  await close();
+  await sleep(50);
+  return (after - before) / n / 1024;
+}
+
+async function gatewayRows(ctx: SuiteContext): Promise<Row[]> {
+  const n = ctx.quick ? 10 : 50;
+  const host = await startReplayServer();
+  try {
+    await host.prepare('json', 'zlib-stream');
+    const url = `${host.url}/idle`;
+    const ours = () =>
+      heapPerClient(n, async () => {
+        let ready = 0;
+        const shards = Array.from({ length: n }, (_, shardId) => {
+          const shard = createOurShard({
+            url,
+            encoding: 'json',
+            compress: 'zlib-stream',
+            shardId,
+            shardCount: n,
+          });
+          shard.on('ready', () => void ready++);
+          return shard;
+        });
+        await Promise.all(shards.map((s) => s.connect()));
+        await waitFor(() => ready === n, 30_000, `${n} cordwire shards READY`);
+        return async () => {
+          for (const s of shards) s.destroy();
+        };
+      });
+    const anchor = () =>
+      heapPerClient(n, async () => {
+        let ready = 0;
+        const manager = createAnchorManager({ url, shardCount: n });
+        manager.on(WebSocketShardEvents.Ready, () => void ready++);
+        await manager.connect();
+        await waitFor(() => ready === n, 30_000, `${n} @discordjs/ws shards READY`);
+        return async () => {
+          await manager.destroy();
+        };
+      });
+    ctx.log(`memory: ${n} idle shards per side`);
+    const started = performance.now();
+    const result = await interleave(ours, anchor, ctx.quick ? 2 : 3);
+    ctx.log(`memory: shards done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    return [
+      {
+        suite: 'memory',
+        metric: `heap per idle shard (${n} shards, zlib-stream JSON, after READY)`,
+        unit: 'KiB',
+        better: 'lower',
+        ours: result.ours,
+        anchor: result.anchor,
+        anchorName: '@discordjs/ws 2.0.4 WebSocketManager',
+        notes:
+          'ours: one @cordwire/gateway Shard each; growth of heapUsed + external after GC, divided by shards',
+      },
+    ];
+  } finally {
+    await host.close();
+  }
+}
+
+export const memorySuite: Suite = {
+  name: 'memory',
+  async run(ctx) {
+    if (!collectGarbage())
+      return [
+        notMeasuredRow(
+          'memory',
+          'heap per idle shard / voice connection',
+          'node was started without --expose-gc',
+        ),
+      ];
+    return [
+      ...(await gatewayRows(ctx)),
+      notMeasuredRow(
+        'memory',
+        'heap per idle voice connection',
+        'needs the emulator voice server export (pending)',
+      ),
+    ];
+  },
+};
