@@ -99,6 +99,13 @@ function generateToken(botId: string): string {
   return `${id}.${randomBytes(4).toString('base64url')}.${randomBytes(27).toString('base64url')}`;
 }
 
+/** Codes an endpoint may put in a close frame: RFC 6455 7.4.1/7.4.2 and the IANA registry. */
+function isSendableCloseCode(code: number): boolean {
+  if (!Number.isInteger(code)) return false;
+  if (code >= 3000 && code <= 4999) return true;
+  return code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006;
+}
+
 function positive(name: string, v: number | undefined, dflt: number, min = 1): number {
   if (v === undefined) return dflt;
   if (!Number.isFinite(v) || v < min)
@@ -223,8 +230,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     reconnect: (sessionId) => eachConn(sessionId, (c) => c.send({ op: 7, d: null, s: null, t: null })),
     invalidateSession: (resumable, sessionId) => eachConn(sessionId, (c) => gateway.invalidate(c, resumable)),
-    closeConnection: (code, reason = 'closed by the emulator', sessionId) =>
-      eachConn(sessionId, (c) => gateway.closeConn(c, code, reason)),
+    closeConnection: (code, reason = 'closed by the emulator', sessionId) => {
+      if (!isSendableCloseCode(code)) {
+        throw new EmulatorError(
+          'EMULATOR_BAD_OPTION',
+          `close code ${code} cannot be sent in a close frame (RFC 6455 7.4)${code === 1006 ? '; use dropConnection()' : ''}`,
+        );
+      }
+      eachConn(sessionId, (c) => gateway.closeConn(c, code, reason));
+    },
     dropConnection: (sessionId) => eachConn(sessionId, (c) => c.drop(true)),
     setHeartbeatAck: (enabled, sessionId) =>
       eachConn(sessionId, (c) => {

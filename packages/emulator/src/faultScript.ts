@@ -83,6 +83,15 @@ export function parseFaultScript(input: unknown): FaultScript {
         if (!Number.isInteger(raw.code) || (raw.code as number) < 1000 || (raw.code as number) > 4999) {
           throw new FaultScriptError(i, '"code" must be a close code 1000-4999');
         }
+        if (
+          [1004, 1005, 1006].includes(raw.code as number) ||
+          ((raw.code as number) > 1014 && (raw.code as number) < 3000)
+        ) {
+          throw new FaultScriptError(
+            i,
+            `close code ${raw.code} cannot be sent in a close frame (use "drop" for 1006)`,
+          );
+        }
         if (raw.reason !== undefined && typeof raw.reason !== 'string') {
           throw new FaultScriptError(i, '"reason" must be a string');
         }

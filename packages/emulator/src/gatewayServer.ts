@@ -81,6 +81,20 @@ function isSnowflake(v: unknown): v is string {
   return typeof v === 'string' && /^[0-9]{1,20}$/.test(v);
 }
 
+/** A close reason is at most 123 bytes of UTF-8 (RFC 6455 5.5: 125-byte control payload less the code). */
+function truncateUtf8(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text;
+  let out = '';
+  let used = 0;
+  for (const ch of text) {
+    const n = Buffer.byteLength(ch);
+    if (used + n > maxBytes) break;
+    out += ch;
+    used += n;
+  }
+  return out;
+}
+
 export class GatewayServer {
   readonly sessions = new Map<string, Session>();
   readonly connections = new Set<GatewayConnection>();
@@ -645,7 +659,7 @@ export class GatewayServer {
     if (conn.closing) return;
     const keep = gatewayClosePolicy(code) === 'resume';
     this.config.log(`connection ${conn.id}: closing with ${code} (${reason})`);
-    conn.close(code, reason.slice(0, 120), keep);
+    conn.close(code, truncateUtf8(reason, 123), keep);
   }
 
   invalidate(conn: GatewayConnection, resumable: boolean): void {

@@ -47,6 +47,17 @@ test('close with any code, targeted at one session; the other is untouched', asy
   expect(session()).toMatchObject({ connected: false });
 });
 
+test('a close code that cannot be sent is refused up front; a long unicode reason is trimmed to 123 bytes', async () => {
+  emu = await startEmulator({ identifyIntervalMs: 0 });
+  const { c } = await readyClient();
+  expect(() => emu!.control.closeConnection(1006)).toThrow(/dropConnection/);
+  expect(() => parseFaultScript([{ at: 0, do: 'close', code: 1005 }])).toThrow(FaultScriptError);
+  emu.control.closeConnection(4000, 'é'.repeat(100));
+  const closed = await c.closed;
+  expect(closed.code).toBe(4000);
+  expect(Buffer.byteLength(closed.reason)).toBeLessThanOrEqual(123);
+});
+
 test('drop destroys TCP without a close frame (client sees 1006); the session stays resumable', async () => {
   emu = await startEmulator({ identifyIntervalMs: 0 });
   const { c, sessionId } = await readyClient();
