@@ -44,9 +44,9 @@ function int(value: string | undefined, name: string): number | undefined {
   return n;
 }
 
-/** Shows enough of a token to tell two apart, never enough to use it. */
+/** Shows enough of a token to tell two apart, never enough to use it: at most 6 characters, at most a quarter. */
 export function maskToken(token: string): string {
-  return `${token.slice(0, 6)}…`;
+  return `${token.slice(0, Math.min(6, Math.floor(token.length / 4)))}…`;
 }
 
 export async function main(argv: string[], out: (line: string) => void = console.log): Promise<Emulator> {
