@@ -104,21 +104,28 @@ export function rtpsizeClearLength(bytes: Uint8Array): number {
 
 const RTCP_CLEAR_LENGTH = 8;
 
-type BufferLike = { allocUnsafe(size: number): Uint8Array };
-const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer;
-
 /**
- * Output datagrams on Node are carved from Buffer's pooled slab: a fresh Uint8Array of packet
- * size needs its own zeroed off-heap backing store, which costs several times more. The result
- * is a plain Uint8Array view (so `slice()` copies, as a caller expects), and every byte of it is
- * written by the caller before it is returned.
+ * Output datagrams are carved from a shared 16 KiB slab (like Node's Buffer pool): a fresh Uint8Array of packet size
+ * needs its own zeroed off-heap backing store, which costs several times more per packet.
+ * Each result is a plain Uint8Array view; every byte of it is written before it is returned.
+ * A slab is never reused, only dropped when full, so one datagram never aliases another.
+ * Packets larger than a quarter slab get their own buffer.
  */
-const allocate: (size: number) => Uint8Array = NodeBuffer
-  ? (size) => {
-      const pooled = NodeBuffer.allocUnsafe(size);
-      return new Uint8Array(pooled.buffer, pooled.byteOffset, size);
-    }
-  : (size) => new Uint8Array(size);
+const SLAB_SIZE = 16 * 1024;
+let slab = new ArrayBuffer(SLAB_SIZE);
+let slabOffset = 0;
+
+function allocate(size: number): Uint8Array {
+  if (size > SLAB_SIZE / 4) return new Uint8Array(size);
+  if (slabOffset + size > SLAB_SIZE) {
+    slab = new ArrayBuffer(SLAB_SIZE);
+    slabOffset = 0;
+  }
+  const view = new Uint8Array(slab, slabOffset, size);
+  // keep views 8-byte aligned so DataView/TypedArray readers of the result stay fast
+  slabOffset += (size + 7) & ~7;
+  return view;
+}
 
 export function createTransportCipher(
   mode: TransportEncryptionMode,
@@ -204,7 +211,7 @@ function counterAead(aead: AeadPrimitive, nonceLength: number, counter: NonceCou
       const out = allocate(clear.length + body.length + AEAD_TAG_LENGTH + 4);
       out.set(clear, 0);
       aead.sealInto(sendNonce, clear, body, out, clear.length);
-      out.set(sendNonce.subarray(0, 4), out.length - 4);
+      writeU32(out, out.length - 4, value);
       return out;
     },
     open(datagram: Uint8Array, clearLength: number): Result<Uint8Array, TransportCryptoError> {

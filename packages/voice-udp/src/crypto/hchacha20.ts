@@ -16,6 +16,13 @@ function readLE(bytes: Uint8Array, offset: number): number {
   );
 }
 
+function writeLE(out: Uint8Array, offset: number, word: number): void {
+  out[offset] = word & 0xff;
+  out[offset + 1] = (word >>> 8) & 0xff;
+  out[offset + 2] = (word >>> 16) & 0xff;
+  out[offset + 3] = (word >>> 24) & 0xff;
+}
+
 /** Key words read once per session; `derive` runs once per packet. */
 export class HChaCha20 {
   readonly #k: Uint32Array;
@@ -145,13 +152,13 @@ export class HChaCha20 {
       x4 ^= x9;
       x4 = (x4 << 7) | (x4 >>> 25);
     }
-    const words = [x0, x1, x2, x3, x12, x13, x14, x15];
-    for (let i = 0; i < 8; i++) {
-      const w = words[i]!;
-      out[4 * i] = w & 0xff;
-      out[4 * i + 1] = (w >>> 8) & 0xff;
-      out[4 * i + 2] = (w >>> 16) & 0xff;
-      out[4 * i + 3] = (w >>> 24) & 0xff;
-    }
+    writeLE(out, 0, x0);
+    writeLE(out, 4, x1);
+    writeLE(out, 8, x2);
+    writeLE(out, 12, x3);
+    writeLE(out, 16, x12);
+    writeLE(out, 20, x13);
+    writeLE(out, 24, x14);
+    writeLE(out, 28, x15);
   }
 }
