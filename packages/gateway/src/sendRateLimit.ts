@@ -20,7 +20,7 @@ export class SendRateLimit {
     private readonly windowMs = GATEWAY_SEND_WINDOW_MS,
     private readonly minUserBudget = 10,
   ) {
-    this.userBudget = limit - 3;
+    this.userBudget = Math.max(minUserBudget, limit - 3);
   }
 
   /** Recomputes the reserve once HELLO tells the heartbeat interval. */

@@ -29,6 +29,12 @@ export class ZstdStreamDecompressor {
     this.size = 0;
     try {
       this.decoder.push(frame);
+      if (this.size === 0) {
+        // fzstd waits for 18 bytes before it parses a frame header, so a whole frame smaller
+        // than that (a server that starts a frame per message) sits unread. A message is
+        // always complete, so finish what is buffered; a real cut then fails as truncated.
+        this.decoder.push(new Uint8Array(0), true);
+      }
     } catch (e) {
       this.chunks = [];
       if (e instanceof CapExceeded) {

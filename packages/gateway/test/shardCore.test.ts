@@ -1,0 +1,389 @@
+import { GatewayOpcodes } from '@cordwire/opcodes';
+import { describe, expect, it } from 'vitest';
+import {
+  GatewayFatalCloseError,
+  GatewayInboundError,
+  type SessionInfo,
+  type ShardAction,
+  ShardCore,
+  type ShardCoreOptions,
+  type ShardEvent,
+  type ShardTimer,
+} from '../src/index.js';
+
+// The sans-IO core driven by a fake clock: every timer is data, so each rule of the protocol
+// is checked deterministically, without sockets.
+
+const TOKEN = 'NzAwMDAw.secret-token-value.xyz';
+
+class Harness {
+  now = 0;
+  rand = 0.5;
+  conn = 0;
+  readonly timers = new Map<ShardTimer, number>();
+  readonly sent: Array<{ op: number; d?: unknown }> = [];
+  readonly events: ShardEvent[] = [];
+  readonly closes: Array<{ code: number; reason: string }> = [];
+  readonly urls: string[] = [];
+  readonly saved: Array<SessionInfo | null> = [];
+  identifyRequests = 0;
+  readonly core: ShardCore;
+
+  constructor(options: Partial<ShardCoreOptions> = {}) {
+    this.core = new ShardCore({
+      token: TOKEN,
+      intents: 513,
+      gatewayUrl: 'wss://gateway.test/',
+      now: () => this.now,
+      random: () => this.rand,
+      ...options,
+    });
+  }
+
+  apply(actions: ShardAction[]): void {
+    for (const a of actions) {
+      switch (a.type) {
+        case 'connect':
+          this.conn = a.conn;
+          this.urls.push(a.url);
+          break;
+        case 'send':
+          this.sent.push(a.payload);
+          break;
+        case 'close':
+          this.closes.push({ code: a.code, reason: a.reason });
+          break;
+        case 'startTimer':
+          this.timers.set(a.timer, this.now + a.ms);
+          break;
+        case 'cancelTimer':
+          this.timers.delete(a.timer);
+          break;
+        case 'requestIdentify':
+          this.identifyRequests++;
+          this.apply(this.core.handle({ type: 'identifyGranted', conn: a.conn }));
+          break;
+        case 'saveSession':
+          this.saved.push(a.session);
+          break;
+        case 'emit':
+          this.events.push(a.event);
+          break;
+      }
+    }
+  }
+
+  input(i: Parameters<ShardCore['handle']>[0]): this {
+    this.apply(this.core.handle(i));
+    return this;
+  }
+
+  /** Moves the clock, firing due timers in deadline order. */
+  advance(ms: number): this {
+    const end = this.now + ms;
+    for (;;) {
+      let next: [ShardTimer, number] | undefined;
+      for (const e of this.timers) if (e[1] <= end && (!next || e[1] < next[1])) next = e;
+      if (!next) break;
+      this.timers.delete(next[0]);
+      this.now = next[1];
+      this.input({ type: 'timer', timer: next[0] });
+    }
+    this.now = end;
+    return this;
+  }
+
+  open(): this {
+    return this.input({ type: 'open', conn: this.conn });
+  }
+
+  server(payload: { op: number; d?: unknown; s?: number | null; t?: string | null }): this {
+    return this.input({ type: 'payload', conn: this.conn, payload });
+  }
+
+  hello(interval = 1000): this {
+    return this.server({ op: GatewayOpcodes.HELLO, d: { heartbeat_interval: interval } });
+  }
+
+  ready(sessionId = 'sess-1', s = 1): this {
+    return this.server({
+      op: 0,
+      t: 'READY',
+      s,
+      d: { v: 10, session_id: sessionId, resume_gateway_url: 'wss://resume.test/' },
+    });
+  }
+
+  dispatch(s: number, t = 'MESSAGE_CREATE'): this {
+    return this.server({ op: 0, t, s, d: { n: s } });
+  }
+
+  closed(code: number): this {
+    return this.input({ type: 'closed', conn: this.conn, code, reason: '' });
+  }
+
+  started(): this {
+    return this.input({ type: 'start' }).open().hello().ready();
+  }
+
+  ofType<T extends ShardEvent['type']>(type: T): Array<Extract<ShardEvent, { type: T }>> {
+    return this.events.filter((e): e is Extract<ShardEvent, { type: T }> => e.type === type);
+  }
+
+  lastSent(): { op: number; d?: unknown } {
+    return this.sent.at(-1)!;
+  }
+}
+
+describe('handshake', () => {
+  it('connects with the query, identifies with every field after HELLO', () => {
+    const h = new Harness({
+      shardId: 2,
+      shardCount: 4,
+      encoding: 'etf',
+      transportCompression: 'zstd-stream',
+      largeThreshold: 100,
+      presence: { since: null, activities: [], status: 'idle', afk: false },
+    });
+    h.input({ type: 'start' });
+    expect(h.urls[0]).toBe('wss://gateway.test/?v=10&encoding=etf&compress=zstd-stream');
+    h.open().hello();
+    expect(h.lastSent()).toEqual({
+      op: 2,
+      d: {
+        token: TOKEN,
+        properties: expect.objectContaining({ browser: 'cordwire' }),
+        intents: 513,
+        shard: [2, 4],
+        compress: false,
+        large_threshold: 100,
+        presence: { since: null, activities: [], status: 'idle', afk: false },
+      },
+    });
+    h.ready();
+    expect(h.core.state).toBe('ready');
+    expect(h.core.session).toMatchObject({ sessionId: 'sess-1', resumeGatewayUrl: 'wss://resume.test/', sequence: 1 });
+    expect(h.saved.at(-1)).toMatchObject({ sessionId: 'sess-1' });
+  });
+
+  it('asks for payload compression only without transport compression', () => {
+    const h = new Harness({ payloadCompression: true });
+    h.input({ type: 'start' }).open().hello();
+    expect((h.lastSent().d as { compress: boolean }).compress).toBe(true);
+  });
+
+  it.each([
+    ['handshake', (h: Harness) => h.input({ type: 'start' })],
+    ['hello', (h: Harness) => h.input({ type: 'start' }).open()],
+    ['ready', (h: Harness) => h.input({ type: 'start' }).open().hello()],
+  ] as const)('times out waiting for %s and reconnects with backoff', (stage, setup) => {
+    const h = new Harness({ timeouts: { handshakeMs: 100, helloMs: 100, readyMs: 100 } });
+    setup(h);
+    h.advance(100);
+    const timeout = h.ofType('timeout')[0]!;
+    expect(timeout.error.stage).toBe(stage);
+    expect(h.ofType('reconnecting')).toHaveLength(1);
+    expect(h.core.state).toBe('reconnectWait');
+  });
+});
+
+describe('heartbeat', () => {
+  it('jitters the first beat, then beats every interval with the last sequence', () => {
+    const h = new Harness();
+    h.rand = 0.25;
+    h.started().dispatch(2);
+    h.sent.length = 0;
+    h.advance(249);
+    expect(h.sent).toHaveLength(0);
+    h.advance(1);
+    expect(h.sent).toEqual([{ op: 1, d: 2 }]);
+    h.now += 40;
+    h.server({ op: 11 });
+    expect(h.ofType('heartbeat')[0]!.latencyMs).toBe(40);
+    h.advance(960);
+    expect(h.sent).toEqual([
+      { op: 1, d: 2 },
+      { op: 1, d: 2 },
+    ]);
+  });
+
+  it('answers a server op 1 at once', () => {
+    const h = new Harness();
+    h.started();
+    h.sent.length = 0;
+    h.server({ op: 1 });
+    expect(h.sent).toEqual([{ op: 1, d: 1 }]);
+  });
+
+  it('detects a zombie (no ACK before the next beat), closes and resumes', () => {
+    const h = new Harness();
+    h.rand = 0;
+    h.started();
+    h.advance(0); // first beat
+    h.advance(1000); // no ACK came
+    expect(h.core.stats.zombies).toBe(1);
+    expect(h.closes.at(-1)!.code).toBe(4900);
+    h.advance(1000);
+    expect(h.urls.at(-1)).toBe('wss://resume.test/?v=10&encoding=json');
+    h.open().hello();
+    expect(h.lastSent()).toEqual({ op: 6, d: { token: TOKEN, session_id: 'sess-1', seq: 1 } });
+  });
+});
+
+describe('resume and sessions', () => {
+  it('resumes on op 7 at resume_gateway_url with the same query, and counts replayed events', () => {
+    const h = new Harness({ encoding: 'json', transportCompression: 'zlib-stream' });
+    h.started().dispatch(2).dispatch(3);
+    h.server({ op: 7 });
+    h.advance(1000);
+    expect(h.urls.at(-1)).toBe('wss://resume.test/?v=10&encoding=json&compress=zlib-stream');
+    h.open().hello().dispatch(4).dispatch(5).server({ op: 0, t: 'RESUMED', s: 6, d: {} });
+    expect(h.ofType('resumed')[0]).toMatchObject({ sessionId: 'sess-1', replayed: 2 });
+    expect(h.ofType('eventsMayHaveBeenMissed')).toHaveLength(0);
+  });
+
+  it('drops duplicates a replay overlaps and counts gaps', () => {
+    const h = new Harness();
+    h.started().dispatch(2).dispatch(3).dispatch(2).dispatch(3).dispatch(5);
+    const ns = h.ofType('dispatch').filter((e) => e.t === 'MESSAGE_CREATE').map((e) => e.s);
+    expect(ns).toEqual([2, 3, 5]);
+    expect(h.core.stats.duplicatesDropped).toBe(2);
+    expect(h.core.stats.gaps).toBe(1);
+  });
+
+  it('op 9 resumable waits within the configured range, then resumes', () => {
+    const h = new Harness({ invalidSessionDelayMs: [1000, 5000] });
+    h.started();
+    h.rand = 0.5;
+    h.server({ op: 9, d: true });
+    expect(h.ofType('reconnecting').at(-1)!.delayMs).toBe(3000);
+    h.advance(2999);
+    expect(h.urls).toHaveLength(1);
+    h.advance(1);
+    expect(h.urls).toHaveLength(2);
+    h.open().hello();
+    expect(h.lastSent().op).toBe(6);
+  });
+
+  it('op 9 not resumable identifies afresh and says events may have been missed', () => {
+    const h = new Harness({ invalidSessionDelayMs: [1000, 5000] });
+    h.started().dispatch(2);
+    h.rand = 0;
+    h.server({ op: 9, d: false });
+    expect(h.ofType('eventsMayHaveBeenMissed')[0]).toMatchObject({ previousSessionId: 'sess-1', lastSequence: 2 });
+    h.advance(1000);
+    expect(h.urls.at(-1)).toBe('wss://gateway.test/?v=10&encoding=json');
+    h.open().hello();
+    expect(h.lastSent().op).toBe(2);
+    expect(h.saved.at(-1)).toBeNull();
+  });
+
+  it('opens the breaker after N failed resumes and starts a new session', () => {
+    const h = new Harness({ maxResumeAttempts: 3 });
+    h.started();
+    for (let i = 0; i < 3; i++) {
+      h.closed(1006).advance(h.ofType('reconnecting').at(-1)!.delayMs);
+      h.open().hello();
+      expect(h.lastSent().op).toBe(6);
+    }
+    h.closed(1006);
+    expect(h.ofType('eventsMayHaveBeenMissed')[0]!.reason).toBe('resume attempts exhausted');
+    h.advance(h.ofType('reconnecting').at(-1)!.delayMs).open().hello();
+    expect(h.lastSent().op).toBe(2);
+  });
+
+  it('backs off exponentially with jitter while connects fail', () => {
+    const h = new Harness({ backoff: { firstMs: 500, baseMs: 1000, maxMs: 8000 } });
+    h.rand = 1;
+    h.input({ type: 'start' });
+    const delays: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      h.closed(1006);
+      delays.push(h.ofType('reconnecting').at(-1)!.delayMs);
+      h.advance(delays.at(-1)!);
+    }
+    expect(delays).toEqual([1000, 2000, 4000, 8000, 8000, 8000]);
+    h.open().hello().ready();
+    h.closed(1006);
+    expect(h.ofType('reconnecting').at(-1)!.delayMs).toBe(500);
+  });
+
+  it('resumes a stored session given at start', () => {
+    const h = new Harness();
+    h.input({
+      type: 'start',
+      session: { sessionId: 'old', resumeGatewayUrl: 'wss://r.test/', sequence: 41, shardId: 0, shardCount: 1 },
+    });
+    expect(h.urls[0]).toBe('wss://r.test/?v=10&encoding=json');
+    h.open().hello();
+    expect(h.lastSent()).toEqual({ op: 6, d: { token: TOKEN, session_id: 'old', seq: 41 } });
+  });
+
+  it('a bad inbound frame drops the connection and resumes', () => {
+    const h = new Harness();
+    h.started();
+    h.input({ type: 'inboundError', conn: h.conn, error: new GatewayInboundError('GATEWAY_DECODE_FAILED', 'x') });
+    expect(h.ofType('inboundError')).toHaveLength(1);
+    expect(h.closes.at(-1)!.code).toBe(4900);
+    expect(h.ofType('reconnecting').at(-1)!.resume).toBe(true);
+  });
+
+  it('ignores events from a connection it already left', () => {
+    const h = new Harness();
+    h.started();
+    const old = h.conn;
+    h.server({ op: 7 });
+    h.input({ type: 'closed', conn: old, code: 4004, reason: '' });
+    expect(h.ofType('fatal')).toHaveLength(0);
+  });
+
+  it('a fatal close stops with a typed error and no reconnect', () => {
+    const h = new Harness();
+    h.started();
+    h.closed(4014);
+    const fatal = h.ofType('fatal')[0]!;
+    expect(fatal.error).toBeInstanceOf(GatewayFatalCloseError);
+    expect(h.core.state).toBe('fatal');
+    expect(h.timers.size).toBe(0);
+  });
+
+  it('stop closes with 1000 and ends the session; a resumable stop keeps it', () => {
+    const h = new Harness();
+    h.started();
+    h.input({ type: 'stop' });
+    expect(h.closes.at(-1)!.code).toBe(1000);
+    expect(h.saved.at(-1)).toBeNull();
+    const k = new Harness();
+    k.started().dispatch(2);
+    k.input({ type: 'stop', resumable: true });
+    expect(k.closes.at(-1)!.code).toBe(4900);
+    expect(k.saved.at(-1)).toMatchObject({ sessionId: 'sess-1', sequence: 2 });
+  });
+});
+
+describe('outbound', () => {
+  it('queues user sends until READY and keeps under the window with room for heartbeats', () => {
+    const h = new Harness();
+    h.input({ type: 'start' }).open().hello(41_250);
+    h.input({ type: 'send', payload: { op: 3, d: 'early' } });
+    expect(h.sent.filter((p) => p.op === 3)).toHaveLength(0);
+    h.ready();
+    expect(h.sent.filter((p) => p.op === 3)).toHaveLength(1);
+    for (let i = 0; i < 200; i++) h.input({ type: 'send', payload: { op: 3, d: i } });
+    // 120 minus 2 heartbeats per minute minus 2 (identify/resume + a requested beat), less the identify sent.
+    const inFirstWindow = h.sent.length;
+    expect(inFirstWindow).toBeLessThanOrEqual(116);
+    h.advance(60_000);
+    expect(h.sent.length).toBeGreaterThan(inFirstWindow);
+    // Heartbeats still go out when the user budget is spent.
+    expect(h.sent.some((p) => p.op === 1)).toBe(true);
+  });
+
+  it('never puts the token in a debug message or any event', () => {
+    const h = new Harness();
+    h.started().server({ op: 7 });
+    h.advance(5000).open().hello().closed(4000).advance(5000).closed(4004);
+    expect(JSON.stringify(h.events)).not.toContain(TOKEN);
+    expect(JSON.stringify(h.urls)).not.toContain(TOKEN);
+  });
+});
