@@ -105,8 +105,9 @@ export function rtpsizeClearLength(bytes: Uint8Array): number {
 const RTCP_CLEAR_LENGTH = 8;
 
 /**
- * Output datagrams are carved from a shared 16 KiB slab (like Node's Buffer pool): a fresh Uint8Array of packet size
- * needs its own zeroed off-heap backing store, which costs several times more per packet.
+ * Output datagrams are carved from a shared 16 KiB slab (as Node's Buffer pool does): a fresh
+ * Uint8Array of packet size needs its own zeroed off-heap backing store, which costs several
+ * times more per packet.
  * Each result is a plain Uint8Array view; every byte of it is written before it is returned.
  * A slab is never reused, only dropped when full, so one datagram never aliases another.
  * Packets larger than a quarter slab get their own buffer.

@@ -43,6 +43,8 @@ export interface VoiceReceiverOptions {
   readonly onDrop?: (reason: DropReason, error?: VoiceUdpError | unknown) => void;
   /** Accept only this RTP payload type (Opus, 120); null accepts any. */
   readonly payloadType?: number | null;
+  /** Clock for `flushIdle`; default performance.now(). */
+  readonly now?: () => number;
 }
 
 export interface VoiceReceiverStats {
@@ -54,6 +56,7 @@ export interface VoiceReceiverStats {
 
 interface Stream {
   readonly userId: string;
+  lastPacketAt: number;
   readonly playout: PlayoutBuffer<{ timestamp: number; opus: Uint8Array }>;
 }
 
@@ -82,8 +85,11 @@ export class VoiceReceiver {
     payload_type: 0,
   };
 
+  readonly #now: () => number;
+
   constructor(options: VoiceReceiverOptions = {}) {
     this.#options = options;
+    this.#now = options.now ?? (() => performance.now());
     this.#cipher = options.cipher;
   }
 
@@ -97,7 +103,11 @@ export class VoiceReceiver {
     const existing = this.#streams.get(ssrc);
     if (existing?.userId === userId) return;
     if (existing) this.#deliver(ssrc, existing, existing.playout.flush());
-    this.#streams.set(ssrc, { userId, playout: new PlayoutBuffer(this.#options.playout) });
+    this.#streams.set(ssrc, {
+      userId,
+      lastPacketAt: this.#now(),
+      playout: new PlayoutBuffer(this.#options.playout),
+    });
   }
 
   /** Forget a user's SSRCs (CLIENT_DISCONNECT), delivering what their buffer still holds. */
@@ -118,6 +128,19 @@ export class VoiceReceiver {
   flush(ssrc?: number): void {
     for (const [key, stream] of this.#streams) {
       if (ssrc === undefined || key === ssrc) this.#deliver(key, stream, stream.playout.flush());
+    }
+  }
+
+  /**
+   * Release what streams that have been quiet for `idleMs` still hold (a speaker stopped right
+   * after a gap, or a spurt shorter than the playout depth). Call it from a timer or a clock tick.
+   */
+  flushIdle(idleMs = 100): void {
+    const now = this.#now();
+    for (const [ssrc, stream] of this.#streams) {
+      if (now - stream.lastPacketAt >= idleMs && stream.playout.stats.held > 0) {
+        this.#deliver(ssrc, stream, stream.playout.flush());
+      }
     }
   }
 
@@ -168,6 +191,7 @@ export class VoiceReceiver {
       if (opus === null) return this.#drop('frame_hook');
     }
     this.#rtp++;
+    stream.lastPacketAt = this.#now();
     const header = packet.value.header;
     this.#deliver(ssrc, stream, stream.playout.push(header.sequence, { timestamp: header.timestamp, opus }));
     return 'rtp';

@@ -43,7 +43,7 @@ export interface VoiceSenderStats {
  */
 export class VoiceSender implements ClockParticipant {
   readonly ssrc: number;
-  readonly #cipher: TransportCipher;
+  #cipher: TransportCipher;
   readonly #send: (datagram: Uint8Array) => void;
   readonly #onSpeakingChange: ((speaking: boolean) => void) | undefined;
   readonly #transform: FrameTransform | undefined;
@@ -89,6 +89,14 @@ export class VoiceSender implements ClockParticipant {
       sequence: this.#sequence,
       timestamp: this.#timestamp,
     };
+  }
+
+  /**
+   * Switch to a new session key (a new SESSION_DESCRIPTION, or after NONCE_EXHAUSTED). Sequence
+   * and timestamp continue; the next prepared packet uses the new cipher.
+   */
+  setCipher(cipher: TransportCipher): void {
+    this.#cipher = cipher;
   }
 
   setSource(source: (() => Uint8Array | null) | undefined): void {

@@ -6,9 +6,11 @@ import {
   type ReceivedRtcp,
   SILENCE_FRAME,
   VoiceReceiver,
+  VoiceSender,
   buildKeepalive,
   buildRtpPacket,
   createTransportCipher,
+  decryptVoicePacket,
   encodeOneByteExtensions,
 } from '../src/index.js';
 import { lossyReorder, seededRandom } from './seededRandom.js';
@@ -163,5 +165,55 @@ describe('VoiceReceiver', () => {
       { numRuns: 3000 },
     );
     expect(receiver.stats.rtp).toBe(0);
+  });
+});
+
+describe('VoiceReceiver idle flush and re-keying', () => {
+  it('releases a short spurt held by the fill phase once the stream has been idle', () => {
+    let now = 0;
+    const frames: ReceivedFrame[] = [];
+    const receiver = new VoiceReceiver({
+      cipher: createTransportCipher('aead_aes256_gcm_rtpsize', key),
+      playout: { depth: 5 },
+      now: () => now,
+      onFrame: (frame) => frames.push(frame),
+    });
+    receiver.mapSsrc(9, 'carol');
+    const sender = createTransportCipher('aead_aes256_gcm_rtpsize', key);
+    for (const sequence of [2, 1]) {
+      receiver.handleDatagram(
+        sender.encryptRtp(buildRtpPacket({ sequence, timestamp: 0, ssrc: 9 }, Uint8Array.of(sequence))),
+      );
+    }
+    now = 50;
+    receiver.flushIdle(100);
+    expect(frames).toEqual([]);
+    now = 100;
+    receiver.flushIdle(100);
+    expect(frames.map((f) => f.sequence)).toEqual([1, 2]);
+  });
+
+  it('a sender switched to a new key keeps its sequence and is decrypted only with the new key', () => {
+    const sent: Uint8Array[] = [];
+    const oldKey = new Uint8Array(32).fill(1);
+    const newKey = new Uint8Array(32).fill(2);
+    const sender = new VoiceSender({
+      ssrc: 3,
+      cipher: createTransportCipher('aead_aes256_gcm_rtpsize', oldKey),
+      send: (d) => sent.push(d),
+      source: () => Uint8Array.of(1),
+      random: () => 100,
+    });
+    sender.prepare();
+    sender.dispatch();
+    sender.setCipher(createTransportCipher('aead_aes256_gcm_rtpsize', newKey));
+    sender.prepare();
+    sender.dispatch();
+    const decrypt = (k: Uint8Array, d: Uint8Array) =>
+      decryptVoicePacket(createTransportCipher('aead_aes256_gcm_rtpsize', k), d);
+    expect(decrypt(oldKey, sent[0]!).ok).toBe(true);
+    const second = decrypt(newKey, sent[1]!);
+    expect(second.ok && second.value.header.sequence).toBe(101);
+    expect(decrypt(oldKey, sent[1]!).ok).toBe(false);
   });
 });
