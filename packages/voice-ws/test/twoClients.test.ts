@@ -143,3 +143,68 @@ describe('impaired link and server faults', () => {
     for (let i = 1; i < got.length; i++) expect(got[i]).toBeGreaterThan(got[i - 1]!);
   });
 });
+
+describe('seams', () => {
+  let server: VoiceServer | undefined;
+  const conns: VoiceConnection[] = [];
+  afterEach(async () => {
+    for (const c of conns.splice(0)) c.destroy();
+    await server?.close();
+  });
+
+  it('the frame hook runs between Opus and transport encryption on both sides (where DAVE goes)', async () => {
+    server = await voiceServer();
+    const clock = fastClock(4);
+    const scramble = (f: Uint8Array) => f.map((x) => x ^ 0x55);
+    let outbound = 0;
+    const a = joinVoiceChannel({
+      guildId: GUILD,
+      channelId: CHANNEL,
+      adapterCreator: testAdapter(server, { userId: '1' }).creator,
+      scheme: 'ws',
+      sendClock: clock,
+      frameTransform: { transformOutbound: (f) => (outbound++, scramble(f)) },
+    });
+    const b = joinVoiceChannel({
+      guildId: GUILD,
+      channelId: CHANNEL,
+      adapterCreator: testAdapter(server, { userId: '2' }).creator,
+      scheme: 'ws',
+      sendClock: clock,
+      frameTransform: { transformInbound: (_user, f) => scramble(f) },
+    });
+    conns.push(a, b);
+    await Promise.all([a.ready(), b.ready()]);
+    const got: number[] = [];
+    b.on('frame', (f) => {
+      const i = f.opus && frameIndex(f.opus);
+      if (typeof i === 'number') got.push(i);
+    });
+    await a.play(Array.from({ length: 20 }, (_, i) => syntheticFrame(i)));
+    await waitFor(() => got.length >= 20, 5000, 'frames through the hook');
+    expect(got).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    // Silence frames bypass the hook: only the 20 real frames went through it.
+    expect(outbound).toBe(20);
+  });
+
+  it('a channel that requires E2EE refuses max_dave_protocol_version 0 with a clear error (4017, no loop)', async () => {
+    server = await voiceServer({ requireE2EE: true });
+    const adapter = testAdapter(server, { userId: '1' });
+    const a = joinVoiceChannel({
+      guildId: GUILD,
+      channelId: CHANNEL,
+      adapterCreator: adapter.creator,
+      scheme: 'ws',
+      sendClock: fastClock(20),
+    });
+    conns.push(a);
+    const err = await a.ready().then(
+      () => undefined,
+      (e: Error & { code?: string }) => e,
+    );
+    expect(err?.code).toBe('E2EE_REQUIRED');
+    expect(err?.message).toMatch(/this channel requires E2EE/);
+    expect(a.state).toMatchObject({ status: 'disconnected', reason: 'closed', closeCode: 4017 });
+    expect(adapter.sent).toHaveLength(1);
+  });
+});
