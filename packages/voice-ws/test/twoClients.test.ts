@@ -163,7 +163,12 @@ describe('seams', () => {
       adapterCreator: testAdapter(server, { userId: '1' }).creator,
       scheme: 'ws',
       sendClock: clock,
-      frameTransform: { transformOutbound: (f) => (outbound++, scramble(f)) },
+      frameTransform: {
+        transformOutbound: (f) => {
+          outbound++;
+          return scramble(f);
+        },
+      },
     });
     const b = joinVoiceChannel({
       guildId: GUILD,
