@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { machineInfo, type Row, toJson, toMarkdown } from './report.js';
 import { notMeasuredRow, type Suite, type SuiteContext } from './suite.js';
 import { daveFramesSuite } from './suites/daveFrames.js';
+import { emulatorCapacitySuite } from './suites/emulatorCapacity.js';
 import { gatewaySuite } from './suites/gateway.js';
 import { memorySuite } from './suites/memory.js';
 import { mlsSuite } from './suites/mls.js';
@@ -29,6 +30,7 @@ const suites: readonly Suite[] = [
   daveFramesSuite,
   mlsSuite,
   sendClockSuite,
+  emulatorCapacitySuite,
   memorySuite,
 ];
 

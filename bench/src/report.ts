@@ -64,7 +64,7 @@ export function fmt(value: number): string {
   const abs = Math.abs(value);
   if (abs >= 1e6) return `${(value / 1e6).toPrecision(3)}M`;
   if (abs >= 1e4) return `${(value / 1e3).toPrecision(3)}k`;
-  if (abs >= 1000) return value.toFixed(0);
+  if (abs >= 1000 || Number.isInteger(value)) return value.toFixed(0);
   if (abs >= 1) return value.toFixed(2);
   return value.toPrecision(3);
 }
