@@ -69,6 +69,7 @@ interface Stream {
  */
 export class VoiceReceiver {
   #cipher: TransportCipher | undefined;
+  #transform: FrameTransform | undefined;
   readonly #options: VoiceReceiverOptions;
   readonly #streams = new Map<number, Stream>();
   #rtp = 0;
@@ -91,6 +92,12 @@ export class VoiceReceiver {
     this.#options = options;
     this.#now = options.now ?? (() => performance.now());
     this.#cipher = options.cipher;
+    this.#transform = options.transform;
+  }
+
+  /** Install or remove the frame hook (DAVE attaches once its session is ready). */
+  setTransform(transform: FrameTransform | undefined): void {
+    this.#transform = transform;
   }
 
   /** Set (or replace, after a new SESSION_DESCRIPTION) the transport cipher. */
@@ -181,10 +188,10 @@ export class VoiceReceiver {
     const packet = parseRtpPacket(plain.value);
     if (!packet.ok) return this.#drop('malformed', packet.error);
     let opus: Uint8Array | null = packet.value.payload;
-    const hook = this.#options.transform?.transformInbound;
-    if (hook && !isSilenceFrame(opus)) {
+    const transform = this.#transform;
+    if (transform?.transformInbound && !isSilenceFrame(opus)) {
       try {
-        opus = hook.call(this.#options.transform, stream.userId, opus);
+        opus = transform.transformInbound(stream.userId, opus);
       } catch (error) {
         return this.#drop('frame_hook', error);
       }

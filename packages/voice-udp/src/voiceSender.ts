@@ -46,7 +46,7 @@ export class VoiceSender implements ClockParticipant {
   #cipher: TransportCipher;
   readonly #send: (datagram: Uint8Array) => void;
   readonly #onSpeakingChange: ((speaking: boolean) => void) | undefined;
-  readonly #transform: FrameTransform | undefined;
+  #transform: FrameTransform | undefined;
   readonly #onError: ((error: unknown) => void) | undefined;
   readonly #header = new Uint8Array(RTP_FIXED_HEADER_LENGTH);
   #source: (() => Uint8Array | null) | undefined;
@@ -97,6 +97,11 @@ export class VoiceSender implements ClockParticipant {
    */
   setCipher(cipher: TransportCipher): void {
     this.#cipher = cipher;
+  }
+
+  /** Install or remove the frame hook (DAVE attaches once its session is ready). */
+  setTransform(transform: FrameTransform | undefined): void {
+    this.#transform = transform;
   }
 
   setSource(source: (() => Uint8Array | null) | undefined): void {
@@ -170,7 +175,9 @@ export class VoiceSender implements ClockParticipant {
     this.#timestamp = (this.#timestamp + OPUS_FRAME_SAMPLES) >>> 0;
   }
 
+  /** A frame that could not be sent still took its 20 ms of media time. */
   #drop(error: unknown): void {
+    this.#timestamp = (this.#timestamp + OPUS_FRAME_SAMPLES) >>> 0;
     this.#dropped++;
     this.#onError?.(error);
   }

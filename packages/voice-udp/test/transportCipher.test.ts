@@ -125,3 +125,29 @@ describe('nonces', () => {
     expect(chooseTransportMode(['xsalsa20_poly1305_lite'])).toBeNull();
   });
 });
+
+describe('forwarding between members (what an SFU does)', () => {
+  it('decrypts with the sender key and re-encrypts for each receiver in its own mode, keeping CSRC and extension', () => {
+    const extensionBody = encodeOneByteExtensions([{ id: 2, data: Uint8Array.of(7, 7) }]);
+    const original = buildRtpPacket(
+      { sequence: 9, timestamp: 99, ssrc: 1, csrcs: [42] },
+      Uint8Array.of(1, 2, 3),
+      {
+        extensionBody,
+      },
+    );
+    const keyA = new Uint8Array(32).fill(0xa);
+    const fromA = createTransportCipher('aead_aes256_gcm_rtpsize', keyA).encryptRtp(original);
+    const inbound = decryptVoicePacket(createTransportCipher('aead_aes256_gcm_rtpsize', keyA), fromA);
+    if (!inbound.ok) throw inbound.error;
+    for (const mode of TRANSPORT_ENCRYPTION_MODES) {
+      const keyB = new Uint8Array(32).fill(0xb);
+      const toB = createTransportCipher(mode, keyB).encryptRtp(inbound.value.rtp);
+      const atB = decryptVoicePacket(createTransportCipher(mode, keyB), toB);
+      if (!atB.ok) throw atB.error;
+      expect(toHex(atB.value.rtp)).toBe(toHex(original));
+      expect(atB.value.header.csrcs).toEqual([42]);
+      expect(toHex(atB.value.extensionBody)).toBe(toHex(extensionBody));
+    }
+  });
+});
