@@ -32,7 +32,10 @@ export class GatewayFatalCloseError extends GatewayError {
     readonly reason: string,
     readonly shardId: number,
   ) {
-    super('GATEWAY_FATAL_CLOSE', `shard ${shardId} closed with fatal code ${closeCode}${reason ? ` (${reason})` : ''}`);
+    super(
+      'GATEWAY_FATAL_CLOSE',
+      `shard ${shardId} closed with fatal code ${closeCode}${reason ? ` (${reason})` : ''}`,
+    );
   }
 }
 
@@ -54,6 +57,9 @@ export class GatewayTimeoutError extends GatewayError {
     readonly stage: 'handshake' | 'hello' | 'ready',
     readonly afterMs: number,
   ) {
-    super('GATEWAY_TIMEOUT', `no ${stage === 'handshake' ? 'WebSocket handshake' : stage.toUpperCase()} within ${afterMs} ms`);
+    super(
+      'GATEWAY_TIMEOUT',
+      `no ${stage === 'handshake' ? 'WebSocket handshake' : stage.toUpperCase()} within ${afterMs} ms`,
+    );
   }
 }

@@ -16,7 +16,11 @@ export interface GatewayBotInfo {
 }
 
 /** `restUrl` is the API base, e.g. https://discord.com/api/v10. The token is only sent as a header. */
-export async function fetchGatewayBot(restUrl: string, token: string, signal?: AbortSignal): Promise<GatewayBotInfo> {
+export async function fetchGatewayBot(
+  restUrl: string,
+  token: string,
+  signal?: AbortSignal,
+): Promise<GatewayBotInfo> {
   const url = `${restUrl.replace(/\/+$/, '')}/gateway/bot`;
   let res: Response;
   try {

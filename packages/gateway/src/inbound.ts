@@ -28,8 +28,10 @@ export class InboundDecoder {
   private readonly zstd?: ZstdStreamDecompressor;
 
   constructor(private readonly options: InboundOptions) {
-    if (options.transportCompression === 'zlib-stream') this.zlib = new ZlibStreamInflater(options.maxFrameBytes);
-    if (options.transportCompression === 'zstd-stream') this.zstd = new ZstdStreamDecompressor(options.maxFrameBytes);
+    if (options.transportCompression === 'zlib-stream')
+      this.zlib = new ZlibStreamInflater(options.maxFrameBytes);
+    if (options.transportCompression === 'zstd-stream')
+      this.zstd = new ZstdStreamDecompressor(options.maxFrameBytes);
   }
 
   /**
@@ -43,7 +45,10 @@ export class InboundDecoder {
         throw new GatewayInboundError('GATEWAY_DECOMPRESS_FAILED', 'text frame on a compressed transport');
       }
       if (data.length > this.options.maxFrameBytes) {
-        throw new GatewayInboundError('GATEWAY_FRAME_TOO_LARGE', `frame exceeds ${this.options.maxFrameBytes} bytes`);
+        throw new GatewayInboundError(
+          'GATEWAY_FRAME_TOO_LARGE',
+          `frame exceeds ${this.options.maxFrameBytes} bytes`,
+        );
       }
       bytes = data;
     } else if (this.zlib) {
@@ -58,7 +63,10 @@ export class InboundDecoder {
       bytes = this.inflatePayload(data);
     } else {
       if (data.length > this.options.maxFrameBytes) {
-        throw new GatewayInboundError('GATEWAY_FRAME_TOO_LARGE', `frame exceeds ${this.options.maxFrameBytes} bytes`);
+        throw new GatewayInboundError(
+          'GATEWAY_FRAME_TOO_LARGE',
+          `frame exceeds ${this.options.maxFrameBytes} bytes`,
+        );
       }
       bytes = data;
     }
@@ -72,7 +80,9 @@ export class InboundDecoder {
       const tooLarge = (e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';
       throw new GatewayInboundError(
         tooLarge ? 'GATEWAY_FRAME_TOO_LARGE' : 'GATEWAY_DECOMPRESS_FAILED',
-        tooLarge ? `payload inflates beyond ${this.options.maxFrameBytes} bytes` : 'payload is not a zlib stream',
+        tooLarge
+          ? `payload inflates beyond ${this.options.maxFrameBytes} bytes`
+          : 'payload is not a zlib stream',
       );
     }
   }
@@ -80,7 +90,8 @@ export class InboundDecoder {
   private parse(bytes: Uint8Array | string): GatewayPayload {
     let value: unknown;
     if (this.options.encoding === 'etf') {
-      if (typeof bytes === 'string') throw new GatewayInboundError('GATEWAY_DECODE_FAILED', 'text frame with encoding=etf');
+      if (typeof bytes === 'string')
+        throw new GatewayInboundError('GATEWAY_DECODE_FAILED', 'text frame with encoding=etf');
       const r = decodeEtf(bytes);
       if (!r.ok) throw new GatewayInboundError('GATEWAY_DECODE_FAILED', `ETF: ${r.error.message}`);
       value = r.value;
@@ -92,7 +103,10 @@ export class InboundDecoder {
       }
     }
     if (typeof value !== 'object' || value === null || typeof (value as { op?: unknown }).op !== 'number') {
-      throw new GatewayInboundError('GATEWAY_DECODE_FAILED', 'frame is not a gateway payload (no numeric op)');
+      throw new GatewayInboundError(
+        'GATEWAY_DECODE_FAILED',
+        'frame is not a gateway payload (no numeric op)',
+      );
     }
     return value as GatewayPayload;
   }

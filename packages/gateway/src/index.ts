@@ -6,8 +6,17 @@ export {
   GatewayTimeoutError,
 } from './errors.js';
 export { fetchGatewayBot, type GatewayBotInfo } from './gatewayBot.js';
-export { type IdentifyQueue, InMemoryIdentifyQueue, type InMemoryIdentifyQueueOptions } from './identifyQueue.js';
-export { type GatewayEncoding, InboundDecoder, type InboundOptions, type TransportCompression } from './inbound.js';
+export {
+  type IdentifyQueue,
+  InMemoryIdentifyQueue,
+  type InMemoryIdentifyQueueOptions,
+} from './identifyQueue.js';
+export {
+  type GatewayEncoding,
+  InboundDecoder,
+  type InboundOptions,
+  type TransportCompression,
+} from './inbound.js';
 export type * from './payloads.js';
 export { MemberChunkCollector, RequestGuildMembersTimeoutError } from './requestGuildMembers.js';
 export { GATEWAY_SEND_LIMIT, GATEWAY_SEND_WINDOW_MS, SendRateLimit } from './sendRateLimit.js';

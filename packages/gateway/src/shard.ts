@@ -39,7 +39,9 @@ export interface ShardOptions extends Omit<ShardCoreOptions, 'now' | 'random'> {
   readonly random?: () => number;
 }
 
-type WithShard<E> = E extends { type: infer T } ? Omit<E, 'type'> & { readonly type: T; readonly shardId: number } : never;
+type WithShard<E> = E extends { type: infer T }
+  ? Omit<E, 'type'> & { readonly type: T; readonly shardId: number }
+  : never;
 type EventOf<T extends ShardEvent['type']> = WithShard<Extract<ShardEvent, { type: T }>>;
 
 /** Event map of a Shard (and of a ShardManager, which re-emits them). */
@@ -54,7 +56,6 @@ export class Shard extends EventEmitter<ShardEvents> {
   private readonly sessionStore: SessionStore;
   private readonly members = new MemberChunkCollector();
   private socket: WebSocket | null = null;
-  private socketConn = 0;
   private decoder: InboundDecoder | null = null;
   private identifyAbort: AbortController | null = null;
   private busy = false;
@@ -233,7 +234,6 @@ export class Shard extends EventEmitter<ShardEvents> {
 
   private open(url: string, conn: number): void {
     this.detachSocket();
-    this.socketConn = conn;
     this.decoder = new InboundDecoder({
       encoding: this.options.encoding ?? 'json',
       transportCompression: this.options.transportCompression ?? 'none',
@@ -241,7 +241,10 @@ export class Shard extends EventEmitter<ShardEvents> {
     });
     let ws: WebSocket;
     try {
-      ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: this.options.maxFrameBytes ?? 16 * 1024 * 1024 });
+      ws = new WebSocket(url, {
+        perMessageDeflate: false,
+        maxPayload: this.options.maxFrameBytes ?? 16 * 1024 * 1024,
+      });
     } catch (e) {
       this.debug(`cannot open socket: ${(e as Error).message}`);
       queueMicrotask(() => this.feed({ type: 'closed', conn, code: 1006, reason: 'connect failed' }));
@@ -308,4 +311,3 @@ export class Shard extends EventEmitter<ShardEvents> {
     }
   }
 }
-

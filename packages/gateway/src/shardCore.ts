@@ -10,7 +10,12 @@
  * research/anchors.md 1 and 1.1 (what other clients do; the resume-loop breaker).
  */
 import { type ClosePolicy, GatewayOpcodes, gatewayClosePolicy } from '@cordwire/opcodes';
-import { type GatewayError, GatewayFatalCloseError, type GatewayInboundError, GatewayTimeoutError } from './errors.js';
+import {
+  type GatewayError,
+  GatewayFatalCloseError,
+  type GatewayInboundError,
+  GatewayTimeoutError,
+} from './errors.js';
 import type { GatewayEncoding, TransportCompression } from './inbound.js';
 import type { GatewayPayload, IdentifyProperties, PresenceUpdateData, ReadyData } from './payloads.js';
 import { SendRateLimit } from './sendRateLimit.js';
@@ -51,7 +56,12 @@ export type ShardEvent =
   | { readonly type: 'hello'; readonly heartbeatIntervalMs: number }
   | { readonly type: 'ready'; readonly sessionId: string; readonly data: ReadyData }
   | { readonly type: 'resumed'; readonly sessionId: string; readonly replayed: number }
-  | { readonly type: 'reconnecting'; readonly delayMs: number; readonly resume: boolean; readonly reason: string }
+  | {
+      readonly type: 'reconnecting';
+      readonly delayMs: number;
+      readonly resume: boolean;
+      readonly reason: string;
+    }
   | {
       readonly type: 'closed';
       readonly code: number;
@@ -516,7 +526,12 @@ export class ShardCore {
       }
     }
     this.stateValue = 'reconnectWait';
-    this.emit({ type: 'reconnecting', delayMs: Math.round(delay), resume: this.sessionValue !== null, reason });
+    this.emit({
+      type: 'reconnecting',
+      delayMs: Math.round(delay),
+      resume: this.sessionValue !== null,
+      reason,
+    });
     this.timer('reconnect', delay);
   }
 
@@ -526,10 +541,12 @@ export class ShardCore {
         if (this.stateValue === 'reconnectWait') this.connect();
         return;
       case 'handshake':
-        if (this.stateValue === 'connecting') this.timedOut('handshake', this.options.timeouts?.handshakeMs ?? 30_000);
+        if (this.stateValue === 'connecting')
+          this.timedOut('handshake', this.options.timeouts?.handshakeMs ?? 30_000);
         return;
       case 'hello':
-        if (this.stateValue === 'waitingHello') this.timedOut('hello', this.options.timeouts?.helloMs ?? 20_000);
+        if (this.stateValue === 'waitingHello')
+          this.timedOut('hello', this.options.timeouts?.helloMs ?? 20_000);
         return;
       case 'ready':
         if (this.stateValue === 'identifying' || this.stateValue === 'resuming') {

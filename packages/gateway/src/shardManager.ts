@@ -108,7 +108,8 @@ export class ShardManager extends EventEmitter<ShardEvents> {
     this.shardCountValue = o.shardCount ?? this.info.shards;
     const maxConcurrency = Math.max(1, this.info.session_start_limit.max_concurrency);
     const inner: IdentifyQueue =
-      o.identifyQueue ?? new InMemoryIdentifyQueue({ maxConcurrency, spacingMs: o.identifySpacingMs ?? 5000 });
+      o.identifyQueue ??
+      new InMemoryIdentifyQueue({ maxConcurrency, spacingMs: o.identifySpacingMs ?? 5000 });
     const started = new Map<number, () => void>();
     const queue: IdentifyQueue = {
       waitForIdentify: async (shardId, signal) => {
@@ -131,7 +132,13 @@ export class ShardManager extends EventEmitter<ShardEvents> {
           const up = new Promise<void>((resolve) => started.set(shardId, resolve));
           const handle = strategy.spawn(
             shardId,
-            { ...o, shardId, shardCount: this.shardCountValue, gatewayUrl: this.info!.url, identifyQueue: queue },
+            {
+              ...o,
+              shardId,
+              shardCount: this.shardCountValue,
+              gatewayUrl: this.info!.url,
+              identifyQueue: queue,
+            },
             sink,
           );
           this.handles.set(shardId, handle);

@@ -56,7 +56,10 @@ export class ZlibStreamInflater {
       const cmf = input[0] ?? 0;
       const flg = input[1] ?? 0;
       if (input.length < 2 || (cmf & 0x0f) !== 8 || (cmf * 256 + flg) % 31 !== 0 || (flg & 0x20) !== 0) {
-        throw new GatewayInboundError('GATEWAY_DECOMPRESS_FAILED', 'zlib-stream does not start with a zlib header');
+        throw new GatewayInboundError(
+          'GATEWAY_DECOMPRESS_FAILED',
+          'zlib-stream does not start with a zlib header',
+        );
       }
       input = input.subarray(2);
       this.headerSeen = true;

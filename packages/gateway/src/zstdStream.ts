@@ -43,7 +43,10 @@ export class ZstdStreamDecompressor {
           `zstd-stream message decompresses beyond ${this.maxMessageBytes} bytes`,
         );
       }
-      throw new GatewayInboundError('GATEWAY_DECOMPRESS_FAILED', `zstd-stream decode failed: ${(e as Error).message}`);
+      throw new GatewayInboundError(
+        'GATEWAY_DECOMPRESS_FAILED',
+        `zstd-stream decode failed: ${(e as Error).message}`,
+      );
     }
     const { chunks } = this;
     this.chunks = [];

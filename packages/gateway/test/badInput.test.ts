@@ -20,7 +20,10 @@ afterAll(async () => {
 // 512 MiB of zeros as a deflate continuation (no zlib header: it sits mid-stream): 32 sync-flushed
 // runs of 16 MiB, each about 16 KiB on the wire, so the frame itself stays under the cap.
 const zlibBomb = () => {
-  const run = deflateRawSync(Buffer.alloc(16 * 1024 * 1024), { finishFlush: constants.Z_SYNC_FLUSH, level: 9 });
+  const run = deflateRawSync(Buffer.alloc(16 * 1024 * 1024), {
+    finishFlush: constants.Z_SYNC_FLUSH,
+    level: 9,
+  });
   return Buffer.concat(Array.from({ length: 32 }, () => run));
 };
 
@@ -31,8 +34,18 @@ const cases: Array<{
   code: GatewayInboundError['code'] | Array<GatewayInboundError['code']>;
 }> = [
   { name: 'garbage text on JSON', options: {}, frame: () => '{"op": nope', code: 'GATEWAY_DECODE_FAILED' },
-  { name: 'a JSON value that is no payload', options: {}, frame: () => '[1,2,3]', code: 'GATEWAY_DECODE_FAILED' },
-  { name: 'garbage bytes on ETF', options: { encoding: 'etf' }, frame: () => new Uint8Array([131, 116, 255, 255, 255, 255]), code: 'GATEWAY_DECODE_FAILED' },
+  {
+    name: 'a JSON value that is no payload',
+    options: {},
+    frame: () => '[1,2,3]',
+    code: 'GATEWAY_DECODE_FAILED',
+  },
+  {
+    name: 'garbage bytes on ETF',
+    options: { encoding: 'etf' },
+    frame: () => new Uint8Array([131, 116, 255, 255, 255, 255]),
+    code: 'GATEWAY_DECODE_FAILED',
+  },
   {
     name: 'truncated zlib on zlib-stream',
     options: { transportCompression: 'zlib-stream' },
@@ -66,8 +79,18 @@ const cases: Array<{
     frame: () => zstdRleBomb(8192),
     code: 'GATEWAY_FRAME_TOO_LARGE',
   },
-  { name: 'garbage on zstd-stream', options: { transportCompression: 'zstd-stream' }, frame: () => new Uint8Array([1, 2, 3, 4, 5]), code: 'GATEWAY_DECOMPRESS_FAILED' },
-  { name: 'a cut zstd frame', options: { transportCompression: 'zstd-stream' }, frame: () => zstdRleBomb(4).subarray(0, 9), code: 'GATEWAY_DECOMPRESS_FAILED' },
+  {
+    name: 'garbage on zstd-stream',
+    options: { transportCompression: 'zstd-stream' },
+    frame: () => new Uint8Array([1, 2, 3, 4, 5]),
+    code: 'GATEWAY_DECOMPRESS_FAILED',
+  },
+  {
+    name: 'a cut zstd frame',
+    options: { transportCompression: 'zstd-stream' },
+    frame: () => zstdRleBomb(4).subarray(0, 9),
+    code: 'GATEWAY_DECOMPRESS_FAILED',
+  },
 ];
 
 describe('bad input from the server', () => {

@@ -7,8 +7,25 @@ import { emulator, once, shardFor, waitFor } from './helpers.js';
 // client must deliver every number exactly once, in order; when a new session is forced it must
 // say so with `eventsMayHaveBeenMissed`; nothing may reject unhandled.
 
-type Fault = 'drop' | 'op7' | 'op9-true' | 'op9-false' | 'close-4000' | 'close-4008' | 'close-1001' | 'missed-acks';
-const FAULTS: Fault[] = ['drop', 'op7', 'op9-true', 'close-4000', 'op9-false', 'close-4008', 'missed-acks', 'close-1001'];
+type Fault =
+  | 'drop'
+  | 'op7'
+  | 'op9-true'
+  | 'op9-false'
+  | 'close-4000'
+  | 'close-4008'
+  | 'close-1001'
+  | 'missed-acks';
+const FAULTS: Fault[] = [
+  'drop',
+  'op7',
+  'op9-true',
+  'close-4000',
+  'op9-false',
+  'close-4008',
+  'missed-acks',
+  'close-1001',
+];
 
 const unhandled: unknown[] = [];
 const onUnhandled = (e: unknown) => unhandled.push(e);
@@ -41,7 +58,10 @@ describe('chaos', () => {
       if (e.t !== 'MESSAGE_CREATE') return;
       const id = shard.session!.sessionId;
       let list = perSession.get(id);
-      if (!list) perSession.set(id, (list = []));
+      if (!list) {
+        list = [];
+        perSession.set(id, list);
+      }
       list.push((e.d as { n: number }).n);
     });
     shard.on('eventsMayHaveBeenMissed', () => forced++);
@@ -103,7 +123,8 @@ describe('chaos', () => {
 
     for (const [, ns] of perSession) {
       for (let k = 1; k < ns.length; k++) {
-        if (ns[k] !== ns[k - 1]! + 1) throw new Error(`gap or duplicate in a session: ${ns[k - 1]} -> ${ns[k]}`);
+        if (ns[k] !== ns[k - 1]! + 1)
+          throw new Error(`gap or duplicate in a session: ${ns[k - 1]} -> ${ns[k]}`);
       }
     }
     // Every session after the first was forced, and each time the client said so.

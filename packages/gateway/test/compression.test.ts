@@ -46,25 +46,37 @@ describe('zlib-stream inflater (window as a preset dictionary)', () => {
   });
 
   it('rejects a stream without a zlib header, and compressed bytes beyond the cap', () => {
-    expect(() => new ZlibStreamInflater(1024).push(new Uint8Array([1, 2, 0, 0, 0xff, 0xff]))).toThrow(GatewayInboundError);
+    expect(() => new ZlibStreamInflater(1024).push(new Uint8Array([1, 2, 0, 0, 0xff, 0xff]))).toThrow(
+      GatewayInboundError,
+    );
     const inflater = new ZlibStreamInflater(16);
     expect(() => inflater.push(new Uint8Array(32))).toThrow(/exceeds 16 bytes/);
   });
 
   it('never throws anything but GatewayInboundError on random frames', () => {
     fc.assert(
-      fc.property(fc.array(fc.uint8Array({ maxLength: 64 }), { maxLength: 5 }), fc.boolean(), (frames, marker) => {
-        const decoder = new InboundDecoder({ encoding: 'json', transportCompression: 'zlib-stream', maxFrameBytes: 4096 });
-        for (const f of frames) {
-          const frame = marker ? Buffer.concat([Buffer.from([0x78, 0x9c]), f, Buffer.from([0, 0, 0xff, 0xff])]) : f;
-          try {
-            decoder.decode(frame);
-          } catch (e) {
-            expect(e).toBeInstanceOf(GatewayInboundError);
-            return;
+      fc.property(
+        fc.array(fc.uint8Array({ maxLength: 64 }), { maxLength: 5 }),
+        fc.boolean(),
+        (frames, marker) => {
+          const decoder = new InboundDecoder({
+            encoding: 'json',
+            transportCompression: 'zlib-stream',
+            maxFrameBytes: 4096,
+          });
+          for (const f of frames) {
+            const frame = marker
+              ? Buffer.concat([Buffer.from([0x78, 0x9c]), f, Buffer.from([0, 0, 0xff, 0xff])])
+              : f;
+            try {
+              decoder.decode(frame);
+            } catch (e) {
+              expect(e).toBeInstanceOf(GatewayInboundError);
+              return;
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -88,7 +100,11 @@ describe('zstd-stream decompressor (fzstd)', () => {
   it('never throws anything but GatewayInboundError on random frames', () => {
     fc.assert(
       fc.property(fc.array(fc.uint8Array({ maxLength: 64 }), { maxLength: 4 }), (frames) => {
-        const decoder = new InboundDecoder({ encoding: 'etf', transportCompression: 'zstd-stream', maxFrameBytes: 4096 });
+        const decoder = new InboundDecoder({
+          encoding: 'etf',
+          transportCompression: 'zstd-stream',
+          maxFrameBytes: 4096,
+        });
         for (const f of frames) {
           const frame = Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), f]);
           try {
@@ -106,7 +122,11 @@ describe('zstd-stream decompressor (fzstd)', () => {
 
 describe('payload compression', () => {
   it('inflates binary frames and passes text frames through', () => {
-    const decoder = new InboundDecoder({ encoding: 'json', transportCompression: 'none', maxFrameBytes: 1024 });
+    const decoder = new InboundDecoder({
+      encoding: 'json',
+      transportCompression: 'none',
+      maxFrameBytes: 1024,
+    });
     expect(decoder.decode(deflateSync('{"op":11}'))).toEqual({ op: 11 });
     expect(decoder.decode('{"op":11}')).toEqual({ op: 11 });
     expect(() => decoder.decode(deflateSync(Buffer.alloc(4096)))).toThrow(/beyond 1024/);

@@ -17,8 +17,15 @@ function recordedStream(count: number): Array<{ t: string; d: Record<string, unk
   const words = ['hello', 'héllo', 'gateway', '✨', 'zstd', 'ETF', '日本語', 'emoji 🎉', ''];
   const out: Array<{ t: string; d: Record<string, unknown> }> = [];
   for (let n = 0; n < count; n++) {
-    const id = (1_300_000_000_000_000_000n + BigInt(n) * 4_194_304n + BigInt(Math.floor(rand() * 4096))).toString();
-    const content = Array.from({ length: 1 + Math.floor(rand() * 12) }, () => words[Math.floor(rand() * words.length)]).join(' ');
+    const id = (
+      1_300_000_000_000_000_000n +
+      BigInt(n) * 4_194_304n +
+      BigInt(Math.floor(rand() * 4096))
+    ).toString();
+    const content = Array.from(
+      { length: 1 + Math.floor(rand() * 12) },
+      () => words[Math.floor(rand() * words.length)],
+    ).join(' ');
     const d: Record<string, unknown> = {
       n,
       id,
@@ -60,29 +67,32 @@ const combos: Array<[GatewayEncoding, TransportCompression, boolean]> = [
 ];
 
 describe('the same 10,000-event stream over every encoding and compression', () => {
-  it.each(combos)('%s with %s (payload compression %s)', async (encoding, transportCompression, payloadCompression) => {
-    const shard = shardFor(emu, { encoding, transportCompression, payloadCompression });
-    try {
-      const got: Array<{ t: string; d: unknown }> = [];
-      shard.on('dispatch', (e) => {
-        if (e.t === 'MESSAGE_CREATE' || e.t === 'MESSAGE_UPDATE') got.push({ t: e.t, d: e.d });
-      });
-      let reconnects = 0;
-      shard.on('reconnecting', () => reconnects++);
-      const ready = once(shard, 'ready');
-      await shard.connect();
-      const { sessionId } = await ready;
-      const info = emu.control.sessions().find((s) => s.sessionId === sessionId)!;
-      expect(info.encoding).toBe(encoding);
-      expect(info.compress).toBe(payloadCompression ? 'payload' : transportCompression);
-      for (const e of stream) emu.control.dispatch(e.t, e.d, { sessionId });
-      await waitFor(() => got.length >= COUNT, 60_000, 'all events');
-      expect(got.length).toBe(COUNT);
-      expect(got).toEqual(stream);
-      expect(shard.stats.gaps).toBe(0);
-      expect(reconnects).toBe(0);
-    } finally {
-      shard.destroy();
-    }
-  });
+  it.each(combos)(
+    '%s with %s (payload compression %s)',
+    async (encoding, transportCompression, payloadCompression) => {
+      const shard = shardFor(emu, { encoding, transportCompression, payloadCompression });
+      try {
+        const got: Array<{ t: string; d: unknown }> = [];
+        shard.on('dispatch', (e) => {
+          if (e.t === 'MESSAGE_CREATE' || e.t === 'MESSAGE_UPDATE') got.push({ t: e.t, d: e.d });
+        });
+        let reconnects = 0;
+        shard.on('reconnecting', () => reconnects++);
+        const ready = once(shard, 'ready');
+        await shard.connect();
+        const { sessionId } = await ready;
+        const info = emu.control.sessions().find((s) => s.sessionId === sessionId)!;
+        expect(info.encoding).toBe(encoding);
+        expect(info.compress).toBe(payloadCompression ? 'payload' : transportCompression);
+        for (const e of stream) emu.control.dispatch(e.t, e.d, { sessionId });
+        await waitFor(() => got.length >= COUNT, 60_000, 'all events');
+        expect(got.length).toBe(COUNT);
+        expect(got).toEqual(stream);
+        expect(shard.stats.gaps).toBe(0);
+        expect(reconnects).toBe(0);
+      } finally {
+        shard.destroy();
+      }
+    },
+  );
 });

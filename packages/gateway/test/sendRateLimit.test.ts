@@ -6,7 +6,9 @@ describe('send rate limit (sliding window)', () => {
   it('never lets more than 120 sends into any 60 s span, whatever the mix', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ gap: fc.integer({ min: 0, max: 2000 }), priority: fc.boolean() }), { maxLength: 600 }),
+        fc.array(fc.record({ gap: fc.integer({ min: 0, max: 2000 }), priority: fc.boolean() }), {
+          maxLength: 600,
+        }),
         fc.integer({ min: 1000, max: 45_000 }),
         (steps, interval) => {
           const limit = new SendRateLimit();

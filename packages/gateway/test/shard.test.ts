@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '@cordwire/emulator';
-import type { Shard } from '../src/index.js';
+import { MemorySessionStore, RequestGuildMembersTimeoutError, type Shard } from '../src/index.js';
 import { emulator, once, shardFor, waitFor } from './helpers.js';
 
 let emu: Emulator | undefined;
@@ -27,5 +27,109 @@ describe('Shard against the emulator', () => {
     emu.control.startStream({ ratePerSecond: 1000, count: 50 });
     await waitFor(() => got.length === 50);
     expect(got).toEqual(Array.from({ length: 50 }, (_, i) => i));
+  });
+});
+
+describe('Shard features over a real socket', () => {
+  it('requests guild members and collects the chunks by nonce', async () => {
+    emu = await emulator({ memberChunkSize: 1 });
+    shard = shardFor(emu, { intents: 1 | 2 });
+    const ready = once(shard, 'ready');
+    await shard.connect();
+    await ready;
+    const guildId = '1300000000000000100';
+    const chunks = [];
+    for await (const chunk of shard.requestGuildMembers({ guild_id: guildId, query: '', limit: 0 }))
+      chunks.push(chunk);
+    expect(chunks.length).toBeGreaterThanOrEqual(2);
+    expect(chunks.map((c) => c.chunk_index)).toEqual(chunks.map((_, i) => i));
+    expect(chunks.every((c) => c.chunk_count === chunks.length && c.guild_id === guildId)).toBe(true);
+  });
+
+  it('fails a member request with a typed error when no chunk comes', async () => {
+    emu = await emulator();
+    shard = shardFor(emu, { intents: 1 | 2 });
+    const ready = once(shard, 'ready');
+    await shard.connect();
+    await ready;
+    // A guild the bot is not in gets no answer; a chunk for another nonce does not count.
+    const iter = shard.requestGuildMembers(
+      { guild_id: '1300000000000009999', query: '' },
+      { timeoutMs: 200 },
+    );
+    const collect = async () => {
+      const chunks: unknown[] = [];
+      for await (const c of iter) chunks.push(c);
+      return chunks;
+    };
+    const result = collect();
+    emu.control.dispatch('GUILD_MEMBERS_CHUNK', {
+      guild_id: '1300000000000009999',
+      members: [],
+      chunk_index: 0,
+      chunk_count: 1,
+      nonce: 'other',
+    });
+    await expect(result).rejects.toBeInstanceOf(RequestGuildMembersTimeoutError);
+    expect(shard.state).toBe('ready');
+  });
+
+  it('a restarted process resumes from the session store', async () => {
+    emu = await emulator();
+    const store = new MemorySessionStore();
+    const first = shardFor(emu, { sessionStore: store });
+    const ready = once(first, 'ready');
+    await first.connect();
+    const { sessionId } = await ready;
+    emu.control.startStream({ ratePerSecond: 1000, count: 20 });
+    await waitFor(() => (first.session?.sequence ?? 0) >= 21);
+    first.destroy({ resumable: true });
+    await waitFor(() => store.get(0)?.sequence === first.session?.sequence);
+    emu.control.dispatch('MESSAGE_CREATE', { n: 1000 });
+    shard = shardFor(emu, { sessionStore: store });
+    const got: number[] = [];
+    shard.on('dispatch', (e) => {
+      if (e.t === 'MESSAGE_CREATE') got.push((e.d as { n: number }).n);
+    });
+    const resumed = once(shard, 'resumed');
+    await shard.connect();
+    expect((await resumed).sessionId).toBe(sessionId);
+    expect(got).toEqual([1000]);
+  });
+
+  it('never puts the token in a debug line or an event, even on failure', async () => {
+    emu = await emulator();
+    const lines: string[] = [];
+    const record = (e: unknown) =>
+      lines.push(JSON.stringify(e, (_k, v) => (v instanceof Error ? `${v.name}: ${v.message}` : v)));
+    const wrong = `${emu.token}x`;
+    for (const token of [emu.token, wrong]) {
+      const s = shardFor(emu, { token });
+      for (const name of [
+        'debug',
+        'connecting',
+        'closed',
+        'reconnecting',
+        'fatal',
+        'ready',
+        'hello',
+        'timeout',
+      ] as const) {
+        s.on(name, record);
+      }
+      const end = token === wrong ? once(s, 'fatal') : once(s, 'ready');
+      await s.connect();
+      await end;
+      if (token === emu.token) {
+        emu.control.reconnect();
+        await once(s, 'resumed');
+      }
+      s.destroy();
+    }
+    expect(lines.length).toBeGreaterThan(5);
+    expect(lines.some((l) => l.includes('4004'))).toBe(true);
+    for (const l of lines) {
+      expect(l).not.toContain(emu.token);
+    }
   });
 });

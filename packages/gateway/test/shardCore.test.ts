@@ -162,7 +162,11 @@ describe('handshake', () => {
     });
     h.ready();
     expect(h.core.state).toBe('ready');
-    expect(h.core.session).toMatchObject({ sessionId: 'sess-1', resumeGatewayUrl: 'wss://resume.test/', sequence: 1 });
+    expect(h.core.session).toMatchObject({
+      sessionId: 'sess-1',
+      resumeGatewayUrl: 'wss://resume.test/',
+      sequence: 1,
+    });
     expect(h.saved.at(-1)).toMatchObject({ sessionId: 'sess-1' });
   });
 
@@ -245,7 +249,10 @@ describe('resume and sessions', () => {
   it('drops duplicates a replay overlaps and counts gaps', () => {
     const h = new Harness();
     h.started().dispatch(2).dispatch(3).dispatch(2).dispatch(3).dispatch(5);
-    const ns = h.ofType('dispatch').filter((e) => e.t === 'MESSAGE_CREATE').map((e) => e.s);
+    const ns = h
+      .ofType('dispatch')
+      .filter((e) => e.t === 'MESSAGE_CREATE')
+      .map((e) => e.s);
     expect(ns).toEqual([2, 3, 5]);
     expect(h.core.stats.duplicatesDropped).toBe(2);
     expect(h.core.stats.gaps).toBe(1);
@@ -270,7 +277,10 @@ describe('resume and sessions', () => {
     h.started().dispatch(2);
     h.rand = 0;
     h.server({ op: 9, d: false });
-    expect(h.ofType('eventsMayHaveBeenMissed')[0]).toMatchObject({ previousSessionId: 'sess-1', lastSequence: 2 });
+    expect(h.ofType('eventsMayHaveBeenMissed')[0]).toMatchObject({
+      previousSessionId: 'sess-1',
+      lastSequence: 2,
+    });
     h.advance(1000);
     expect(h.urls.at(-1)).toBe('wss://gateway.test/?v=10&encoding=json');
     h.open().hello();
@@ -312,7 +322,13 @@ describe('resume and sessions', () => {
     const h = new Harness();
     h.input({
       type: 'start',
-      session: { sessionId: 'old', resumeGatewayUrl: 'wss://r.test/', sequence: 41, shardId: 0, shardCount: 1 },
+      session: {
+        sessionId: 'old',
+        resumeGatewayUrl: 'wss://r.test/',
+        sequence: 41,
+        shardId: 0,
+        shardCount: 1,
+      },
     });
     expect(h.urls[0]).toBe('wss://r.test/?v=10&encoding=json');
     h.open().hello();
@@ -322,7 +338,11 @@ describe('resume and sessions', () => {
   it('a bad inbound frame drops the connection and resumes', () => {
     const h = new Harness();
     h.started();
-    h.input({ type: 'inboundError', conn: h.conn, error: new GatewayInboundError('GATEWAY_DECODE_FAILED', 'x') });
+    h.input({
+      type: 'inboundError',
+      conn: h.conn,
+      error: new GatewayInboundError('GATEWAY_DECODE_FAILED', 'x'),
+    });
     expect(h.ofType('inboundError')).toHaveLength(1);
     expect(h.closes.at(-1)!.code).toBe(4900);
     expect(h.ofType('reconnecting').at(-1)!.resume).toBe(true);

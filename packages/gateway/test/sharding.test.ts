@@ -6,7 +6,12 @@ import { emulator, fastTimers, waitFor } from './helpers.js';
 let emu: Emulator;
 let manager: ShardManager | undefined;
 beforeAll(async () => {
-  emu = await emulator({ shards: 16, maxConcurrency: 4, identifyIntervalMs: 100, heartbeatIntervalMs: 30_000 });
+  emu = await emulator({
+    shards: 16,
+    maxConcurrency: 4,
+    identifyIntervalMs: 100,
+    heartbeatIntervalMs: 30_000,
+  });
 });
 afterAll(async () => {
   manager?.destroy();
