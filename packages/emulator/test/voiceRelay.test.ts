@@ -22,13 +22,22 @@ interface Member {
   inbox: Buffer[];
 }
 
+/** The fields of READY and SESSION_DESCRIPTION these tests read. */
+type ServerData = {
+  ssrc: number;
+  ip: string;
+  port: number;
+  mode: TransportEncryptionMode;
+  secret_key: number[];
+};
+
 async function join(server: VoiceServer, userId: string, mode: TransportEncryptionMode): Promise<Member> {
   const { token } = server.allocate({ guildId: 'g', channelId: 'c', userId, sessionId: `s-${userId}` });
   const udp = createSocket('udp4');
   await new Promise<void>((r) => udp.bind(0, '127.0.0.1', () => r()));
   const inbox: Buffer[] = [];
   const ws = new WebSocket(`ws://${server.plainEndpoint}/?v=8`);
-  const messages: Array<{ op: number; d: any }> = [];
+  const messages: Array<{ op: number; d: ServerData }> = [];
   ws.on('message', (m) => messages.push(JSON.parse(String(m))));
   await new Promise((r) => ws.once('open', r));
   const next = async (op: number) => {
@@ -39,7 +48,9 @@ async function join(server: VoiceServer, userId: string, mode: TransportEncrypti
     }
     throw new Error(`op ${op} missing`);
   };
-  ws.send(JSON.stringify({ op: 0, d: { server_id: 'g', user_id: userId, session_id: `s-${userId}`, token } }));
+  ws.send(
+    JSON.stringify({ op: 0, d: { server_id: 'g', user_id: userId, session_id: `s-${userId}`, token } }),
+  );
   const ready = await next(2);
   // IP discovery: the relay reports the address it saw.
   const discovered = await new Promise<{ address: string; port: number }>((resolve) => {
@@ -105,7 +116,9 @@ describe('voice media relay (SFU)', () => {
 
   it('fuzzed RTP, forged tags, truncated packets and odd discovery requests are dropped and counted', async () => {
     const before = server.stats().udp;
-    const valid = a.cipher.encryptRtp(buildRtpPacket({ sequence: 9, timestamp: 0, ssrc: a.ssrc }, Uint8Array.of(9, 9, 9)));
+    const valid = a.cipher.encryptRtp(
+      buildRtpPacket({ sequence: 9, timestamp: 0, ssrc: a.ssrc }, Uint8Array.of(9, 9, 9)),
+    );
     // Uint8Array.from, not slice(): the cipher may hand back a Buffer, whose slice() is a view.
     const forged = Uint8Array.from(valid);
     forged[forged.length - 6]! ^= 0xff; // inside the tag
@@ -114,12 +127,14 @@ describe('voice media relay (SFU)', () => {
     oversizedDiscovery.set(buildIpDiscoveryRequest(a.ssrc));
     const samples = fc.sample(fc.uint8Array({ minLength: 0, maxLength: 300 }), { numRuns: 300, seed: 42 });
     // Fuzz that looks like RTP from A (right version, PT and SSRC) so it reaches decryption.
-    const rtpish = fc.sample(fc.uint8Array({ minLength: 13, maxLength: 200 }), { numRuns: 200, seed: 43 }).map((x) => {
-      x[0] = 0x80 | (x[0]! & 0x1f);
-      x[1] = 0x78;
-      new DataView(x.buffer).setUint32(8, a.ssrc);
-      return x;
-    });
+    const rtpish = fc
+      .sample(fc.uint8Array({ minLength: 13, maxLength: 200 }), { numRuns: 200, seed: 43 })
+      .map((x) => {
+        x[0] = 0x80 | (x[0]! & 0x1f);
+        x[1] = 0x78;
+        new DataView(x.buffer).setUint32(8, a.ssrc);
+        return x;
+      });
     b.inbox.length = 0;
     // Sender and relay share one event loop here: pace the burst so the kernel's receive
     // buffer never overflows (that would be loss in the test rig, not in the relay).
@@ -144,7 +159,9 @@ describe('voice media relay (SFU)', () => {
     const intruder = createSocket('udp4');
     await new Promise<void>((r) => intruder.bind(0, '127.0.0.1', () => r()));
     const before = server.stats().udp.unknownSource;
-    const pkt = a.cipher.encryptRtp(buildRtpPacket({ sequence: 1, timestamp: 0, ssrc: a.ssrc }, Uint8Array.of(1)));
+    const pkt = a.cipher.encryptRtp(
+      buildRtpPacket({ sequence: 1, timestamp: 0, ssrc: a.ssrc }, Uint8Array.of(1)),
+    );
     await new Promise<void>((r) => intruder.send(pkt, server.udpPort, '127.0.0.1', () => r()));
     await settle(() => server.stats().udp.unknownSource > before);
     expect(server.stats().udp.unknownSource).toBe(before + 1);
@@ -157,5 +174,40 @@ describe('voice media relay (SFU)', () => {
     await sendFromA(ka);
     await settle(() => server.control.members().find((m) => m.userId === 'a')!.keepalives > before);
     expect(server.control.members().find((m) => m.userId === 'a')!.keepalives).toBe(before + 1);
+  });
+});
+
+describe('keepalive tracking', () => {
+  it('a receiver that stops sending keepalives stops receiving media until it sends one again', async () => {
+    const server = await startVoiceServer({ plainWs: true, udpTimeoutMs: 100 });
+    const a = await join(server, 'a', 'aead_aes256_gcm_rtpsize');
+    const b = await join(server, 'b', 'aead_aes256_gcm_rtpsize');
+    try {
+      const send = (m: Member, bytes: Uint8Array) =>
+        new Promise<void>((r) => m.udp.send(bytes, server.udpPort, '127.0.0.1', () => r()));
+      const rtp = (seq: number) =>
+        a.cipher.encryptRtp(
+          buildRtpPacket({ sequence: seq, timestamp: 0, ssrc: a.ssrc }, Uint8Array.of(seq)),
+        );
+      await new Promise((r) => setTimeout(r, 150));
+      await send(a, rtp(1));
+      await settle(() => server.stats().udp.toSilentReceiver > 0);
+      expect(server.stats().udp.toSilentReceiver).toBe(1);
+      expect(b.inbox).toHaveLength(0);
+      await send(
+        b,
+        Uint8Array.of(b.ssrc >>> 24, (b.ssrc >>> 16) & 0xff, (b.ssrc >>> 8) & 0xff, b.ssrc & 0xff),
+      );
+      await settle(() => server.control.members().find((m) => m.userId === 'b')!.keepalives > 0);
+      await send(a, rtp(2));
+      await settle(() => b.inbox.length > 0);
+      expect(b.inbox).toHaveLength(1);
+    } finally {
+      for (const m of [a, b]) {
+        m.ws.close();
+        m.udp.close();
+      }
+      await server.close();
+    }
   });
 });

@@ -33,6 +33,8 @@ export interface MediaRelayCounters {
   malformed: number;
   /** Dropped while the server was "crashed". */
   droppedWhileDown: number;
+  /** Not forwarded: the receiver sent no keepalive or media within `udpTimeoutMs`. */
+  toSilentReceiver: number;
 }
 
 export interface MediaRelayPeers {
@@ -62,6 +64,7 @@ export class MediaRelay {
     decryptFailures: 0,
     malformed: 0,
     droppedWhileDown: 0,
+    toSilentReceiver: 0,
   };
   readonly #socket: Socket;
   readonly #peers: MediaRelayPeers;
@@ -71,13 +74,16 @@ export class MediaRelay {
   #conditions: NetworkConditions;
   #downUntil = 0;
   readonly #now: () => number;
+  readonly #udpTimeoutMs: number;
 
   private constructor(
     socket: Socket,
     peers: MediaRelayPeers,
     conditions: NetworkConditions,
     now: () => number,
+    udpTimeoutMs: number,
   ) {
+    this.#udpTimeoutMs = udpTimeoutMs;
     this.#socket = socket;
     this.#peers = peers;
     this.#conditions = conditions;
@@ -92,6 +98,8 @@ export class MediaRelay {
     peers: MediaRelayPeers;
     conditions?: NetworkConditions;
     now: () => number;
+    /** A receiver silent (no keepalive, no media) this long gets nothing; 0 = never. */
+    udpTimeoutMs?: number;
   }): Promise<MediaRelay> {
     const socket = createSocket('udp4');
     await new Promise<void>((resolve, reject) => {
@@ -101,7 +109,13 @@ export class MediaRelay {
         resolve();
       });
     });
-    return new MediaRelay(socket, options.peers, options.conditions ?? {}, options.now);
+    return new MediaRelay(
+      socket,
+      options.peers,
+      options.conditions ?? {},
+      options.now,
+      options.udpTimeoutMs ?? 0,
+    );
   }
 
   get port(): number {
@@ -175,6 +189,7 @@ export class MediaRelay {
       }
       this.counters.ipDiscoveries++;
       member.udpAddress ??= { address: rinfo.address, port: rinfo.port };
+      member.lastKeepaliveAt = this.#now();
       this.#socket.send(answer.value, rinfo.port, rinfo.address);
       return;
     }
@@ -219,6 +234,11 @@ export class MediaRelay {
       const to = receiver.udpAddress;
       const rc = this.#cipherFor(receiver);
       if (!to || !rc) continue;
+      // A NAT mapping dies without keepalives; Discord stops sending to a silent client.
+      if (this.#udpTimeoutMs > 0 && this.#now() - receiver.lastKeepaliveAt > this.#udpTimeoutMs) {
+        this.counters.toSilentReceiver++;
+        continue;
+      }
       this.#link(receiver.allocation.userId).send(() => {
         const out = rc.encryptRtp(plain.value.rtp);
         this.counters.forwarded++;

@@ -57,6 +57,8 @@ export interface VoiceServerOptions {
   readonly daveProtocolVersion?: number;
   /** Messages per window before 4021. Default 120 per 60 s. */
   readonly rateLimit?: { readonly count: number; readonly windowMs: number };
+  /** A member that sent no UDP keepalive or media for this long receives no media. Default 0 (off). */
+  readonly udpTimeoutMs?: number;
   /** Injected loss/reorder/jitter on the media relay's forward path. */
   readonly network?: NetworkConditions;
   readonly dave?: VoiceServerDaveHooks;
@@ -187,6 +189,7 @@ export async function startVoiceServer(options: VoiceServerOptions = {}): Promis
     host,
     port: options.udpPort ?? 0,
     conditions: options.network,
+    udpTimeoutMs: options.udpTimeoutMs,
     now,
     peers: {
       bySsrc: (ssrc) => members().find((m) => m.identified && m.ssrc === ssrc),
@@ -409,6 +412,7 @@ export async function startVoiceServer(options: VoiceServerOptions = {}): Promis
       return closeWs(conn.ws, 4016);
     m.mode = mode;
     m.udpAddress = { address, port };
+    m.lastKeepaliveAt = now();
     m.secretKey = new Uint8Array(randomBytes(32));
     m.sendJson(VoiceOpcodes.SESSION_DESCRIPTION, {
       audio_codec: 'opus',
