@@ -130,4 +130,19 @@ describe('@discordjs/voice interop', () => {
     });
     expect(got).toEqual(Array.from({ length: 100 }, (_, i) => i));
   });
+
+  it('after a voice server crash (4015) discord.js and our client both resume, and audio still flows', async () => {
+    const before = server.stats().resumes;
+    server.control.crash();
+    await waitFor(() => server.stats().resumes >= before + 2, 15_000, 'both resumed').catch((e) => {
+      throw new Error(`${e.message}\n${logs.join('\n')}`);
+    });
+    await waitFor(() => ours.state.status === 'ready', 5000, 'ours ready');
+    const heardBefore =
+      ([...inbox].reverse().find((m) => m.type === 'heard')?.heard as number[] | undefined)?.length ?? 0;
+    await ours.play(Array.from({ length: 50 }, (_, i) => syntheticFrame(1000 + i)));
+    const last = () => [...inbox].reverse().find((m) => m.type === 'heard')?.heard as number[] | undefined;
+    await waitFor(() => (last()?.length ?? 0) >= heardBefore + 50, 10_000, 'discord.js heard after resume');
+    expect(last()?.slice(-50)).toEqual(Array.from({ length: 50 }, (_, i) => 1000 + i));
+  });
 });
