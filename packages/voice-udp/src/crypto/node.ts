@@ -37,10 +37,10 @@ function openSslOpen(
   offset: number,
 ): boolean {
   try {
-    // authTagLength pins the tag size so a truncated tag can never verify.
-    const decipher = createDecipheriv(algorithm as 'aes-256-gcm', key, nonce, {
-      authTagLength: AEAD_TAG_LENGTH,
-    });
+    // The caller always passes exactly 16 tag bytes, which is what pins the tag length here
+    // (a shorter tag can never reach setAuthTag), so no per-packet options object is needed.
+    if (tag.length !== AEAD_TAG_LENGTH) return false;
+    const decipher = createDecipheriv(algorithm as 'aes-256-gcm', key, nonce);
     decipher.setAuthTag(tag);
     decipher.setAAD(aad);
     const plaintext = decipher.update(ciphertext);
