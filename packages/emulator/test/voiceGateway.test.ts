@@ -347,6 +347,26 @@ describe('emulated voice gateway: handshake and violations', () => {
     }
   });
 
+  it('a release followed at once by an allocate for the same session is a move, not a kick', async () => {
+    const { c: mover, id } = await identified('from');
+    const { c: there, id: thereId } = await identified('to');
+    server.release({ guildId: 'g1', userId: id.user_id, sessionId: id.session_id, channelId: 'from' });
+    const again = server.allocate({
+      guildId: 'g1',
+      channelId: 'to',
+      userId: id.user_id,
+      sessionId: id.session_id,
+    });
+    expect(again.token).toBe(id.token);
+    expect((await there.waitFor(11)).d).toEqual({ user_ids: [id.user_id] });
+    expect((await mover.waitFor(11)).d).toEqual({ user_ids: [thereId.user_id] });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(mover.closeCode).toBeUndefined();
+    expect(server.control.members().find((m) => m.userId === id.user_id)?.channelId).toBe('to');
+    mover.ws.close();
+    there.ws.close();
+  });
+
   it('a DAVE-capable identify is accepted in an E2EE channel', async () => {
     const id = allocate('e2ee');
     const c = new RawClient(url());

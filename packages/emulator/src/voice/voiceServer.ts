@@ -240,10 +240,8 @@ export async function startVoiceServer(options: VoiceServerOptions = {}): Promis
     const existing = allocations.get(k);
     if (existing && existing.allocation.sessionId === req.sessionId) {
       // Moving channels keeps the voice connection; the server moves the member.
-      if (existing.allocation.channelId !== req.channelId) {
-        leaveCall(existing);
-        (existing.allocation as { channelId: string }).channelId = req.channelId;
-      }
+      pendingReleases.delete(existing);
+      if (existing.allocation.channelId !== req.channelId) moveMember(existing, req.channelId);
       return { endpoint, token: existing.allocation.token };
     }
     if (existing) dropMember(existing, 4006);
@@ -261,11 +259,40 @@ export async function startVoiceServer(options: VoiceServerOptions = {}): Promis
     if (ws) closeWs(ws, code);
   };
 
+  const moveMember = (m: VoiceMemberSession, channelId: string) => {
+    const wasInCall = m.identified;
+    for (const o of wasInCall ? peersOf(m) : [])
+      o.sendJson(VoiceOpcodes.CLIENT_DISCONNECT, { user_id: m.allocation.userId });
+    (m.allocation as { channelId: string }).channelId = channelId;
+    if (!wasInCall) return;
+    const others = peersOf(m);
+    if (others.length > 0)
+      m.sendJson(VoiceOpcodes.CLIENTS_CONNECT, { user_ids: others.map((o) => o.allocation.userId) });
+    for (const o of others) {
+      o.sendJson(VoiceOpcodes.CLIENTS_CONNECT, { user_ids: [m.allocation.userId] });
+      if (o.speaking)
+        m.sendJson(VoiceOpcodes.SPEAKING, {
+          user_id: o.allocation.userId,
+          ssrc: o.ssrc,
+          speaking: o.speaking,
+        });
+    }
+  };
+
+  /**
+   * The main gateway releases the old channel just before it allocates the new one when a
+   * member moves. Deferring the drop by one turn of the event loop lets that allocate turn the
+   * pair into a move; a plain leave still ends in 4014 (Discord's "disconnected").
+   */
+  const pendingReleases = new Set<VoiceMemberSession>();
   const release = (req: { guildId: string; userId: string; sessionId: string; channelId: string | null }) => {
     const m = allocations.get(key(req.guildId, req.userId));
-    if (!m) return;
-    // Leaving the channel ends the voice session: Discord closes the voice socket with 4014.
-    dropMember(m, 4014);
+    if (!m || m.allocation.sessionId !== req.sessionId) return;
+    pendingReleases.add(m);
+    setImmediate(() => {
+      if (!pendingReleases.delete(m)) return;
+      if (allocations.get(key(req.guildId, req.userId)) === m) dropMember(m, 4014);
+    });
   };
 
   const newSsrc = (): number => {
