@@ -8,7 +8,9 @@ import { WebSocketShardEvents } from '@discordjs/ws';
 import { createAnchorManager } from '../anchors/discordjsWs.js';
 import { startReplayServer } from '../gateway/replayHost.js';
 import { collectGarbage, interleave, sleep, waitFor } from '../harness.js';
+import { allocateMembers, loadVoiceServer, type StartVoiceServer } from '../ours/emulatorVoice.js';
 import { createOurShard } from '../ours/gateway.js';
+import { runVoiceClients } from '../voice/voiceHost.js';
 import type { Row } from '../report.js';
 import { notMeasuredRow, type Suite, type SuiteContext } from '../suite.js';
 
@@ -88,6 +90,44 @@ async function gatewayRows(ctx: SuiteContext): Promise<Row[]> {
     ];
   } finally {
     await host.close();
+  }
+}
+
+/**
+ * Idle voice connections: one bot user in N guilds' voice channels of the emulator's voice server
+ * (TLS, as Discord), each library in its own child process; the first connection warms the
+ * library up and is not counted.
+ */
+export async function voiceMemoryRows(ctx: SuiteContext, startVoiceServer: StartVoiceServer): Promise<Row[]> {
+  const n = ctx.quick ? 5 : 20;
+  const server = await startVoiceServer({});
+  try {
+    const side = (which: 'ours' | 'anchor') => async () => {
+      const members = allocateMembers(server, n + 1, { sameUser: true, perChannel: 1 });
+      const result = await runVoiceClients<{ kib: number }>(
+        { type: 'memory', side: which, members, caPem: server.caPem },
+        'memory',
+        { caPath: server.caPath, timeoutMs: 90_000 },
+      );
+      return result.kib;
+    };
+    ctx.log(`memory: ${n} idle voice connections per side`);
+    const result = await interleave(side('ours'), side('anchor'), ctx.quick ? 1 : 3);
+    return [
+      {
+        suite: 'memory',
+        metric: `heap per idle voice connection (${n} connections, AES-GCM, no DAVE, after READY)`,
+        unit: 'KiB',
+        better: 'lower',
+        ours: result.ours,
+        anchor: result.anchor,
+        anchorName: '@discordjs/voice 0.19.2',
+        notes:
+          'ours: @cordwire/voice-ws joinVoiceChannel; against @cordwire/emulator voice server over wss + UDP; heapUsed + external after GC',
+      },
+    ];
+  } finally {
+    await server.close();
   }
 }
 

@@ -1,0 +1,175 @@
+/**
+ * Child-process entry (forked by voiceHost.ts): voice connections of one library against the
+ * emulator's voice server, which stays in the parent. A separate process gives each library its
+ * own heap to measure and lets @discordjs/voice trust the server's self-signed certificate through
+ * NODE_EXTRA_CA_CERTS, the only way it accepts one. Requests arrive over IPC:
+ *   { type: 'memory', side, members, caPem } → { type: 'memory', kib, ready }
+ *   { type: 'relay', members, caPem, seconds } → { type: 'relay', latencies, sent, received }
+ *   (relay: `seconds` measured after one second of warm-up)
+ * Each member carries what VOICE_STATE_UPDATE and VOICE_SERVER_UPDATE would have told it, so the
+ * adapter answers op 4 at once, as a main gateway would.
+ */
+import { performance } from 'node:perf_hooks';
+import {
+  type DiscordGatewayAdapterCreator,
+  entersState,
+  joinVoiceChannel as joinAnchor,
+  VoiceConnectionStatus,
+} from '@discordjs/voice';
+import {
+  joinVoiceChannel as joinOurs,
+  type VoiceAdapterCreator,
+  type VoiceConnection,
+} from '@cordwire/voice-ws';
+
+export interface VoiceMember {
+  readonly guildId: string;
+  readonly channelId: string;
+  readonly userId: string;
+  readonly sessionId: string;
+  readonly endpoint: string;
+  readonly token: string;
+}
+
+type Request =
+  | { type: 'memory'; side: 'ours' | 'anchor'; members: VoiceMember[]; caPem: string }
+  | { type: 'relay'; members: VoiceMember[]; caPem: string; seconds: number };
+
+const send = (message: unknown) => process.send?.(message);
+
+/** An adapter that answers op 4 the way the main gateway would (state, then server update). */
+function adapterFor(member: VoiceMember) {
+  return (methods: {
+    onVoiceStateUpdate(d: unknown): void;
+    onVoiceServerUpdate(d: unknown): void;
+    destroy(): void;
+  }) => ({
+    sendPayload(payload: { d: { channel_id: string | null } }) {
+      if (payload.d.channel_id === null) return true;
+      setImmediate(() => {
+        methods.onVoiceStateUpdate({
+          session_id: member.sessionId,
+          user_id: member.userId,
+          guild_id: member.guildId,
+          channel_id: member.channelId,
+          self_mute: false,
+          self_deaf: false,
+          deaf: false,
+          mute: false,
+          suppress: false,
+          self_video: false,
+          request_to_speak_timestamp: null,
+        });
+        methods.onVoiceServerUpdate({
+          token: member.token,
+          guild_id: member.guildId,
+          endpoint: member.endpoint,
+        });
+      });
+      return true;
+    },
+    destroy() {},
+  });
+}
+
+function gc(): void {
+  const collect = (globalThis as { gc?: () => void }).gc;
+  collect?.();
+  collect?.();
+}
+
+async function connectOurs(members: VoiceMember[], caPem: string): Promise<VoiceConnection[]> {
+  const connections = members.map((member) =>
+    joinOurs({
+      guildId: member.guildId,
+      channelId: member.channelId,
+      adapterCreator: adapterFor(member) as unknown as VoiceAdapterCreator,
+      ca: caPem,
+      selfDeaf: false,
+    }),
+  );
+  await Promise.all(connections.map((c) => c.ready(30_000)));
+  return connections;
+}
+
+async function memory(request: Extract<Request, { type: 'memory' }>): Promise<void> {
+  const used = () => {
+    const m = process.memoryUsage();
+    return m.heapUsed + m.external;
+  };
+  // Load and warm the library with one connection that is not counted.
+  const [first, ...rest] = request.members;
+  const destroyers: (() => void)[] = [];
+  const open = async (members: VoiceMember[]) => {
+    if (request.side === 'ours') {
+      const connections = await connectOurs(members, request.caPem);
+      destroyers.push(...connections.map((c) => () => c.destroy()));
+    } else {
+      const connections = members.map((member) =>
+        joinAnchor({
+          guildId: member.guildId,
+          channelId: member.channelId,
+          adapterCreator: adapterFor(member) as unknown as DiscordGatewayAdapterCreator,
+          selfDeaf: false,
+          selfMute: false,
+          daveEncryption: false,
+        }),
+      );
+      await Promise.all(connections.map((c) => entersState(c, VoiceConnectionStatus.Ready, 30_000)));
+      destroyers.push(...connections.map((c) => () => c.destroy()));
+    }
+  };
+  await open([first!]);
+  await new Promise((r) => setTimeout(r, 300));
+  gc();
+  const before = used();
+  await open(rest);
+  await new Promise((r) => setTimeout(r, 500));
+  gc();
+  const after = used();
+  send({ type: 'memory', kib: (after - before) / rest.length / 1024, ready: rest.length });
+  for (const destroy of destroyers) destroy();
+}
+
+/** Members in pairs: each plays frames stamped with the send-side clock; the peer measures the age. */
+async function relay(request: Extract<Request, { type: 'relay' }>): Promise<void> {
+  const connections = await connectOurs(request.members, request.caPem);
+  // The first second is left out: until a peer's SPEAKING maps its SSRC, frames wait in a stash.
+  const measureFrom = performance.now() + 1000;
+  const latencies: number[] = [];
+  let sent = 0;
+  let received = 0;
+  for (const connection of connections) {
+    connection.on('frame', (frame) => {
+      const opus = frame.opus;
+      if (!opus || opus.length < 16 || opus[0] !== 0xbe) return;
+      received++;
+      const stamp = new DataView(opus.buffer, opus.byteOffset, opus.byteLength).getFloat64(8);
+      if (stamp >= measureFrom) latencies.push(performance.now() - stamp);
+    });
+    void connection.play(() => {
+      const frame = new Uint8Array(120);
+      frame[0] = 0xbe; // marker: not a silence frame, not anything the receiver would skip
+      new DataView(frame.buffer).setFloat64(8, performance.now());
+      sent++;
+      return frame;
+    });
+  }
+  await new Promise((r) => setTimeout(r, 1000 + request.seconds * 1000));
+  for (const c of connections) c.stopPlaying();
+  await new Promise((r) => setTimeout(r, 200));
+  send({ type: 'relay', latencies, sent, received });
+  for (const c of connections) c.destroy();
+}
+
+process.on('message', (request: Request) => {
+  const run = request.type === 'memory' ? memory(request) : relay(request);
+  run.then(
+    () => setTimeout(() => process.exit(0), 100),
+    (e: unknown) => {
+      send({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+      setTimeout(() => process.exit(1), 100);
+    },
+  );
+});
+send({ type: 'started' });
