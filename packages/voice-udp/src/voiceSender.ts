@@ -1,4 +1,9 @@
-import { type FrameTransform, SILENCE_FRAME, SILENCE_FRAMES_BEFORE_GAP } from './frameHook.js';
+import {
+  type FrameTransform,
+  SILENCE_FRAME,
+  SILENCE_FRAMES_BEFORE_GAP,
+  isSilenceFrame,
+} from './frameHook.js';
 import { randomU32 } from './nonceCounter.js';
 import { OPUS_FRAME_SAMPLES, OPUS_PAYLOAD_TYPE, RTP_FIXED_HEADER_LENGTH, writeU32 } from './rtpPacket.js';
 import type { ClockParticipant } from './sendClock.js';
@@ -118,7 +123,8 @@ export class VoiceSender implements ClockParticipant {
     const frame = this.#source?.() ?? null;
     if (frame !== null) {
       let payload: Uint8Array = frame;
-      if (this.#transform?.transformOutbound) {
+      // Silence frames from the source skip the hook too: DAVE never encrypts them (anchors.md 2).
+      if (this.#transform?.transformOutbound && !isSilenceFrame(frame)) {
         try {
           payload = this.#transform.transformOutbound(frame);
         } catch (error) {

@@ -130,6 +130,20 @@ describe('VoiceSender', () => {
     expect(sender.stats).toMatchObject({ packetsSent: 8, silenceFramesSent: 5, framesDropped: 0 });
   });
 
+  it('does not pass silence frames from the source through the frame hook', () => {
+    const { timer, sent, receiver } = setup([SILENCE_FRAME, Uint8Array.of(5)]);
+    timer.advance(40);
+    const payloads = sent.map((d) => {
+      const r = decryptVoicePacket(receiver, d);
+      if (!r.ok) throw r.error;
+      return [...r.value.payload];
+    });
+    expect(payloads.slice(0, 2)).toEqual([
+      [0xf8, 0xff, 0xfe],
+      [5, 0xfa, 0xfa],
+    ]);
+  });
+
   it('advances the timestamp through idle ticks and re-announces speaking after a gap', () => {
     const frames: (Uint8Array | null)[] = [Uint8Array.of(1)];
     const { timer, events, sent, receiver } = setup(frames);
