@@ -142,13 +142,13 @@ export const memorySuite: Suite = {
           'node was started without --expose-gc',
         ),
       ];
-    return [
-      ...(await gatewayRows(ctx)),
-      notMeasuredRow(
-        'memory',
-        'heap per idle voice connection',
-        'needs the emulator voice server export (pending)',
-      ),
-    ];
+    const rows = await gatewayRows(ctx);
+    const startVoiceServer = await loadVoiceServer();
+    if (typeof startVoiceServer === 'string') {
+      rows.push(notMeasuredRow('memory', 'heap per idle voice connection', startVoiceServer));
+    } else {
+      rows.push(...(await voiceMemoryRows(ctx, startVoiceServer)));
+    }
+    return rows;
   },
 };
