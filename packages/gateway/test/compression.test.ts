@@ -32,7 +32,7 @@ describe('zlib-stream inflater (window as a preset dictionary)', () => {
     );
     const frames = await zlibStream(messages);
     const inflater = new ZlibStreamInflater(1 << 20);
-    const out = frames.map((f) => inflater.push(f)!.toString());
+    const out = frames.map((f) => Buffer.from(inflater.push(f)!).toString());
     expect(out).toEqual(messages.map((m) => m.toString()));
   });
 
@@ -41,8 +41,8 @@ describe('zlib-stream inflater (window as a preset dictionary)', () => {
     const [a, b] = await zlibStream(messages);
     const inflater = new ZlibStreamInflater(1 << 20);
     expect(inflater.push(a!.subarray(0, 3))).toBeUndefined();
-    expect(inflater.push(a!.subarray(3))!.toString()).toBe(messages[0]!.toString());
-    expect(inflater.push(b!)!.toString()).toBe(messages[1]!.toString());
+    expect(Buffer.from(inflater.push(a!.subarray(3))!).toString()).toBe(messages[0]!.toString());
+    expect(Buffer.from(inflater.push(b!)!).toString()).toBe(messages[1]!.toString());
   });
 
   it('rejects a stream without a zlib header, and compressed bytes beyond the cap', () => {
@@ -132,3 +132,59 @@ describe('payload compression', () => {
     expect(() => decoder.decode(deflateSync(Buffer.alloc(4096)))).toThrow(/beyond 1024/);
   });
 });
+
+describe('StreamInflater against node:zlib', () => {
+  it('inflates any sync-flushed stream node:zlib deflates, at every level and strategy', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            fc.string({ maxLength: 300 }),
+            fc.uint8Array({ maxLength: 3000 }).map((b) => Buffer.from(b).toString('latin1')),
+          ),
+          {
+            minLength: 1,
+            maxLength: 12,
+          },
+        ),
+        fc.integer({ min: 0, max: 9 }),
+        fc.constantFrom(
+          constants.Z_DEFAULT_STRATEGY,
+          constants.Z_FILTERED,
+          constants.Z_HUFFMAN_ONLY,
+          constants.Z_RLE,
+          constants.Z_FIXED,
+        ),
+        async (texts, level, strategy) => {
+          const messages = texts.map((t) => Buffer.from(`${t}${t}${t}`));
+          const frames = await zlibStreamWith(messages, { level, strategy });
+          const inflater = new ZlibStreamInflater(1 << 22);
+          for (let i = 0; i < frames.length; i++) {
+            expect(Buffer.from(inflater.push(frames[i]!)!)).toEqual(messages[i]);
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
+
+async function zlibStreamWith(
+  messages: Buffer[],
+  options: { level: number; strategy: number },
+): Promise<Buffer[]> {
+  const deflate = createDeflate(options);
+  const frames: Buffer[] = [];
+  let current: Buffer[] = [];
+  deflate.on('data', (c: Buffer) => current.push(c));
+  for (const m of messages) {
+    await new Promise<void>((resolve) => {
+      deflate.write(m);
+      deflate.flush(constants.Z_SYNC_FLUSH, () => resolve());
+    });
+    frames.push(Buffer.concat(current));
+    current = [];
+  }
+  deflate.close();
+  return frames;
+}
