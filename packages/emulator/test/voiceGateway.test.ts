@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startVoiceServer, type VoiceServer } from '../src/voice/index.js';
@@ -418,6 +419,49 @@ describe('emulated voice gateway: faults', () => {
       const gone = await a.waitFor(13, 3000);
       expect(gone.d).toEqual({ user_id: 'b' });
       a.ws.close();
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('emulated voice gateway: fuzzed client frames', () => {
+  it('random JSON, text and bytes end in a 4xxx close or are ignored; the server keeps serving', async () => {
+    const s = await startVoiceServer({ plainWs: true });
+    try {
+      const { token } = s.allocate({ guildId: 'g', channelId: 'c', userId: 'u', sessionId: 's' });
+      const inputs = fc.sample(
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc.record({ op: fc.integer({ min: -1, max: 35 }), d: fc.anything() }).map((x) => JSON.stringify(x)),
+          fc.uint8Array({ maxLength: 64 }),
+        ),
+        { numRuns: 150, seed: 11 },
+      );
+      const codes = new Map<number, number>();
+      for (const input of inputs) {
+        const c = new RawClient(`ws://${s.plainEndpoint}/?v=8`);
+        await c.opened;
+        c.send(0, { server_id: 'g', user_id: 'u', session_id: 's', token });
+        await c.waitFor(2);
+        c.ws.send(input);
+        const code = await Promise.race([c.closed, new Promise<number>((r) => setTimeout(() => r(0), 30))]);
+        codes.set(code, (codes.get(code) ?? 0) + 1);
+        if (code === 0) c.ws.terminate();
+        await c.closed;
+      }
+      for (const code of codes.keys())
+        expect(code === 0 || (code >= 4000 && code < 5000), `close ${code}`).toBe(true);
+      expect(codes.get(4002)).toBeGreaterThan(0);
+      expect(codes.get(4001)).toBeGreaterThan(0);
+      expect(s.stats().invalidMessages).toBeGreaterThan(0);
+      // Still serving.
+      const ok = new RawClient(`ws://${s.plainEndpoint}/?v=8`);
+      await ok.opened;
+      ok.send(0, { server_id: 'g', user_id: 'u', session_id: 's', token });
+      await ok.waitFor(2);
+      ok.ws.close();
     } finally {
       await s.close();
     }
