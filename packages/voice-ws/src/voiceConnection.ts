@@ -152,6 +152,8 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
   #packetsSent = 0;
   #playDone: (() => void) | undefined;
   readonly #userSsrc = new Map<string, number>();
+  readonly #connectedUsers = new Set<string>();
+  #daveProtocolVersion = 0;
 
   constructor(options: VoiceConnectionOptions) {
     super();
@@ -185,6 +187,17 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
   }
   get ssrc(): number | undefined {
     return this.#media?.ssrc;
+  }
+  /**
+   * Other users in the call, from CLIENTS_CONNECT (11) and CLIENT_DISCONNECT (13). DAVE checks
+   * MLS proposals against this set (research/anchors.md 2.1).
+   */
+  get connectedUsers(): ReadonlySet<string> {
+    return this.#connectedUsers;
+  }
+  /** dave_protocol_version from the last SESSION_DESCRIPTION (0: transport encryption only). */
+  get daveProtocolVersion(): number {
+    return this.#daveProtocolVersion;
   }
   get stats(): VoiceConnectionStats {
     return {
@@ -401,10 +414,15 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
       this.#replayStash(d.ssrc);
       this.emit('speaking', d.user_id, d.speaking, d.ssrc);
     });
-    gateway.on('clientsConnect', (d) => mine() && this.emit('clientConnect', d.user_ids));
+    gateway.on('clientsConnect', (d) => {
+      if (!mine()) return;
+      for (const id of d.user_ids) this.#connectedUsers.add(id);
+      this.emit('clientConnect', d.user_ids);
+    });
     gateway.on('clientDisconnect', (d) => {
       if (!mine()) return;
       this.#receiver.removeUser(d.user_id);
+      this.#connectedUsers.delete(d.user_id);
       this.emit('clientDisconnect', d.user_id);
     });
     gateway.on('end', (info) => mine() && this.#onGatewayEnd(info));
@@ -440,8 +458,9 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
   }
 
   async #onReady(gateway: VoiceGateway, ready: ReadyData): Promise<void> {
-    // A new READY (fresh identify) means a fresh media session.
+    // A new READY (fresh identify) means a fresh media session and a fresh view of the call.
     this.#teardownMedia();
+    this.#connectedUsers.clear();
     const socket = createSocket('udp4');
     const media: Media = { socket, ssrc: ready.ssrc };
     this.#media = media;
@@ -542,6 +561,7 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
     const media = this.#media;
     if (!media) return;
     const mode = desc.mode as TransportEncryptionMode;
+    this.#daveProtocolVersion = desc.dave_protocol_version;
     let cipher: ReturnType<typeof createTransportCipher>;
     try {
       cipher = createTransportCipher(mode, desc.secret_key);

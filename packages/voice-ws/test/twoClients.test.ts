@@ -40,6 +40,8 @@ describe('two of our clients in one emulated channel', () => {
     });
     conns.push(a, b);
     await Promise.all([a.ready(), b.ready()]);
+    await waitFor(() => a.connectedUsers.has('2') && b.connectedUsers.has('1'), 5000, 'CLIENTS_CONNECT');
+    expect(a.daveProtocolVersion).toBe(0);
     const got: number[] = [];
     let lost = 0;
     b.on('frame', (f) => {
