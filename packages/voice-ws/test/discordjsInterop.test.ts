@@ -92,8 +92,12 @@ describe('@discordjs/voice interop', () => {
   afterAll(async () => {
     ours?.destroy();
     if (child && child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
       child.send({ type: 'leave' });
-      await new Promise((r) => child.once('exit', r));
+      // The child we started must not outlive the test, even if it hangs.
+      const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(kill);
     }
     await server?.close();
   });
