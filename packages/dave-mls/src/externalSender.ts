@@ -84,7 +84,9 @@ export class ExternalSender {
     // FramedContentTBS for an external sender carries no GroupContext (RFC 9420 6.1).
     const tbs = concatBytes(MLS_VERSION_10, WIRE_FORMAT_PUBLIC_MESSAGE, framedContent);
     const signContent = concatBytes(encodeVector(utf8('MLS 1.0 FramedContentTBS')), encodeVector(tbs));
-    const signature = new Uint8Array(sign('sha256', signContent, { key: this.#privateKey, dsaEncoding: 'der' }));
+    const signature = new Uint8Array(
+      sign('sha256', signContent, { key: this.#privateKey, dsaEncoding: 'der' }),
+    );
     return concatBytes(MLS_VERSION_10, WIRE_FORMAT_PUBLIC_MESSAGE, framedContent, encodeVector(signature));
   }
 
@@ -95,6 +97,9 @@ export class ExternalSender {
 
   /** Op 27 revoke payload (operation byte included): `ProposalRef proposal_refs<V>`. */
   static revokePayload(refs: Uint8Array[]): Uint8Array {
-    return concatBytes(Uint8Array.of(ProposalsOperationType.REVOKE), encodeVector(...refs.map((r) => encodeVector(r))));
+    return concatBytes(
+      Uint8Array.of(ProposalsOperationType.REVOKE),
+      encodeVector(...refs.map((r) => encodeVector(r))),
+    );
   }
 }

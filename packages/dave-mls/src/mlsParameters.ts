@@ -32,8 +32,10 @@ export function snowflake(value: string | bigint, what: string): bigint {
   let n: bigint;
   if (typeof value === 'bigint') n = value;
   else if (typeof value === 'string' && /^[0-9]{1,20}$/.test(value)) n = BigInt(value);
-  else throw new DaveSessionError(DaveSessionErrorCode.INVALID_ARGUMENT, `${what} must be a decimal snowflake`);
-  if (n < 0n || n > MAX_U64) throw new DaveSessionError(DaveSessionErrorCode.INVALID_ARGUMENT, `${what} does not fit in 64 bits`);
+  else
+    throw new DaveSessionError(DaveSessionErrorCode.INVALID_ARGUMENT, `${what} must be a decimal snowflake`);
+  if (n < 0n || n > MAX_U64)
+    throw new DaveSessionError(DaveSessionErrorCode.INVALID_ARGUMENT, `${what} does not fit in 64 bits`);
   return n;
 }
 
@@ -54,7 +56,10 @@ export function credentialFor(userId: bigint): Credential {
 /** The user id inside a member credential, or a typed error for anything else. */
 export function userIdFromCredential(credential: Credential): string {
   if (credential.credentialType !== 'basic' || credential.identity.length !== 8) {
-    throw new DaveSessionError(DaveSessionErrorCode.BAD_CREDENTIAL, 'member credential is not a basic u64 user id');
+    throw new DaveSessionError(
+      DaveSessionErrorCode.BAD_CREDENTIAL,
+      'member credential is not a basic u64 user id',
+    );
   }
   const id = credential.identity;
   return new DataView(id.buffer, id.byteOffset, 8).getBigUint64(0, false).toString();

@@ -70,22 +70,28 @@ export function readVector(buf: Uint8Array, offset: number, what: string): { bod
     start = offset + 2;
   } else if (prefix === 2) {
     if (offset + 4 > buf.length) throw decodeError(`${what}: truncated length`);
-    length = ((b0 & 0x3f) * 0x1000000 + (buf[offset + 1]! << 16)) + (buf[offset + 2]! << 8) + buf[offset + 3]!;
+    length = (b0 & 0x3f) * 0x1000000 + (buf[offset + 1]! << 16) + (buf[offset + 2]! << 8) + buf[offset + 3]!;
     start = offset + 4;
   } else throw decodeError(`${what}: invalid varint prefix`);
-  if (start + length > buf.length) throw decodeError(`${what}: vector runs past the end (${length} bytes declared)`);
+  if (start + length > buf.length)
+    throw decodeError(`${what}: vector runs past the end (${length} bytes declared)`);
   return { body: buf.subarray(start, start + length), end: start + length };
 }
 
 /** ts-mls decoders return [value, bytesConsumed] (research/interop-check.md 4.4) or undefined; they can also throw. */
-export function decodeMessageAt(buf: Uint8Array, offset: number, what: string): { message: MLSMessage; end: number } {
+export function decodeMessageAt(
+  buf: Uint8Array,
+  offset: number,
+  what: string,
+): { message: MLSMessage; end: number } {
   let decoded: [MLSMessage, number] | undefined;
   try {
     decoded = decodeMlsMessage(buf, offset);
   } catch (cause) {
     throw new DaveSessionError(DaveSessionErrorCode.DECODE, `${what}: malformed MLSMessage`, { cause });
   }
-  if (decoded === undefined || decoded[1] <= 0 || offset + decoded[1] > buf.length) throw decodeError(`${what}: malformed MLSMessage`);
+  if (decoded === undefined || decoded[1] <= 0 || offset + decoded[1] > buf.length)
+    throw decodeError(`${what}: malformed MLSMessage`);
   return { message: decoded[0], end: offset + decoded[1] };
 }
 

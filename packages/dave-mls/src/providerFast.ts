@@ -120,9 +120,15 @@ async function fastSuite(base: CiphersuiteImpl): Promise<CiphersuiteImpl> {
       },
       async verify(publicKey, message, signature) {
         // Compressed or odd-length keys are not DAVE's; let the stock implementation judge them.
-        if (publicKey.length !== 65 || publicKey[0] !== 0x04) return base.signature.verify(publicKey, message, signature);
+        if (publicKey.length !== 65 || publicKey[0] !== 0x04)
+          return base.signature.verify(publicKey, message, signature);
         try {
-          return nodeVerify('sha256', message, { key: importPublic(publicKey), dsaEncoding: 'der' }, signature);
+          return nodeVerify(
+            'sha256',
+            message,
+            { key: importPublic(publicKey), dsaEncoding: 'der' },
+            signature,
+          );
         } catch {
           return false;
         }

@@ -35,7 +35,12 @@ import { generatePairwiseFingerprint } from './fingerprint.js';
 import { FrameDecryptor, type DecryptionStats } from './frameDecryptor.js';
 import { FrameEncryptor, type EncryptionStats } from './frameEncryptor.js';
 import { DaveFrameError, DaveFrameErrorCode } from './frameErrors.js';
-import { HashRatchet, SENDER_KEY_EXPORTER_LABEL, SENDER_KEY_EXPORTER_LENGTH, senderKeyExporterContext } from './keyRatchet.js';
+import {
+  HashRatchet,
+  SENDER_KEY_EXPORTER_LABEL,
+  SENDER_KEY_EXPORTER_LENGTH,
+  senderKeyExporterContext,
+} from './keyRatchet.js';
 import { type Codec, type DaveClock, isOpusSilenceFrame, MediaType, systemClock } from './media.js';
 import {
   credentialFor,
@@ -110,7 +115,8 @@ const bytesEqual = (a: Uint8Array, b: Uint8Array): boolean => {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 };
-const refKey = (ref: Uint8Array): string => Buffer.from(ref.buffer, ref.byteOffset, ref.length).toString('base64');
+const refKey = (ref: Uint8Array): string =>
+  Buffer.from(ref.buffer, ref.byteOffset, ref.length).toString('base64');
 
 function rejected(what: string, cause: unknown): DaveSessionError {
   if (cause instanceof DaveError) return cause as DaveSessionError;
@@ -136,7 +142,10 @@ function checkNoDuplicates(members: Member[]): void {
   const seen = new Set<string>();
   for (const m of members) {
     if (seen.has(m.userId)) {
-      throw new DaveSessionError(DaveSessionErrorCode.DUPLICATE_IDENTITY, `user ${m.userId} appears twice in the roster`);
+      throw new DaveSessionError(
+        DaveSessionErrorCode.DUPLICATE_IDENTITY,
+        `user ${m.userId} appears twice in the roster`,
+      );
     }
     seen.add(m.userId);
   }
@@ -175,7 +184,12 @@ export class DaveSession {
    * @param userId our user id (snowflake).
    * @param channelId the voice channel id (snowflake); the MLS group id.
    */
-  constructor(protocolVersion: number, userId: string | bigint, channelId: string | bigint, options: DaveSessionOptions = {}) {
+  constructor(
+    protocolVersion: number,
+    userId: string | bigint,
+    channelId: string | bigint,
+    options: DaveSessionOptions = {},
+  ) {
     this.#protocolVersion = DaveSession.#checkVersion(protocolVersion);
     this.#userId = snowflake(userId, 'user id');
     this.#userIdString = this.#userId.toString();
@@ -188,7 +202,10 @@ export class DaveSession {
 
   static #checkVersion(version: number): number {
     if (version !== DAVE_PROTOCOL_VERSION) {
-      throw new DaveSessionError(DaveSessionErrorCode.INVALID_ARGUMENT, `unsupported DAVE protocol version ${version}`);
+      throw new DaveSessionError(
+        DaveSessionErrorCode.INVALID_ARGUMENT,
+        `unsupported DAVE protocol version ${version}`,
+      );
     }
     return version;
   }
@@ -298,7 +315,10 @@ export class DaveSession {
   setExternalSender(externalSender: Uint8Array): Promise<void> {
     return this.#run(async () => {
       if (this.#inGroup || this.#pendingCommit !== null) {
-        throw new DaveSessionError(DaveSessionErrorCode.INVALID_STATE, 'external sender cannot change while in a group');
+        throw new DaveSessionError(
+          DaveSessionErrorCode.INVALID_STATE,
+          'external sender cannot change while in a group',
+        );
       }
       let decoded: ReturnType<typeof decodeExternalSender>;
       try {
@@ -344,14 +364,22 @@ export class DaveSession {
       const base = this.#state;
       if (base === null) throw new DaveSessionError(DaveSessionErrorCode.INVALID_STATE, 'op 27 before op 25');
       let state: ClientState;
-      if (operation === ProposalsOperationType.APPEND) state = await this.#appendProposals(base, payload, recognizedUserIds);
+      if (operation === ProposalsOperationType.APPEND)
+        state = await this.#appendProposals(base, payload, recognizedUserIds);
       else if (operation === ProposalsOperationType.REVOKE) state = this.#revokeProposals(base, payload);
-      else throw new DaveSessionError(DaveSessionErrorCode.INVALID_ARGUMENT, `op 27: unknown operation type ${operation}`);
+      else
+        throw new DaveSessionError(
+          DaveSessionErrorCode.INVALID_ARGUMENT,
+          `op 27: unknown operation type ${operation}`,
+        );
 
       const queued = Object.values(state.unappliedProposals);
       const removesUs =
         this.#inGroup &&
-        queued.some((p) => p.proposal.proposalType === 'remove' && p.proposal.remove.removed === state.privatePath.leafIndex);
+        queued.some(
+          (p) =>
+            p.proposal.proposalType === 'remove' && p.proposal.remove.removed === state.privatePath.leafIndex,
+        );
       if (queued.length === 0 || removesUs) {
         // Nothing to commit, or a batch that removes us: MLS forbids committing our own removal, so
         // another member commits it (the committer-removed case).
@@ -362,7 +390,10 @@ export class DaveSession {
       const suite = await this.#cipherSuite();
       let result: Awaited<ReturnType<typeof createCommit>>;
       try {
-        result = await createCommit({ state, cipherSuite: suite }, { wireAsPublicMessage: true, ratchetTreeExtension: true });
+        result = await createCommit(
+          { state, cipherSuite: suite },
+          { wireAsPublicMessage: true, ratchetTreeExtension: true },
+        );
       } catch (cause) {
         throw rejected('commit of queued proposals', cause);
       }
@@ -387,19 +418,31 @@ export class DaveSession {
       const pm = this.#checkPublic(message, base, 'op 27 proposal');
       const content = pm.content;
       if (content.sender.senderType !== 'external' || content.sender.senderIndex !== 0) {
-        throw new DaveSessionError(DaveSessionErrorCode.UNEXPECTED_SENDER, 'op 27: proposal not from the external sender');
+        throw new DaveSessionError(
+          DaveSessionErrorCode.UNEXPECTED_SENDER,
+          'op 27: proposal not from the external sender',
+        );
       }
       if (content.contentType !== 'proposal') {
-        throw new DaveSessionError(DaveSessionErrorCode.UNEXPECTED_PROPOSAL, 'op 27: message is not a proposal');
+        throw new DaveSessionError(
+          DaveSessionErrorCode.UNEXPECTED_PROPOSAL,
+          'op 27: message is not a proposal',
+        );
       }
       const proposal = content.proposal;
       if (proposal.proposalType === 'add') {
         const uid = userIdFromCredential(proposal.add.keyPackage.leafNode.credential);
         if (recognized && !recognized.has(uid)) {
-          throw new DaveSessionError(DaveSessionErrorCode.UNRECOGNISED_USER, `op 27: Add for unrecognised user ${uid}`);
+          throw new DaveSessionError(
+            DaveSessionErrorCode.UNRECOGNISED_USER,
+            `op 27: Add for unrecognised user ${uid}`,
+          );
         }
       } else if (proposal.proposalType !== 'remove') {
-        throw new DaveSessionError(DaveSessionErrorCode.UNEXPECTED_PROPOSAL, `op 27: ${proposal.proposalType} proposal not allowed`);
+        throw new DaveSessionError(
+          DaveSessionErrorCode.UNEXPECTED_PROPOSAL,
+          `op 27: ${proposal.proposalType} proposal not allowed`,
+        );
       }
       try {
         state = (await processPublicMessage(state, pm, emptyPskIndex, suite)).newState;
@@ -416,7 +459,10 @@ export class DaveSession {
     for (const ref of refs) {
       const key = refKey(ref);
       if (!(key in remaining)) {
-        throw new DaveSessionError(DaveSessionErrorCode.UNKNOWN_PROPOSAL, 'op 27: revoke of a proposal that is not queued');
+        throw new DaveSessionError(
+          DaveSessionErrorCode.UNKNOWN_PROPOSAL,
+          'op 27: revoke of a proposal that is not queued',
+        );
       }
       delete remaining[key];
     }
@@ -449,24 +495,35 @@ export class DaveSession {
   processCommit(commit: Uint8Array, transitionId?: number): Promise<TransitionResult> {
     return this.#run(async () => {
       const base = this.#state;
-      if (base === null) throw new DaveSessionError(DaveSessionErrorCode.INVALID_STATE, 'commit before op 25');
+      if (base === null)
+        throw new DaveSessionError(DaveSessionErrorCode.INVALID_STATE, 'commit before op 25');
       const { message, end } = decodeMessageAt(commit, 0, 'op 29 commit');
-      if (end !== commit.length) throw new DaveSessionError(DaveSessionErrorCode.DECODE, 'op 29 commit: trailing bytes');
+      if (end !== commit.length)
+        throw new DaveSessionError(DaveSessionErrorCode.DECODE, 'op 29 commit: trailing bytes');
 
       let next: ClientState;
       if (this.#pendingCommit !== null && bytesEqual(commit, this.#pendingCommit.bytes)) {
         next = this.#pendingCommit.state;
       } else {
         if (!this.#inGroup) {
-          throw new DaveSessionError(DaveSessionErrorCode.INVALID_STATE, 'commit for a group we are not in yet (wait for the Welcome)');
+          throw new DaveSessionError(
+            DaveSessionErrorCode.INVALID_STATE,
+            'commit for a group we are not in yet (wait for the Welcome)',
+          );
         }
         const pm = this.#checkPublic(message, base, 'op 29 commit');
         const content = pm.content;
         if (content.contentType !== 'commit' || content.sender.senderType !== 'member') {
-          throw new DaveSessionError(DaveSessionErrorCode.UNEXPECTED_SENDER, 'op 29: not a commit from a member');
+          throw new DaveSessionError(
+            DaveSessionErrorCode.UNEXPECTED_SENDER,
+            'op 29: not a commit from a member',
+          );
         }
         if (content.commit.proposals.some((p) => p.proposalOrRefType !== 'reference')) {
-          throw new DaveSessionError(DaveSessionErrorCode.UNEXPECTED_PROPOSAL, 'op 29: commit carries inline proposals');
+          throw new DaveSessionError(
+            DaveSessionErrorCode.UNEXPECTED_PROPOSAL,
+            'op 29: commit carries inline proposals',
+          );
         }
         // Defence in depth for ts-mls's self-removal detection (research/interop-check.md 4.2).
         const ownLeaf = base.privatePath.leafIndex;
@@ -501,9 +558,14 @@ export class DaveSession {
   processWelcome(welcome: Uint8Array, transitionId?: number): Promise<TransitionResult> {
     return this.#run(async () => {
       const externalSender = this.#externalSender;
-      if (externalSender === null) throw new DaveSessionError(DaveSessionErrorCode.INVALID_STATE, 'Welcome before op 25');
+      if (externalSender === null)
+        throw new DaveSessionError(DaveSessionErrorCode.INVALID_STATE, 'Welcome before op 25');
       const kp = this.#joinKeyPackage;
-      if (kp === null) throw new DaveSessionError(DaveSessionErrorCode.NO_KEY_PACKAGE, 'Welcome but no key package is waiting');
+      if (kp === null)
+        throw new DaveSessionError(
+          DaveSessionErrorCode.NO_KEY_PACKAGE,
+          'Welcome but no key package is waiting',
+        );
       let decoded: ReturnType<typeof decodeWelcome>;
       try {
         decoded = decodeWelcome(welcome, 0);
@@ -564,7 +626,13 @@ export class DaveSession {
     const suite = await this.#cipherSuite();
     const exporterSecret = next.keySchedule.exporterSecret;
     const baseSecret = (uid: string) =>
-      mlsExporter(exporterSecret, SENDER_KEY_EXPORTER_LABEL, senderKeyExporterContext(uid), SENDER_KEY_EXPORTER_LENGTH, suite);
+      mlsExporter(
+        exporterSecret,
+        SENDER_KEY_EXPORTER_LABEL,
+        senderKeyExporterContext(uid),
+        SENDER_KEY_EXPORTER_LENGTH,
+        suite,
+      );
     const others = roster.filter((m) => m.userId !== this.#userIdString);
     const secrets = await Promise.all(others.map((m) => baseSecret(m.userId)));
     const own = new HashRatchet(await baseSecret(this.#userIdString));
@@ -575,10 +643,11 @@ export class DaveSession {
     this.#roster = roster;
     this.#pendingCommit = null;
     const now = this.#clock.now();
-    for (const [uid, until] of this.#departed) if (until <= now) {
-      this.#departed.delete(uid);
-      this.#decryptors.delete(uid);
-    }
+    for (const [uid, until] of this.#departed)
+      if (until <= now) {
+        this.#departed.delete(uid);
+        this.#decryptors.delete(uid);
+      }
     const present = new Set(others.map((m) => m.userId));
     others.forEach((m, i) => {
       let decryptor = this.#decryptors.get(m.userId);
@@ -638,7 +707,10 @@ export class DaveSession {
    * pending group, keeping every media key until the next transition executes. Returns the op 26 key
    * package to send in that case, otherwise null.
    */
-  prepareEpoch(epoch: bigint | number, protocolVersion: number = this.#protocolVersion): Promise<Uint8Array | null> {
+  prepareEpoch(
+    epoch: bigint | number,
+    protocolVersion: number = this.#protocolVersion,
+  ): Promise<Uint8Array | null> {
     return this.#run(async () => {
       if (BigInt(epoch) !== 1n) return null;
       this.#protocolVersion = DaveSession.#checkVersion(protocolVersion);
@@ -666,7 +738,12 @@ export class DaveSession {
    * Like davey's reinit: reset, new identity, media state cleared, and a new pending group at once if
    * the external sender is known.
    */
-  reinit(protocolVersion: number, userId: string | bigint, channelId: string | bigint, keyPair?: SigningKeyPair): Promise<void> {
+  reinit(
+    protocolVersion: number,
+    userId: string | bigint,
+    channelId: string | bigint,
+    keyPair?: SigningKeyPair,
+  ): Promise<void> {
     return this.#run(async () => {
       const version = DaveSession.#checkVersion(protocolVersion);
       const uid = snowflake(userId, 'user id');
@@ -724,21 +801,29 @@ export class DaveSession {
   setPassthroughMode(passthrough: boolean, transitionExpiry = 10): void {
     this.#passthrough = passthrough;
     this.#passthroughExpiryMs = transitionExpiry * 1000;
-    for (const d of this.#decryptors.values()) d.transitionToPassthroughMode(passthrough, transitionExpiry * 1000);
+    for (const d of this.#decryptors.values())
+      d.transitionToPassthroughMode(passthrough, transitionExpiry * 1000);
   }
 
   // ------------------------------------------------------------------ verification
 
   #member(userId: string): Member {
     const m = this.#roster.find((x) => x.userId === userId);
-    if (!m) throw new DaveSessionError(DaveSessionErrorCode.UNKNOWN_USER, `user ${userId} is not in the group`);
+    if (!m)
+      throw new DaveSessionError(DaveSessionErrorCode.UNKNOWN_USER, `user ${userId} is not in the group`);
     return m;
   }
 
   /** 64-byte pairwise fingerprint with `userId` (scrypt, async). */
   getPairwiseFingerprint(version: number, userId: string): Promise<Uint8Array> {
     const remote = this.#member(userId);
-    return generatePairwiseFingerprint(version, this.#keyPair.publicKey, this.#userIdString, remote.signaturePublicKey, remote.userId);
+    return generatePairwiseFingerprint(
+      version,
+      this.#keyPair.publicKey,
+      this.#userIdString,
+      remote.signaturePublicKey,
+      remote.userId,
+    );
   }
 
   /** 45-digit verification code shared with `userId`. */

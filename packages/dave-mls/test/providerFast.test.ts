@@ -31,7 +31,14 @@ describe('fast crypto provider', () => {
     const stock = await getCiphersuiteImpl(cs, defaultCryptoProvider);
     const noble = await getCiphersuiteImpl(cs, nobleCryptoProvider);
     const kp = (user: bigint, impl: typeof fast) =>
-      generateKeyPackageWithKey(credentialFor(user), DAVE_CAPABILITIES, DAVE_LIFETIME, [], generateP256KeyPair(), impl);
+      generateKeyPackageWithKey(
+        credentialFor(user),
+        DAVE_CAPABILITIES,
+        DAVE_LIFETIME,
+        [],
+        generateP256KeyPair(),
+        impl,
+      );
     const [a, b, c] = await Promise.all([kp(1n, fast), kp(2n, stock), kp(3n, noble)]);
     let A = await createGroup(new Uint8Array([7]), a.publicPackage, a.privatePackage, [], fast);
     const add = await createCommit(
@@ -39,7 +46,10 @@ describe('fast crypto provider', () => {
       {
         wireAsPublicMessage: true,
         ratchetTreeExtension: true,
-        extraProposals: [b, c].map((k) => ({ proposalType: 'add' as const, add: { keyPackage: k.publicPackage } })),
+        extraProposals: [b, c].map((k) => ({
+          proposalType: 'add' as const,
+          add: { keyPackage: k.publicPackage },
+        })),
       },
     );
     A = add.newState;
@@ -63,7 +73,15 @@ describe('fast crypto provider', () => {
         [A, fast],
         [B, stock],
         [C, noble],
-      ].map(([s, impl]) => mlsExporter((s as typeof A).keySchedule.exporterSecret, 'Discord Secure Frames v0', ctx, 16, impl as typeof fast)),
+      ].map(([s, impl]) =>
+        mlsExporter(
+          (s as typeof A).keySchedule.exporterSecret,
+          'Discord Secure Frames v0',
+          ctx,
+          16,
+          impl as typeof fast,
+        ),
+      ),
     );
     expect(A.groupContext.epoch).toBe(2n);
     expect(toHex(out[0]!)).toBe(toHex(out[1]!));
@@ -75,7 +93,10 @@ describe('fast crypto provider', () => {
     const fastPeer = new TsPeer('1001', '42');
     const stockPeer = new TsPeer('1002', '42', { cryptoProvider: defaultCryptoProvider });
     await g.create([fastPeer, stockPeer], stockPeer.uid);
-    await g.round({ joiners: [new TsPeer('1003', '42', { cryptoProvider: nobleCryptoProvider })], winner: fastPeer.uid });
+    await g.round({
+      joiners: [new TsPeer('1003', '42', { cryptoProvider: nobleCryptoProvider })],
+      winner: fastPeer.uid,
+    });
     await g.checkAgreement();
   });
 
@@ -86,7 +107,9 @@ describe('fast crypto provider', () => {
     const msg = new TextEncoder().encode('hello');
     const sig = await fast.signature.sign(signKey, msg);
     expect(await fast.signature.verify(publicKey, msg, sig)).toBe(true);
-    expect(await (await getCiphersuiteImpl(cs, defaultCryptoProvider)).signature.verify(publicKey, msg, sig)).toBe(true);
+    expect(
+      await (await getCiphersuiteImpl(cs, defaultCryptoProvider)).signature.verify(publicKey, msg, sig),
+    ).toBe(true);
     const bad = Uint8Array.from(sig);
     bad[bad.length - 1]! ^= 1;
     expect(await fast.signature.verify(publicKey, msg, bad)).toBe(false);

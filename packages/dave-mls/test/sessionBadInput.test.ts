@@ -12,7 +12,13 @@ import {
 import { decodeKeyPackage } from 'ts-mls/keyPackage.js';
 import { encodeWelcome } from 'ts-mls/welcome.js';
 import { DaveSession, DaveSessionError, ExternalSender, fastCryptoProvider } from '../src/index.js';
-import { credentialFor, DAVE_CAPABILITIES, DAVE_CIPHERSUITE, DAVE_LIFETIME, groupIdFor } from '../src/mlsParameters.js';
+import {
+  credentialFor,
+  DAVE_CAPABILITIES,
+  DAVE_CIPHERSUITE,
+  DAVE_LIFETIME,
+  groupIdFor,
+} from '../src/mlsParameters.js';
 import { encodeVector } from '../src/mlsWire.js';
 import { generateP256KeyPair } from '../src/providerFast.js';
 import { DaveyPeer, MixedGroup, TsPeer } from './fixtures/mixedGroup.js';
@@ -68,18 +74,32 @@ describe('bad MLS input leaves the session unchanged', () => {
     forgedSignature[forgedSignature.length - 5]! ^= 0x01;
     await expectTyped(a.session.processProposals(0, forgedSignature.subarray(1), recognized));
     const otherGroup = g.externalSender.proposeAdd('5', g.epoch, decodeAddKeyPackage(add));
-    await expectTyped(a.session.processProposals(0, ExternalSender.appendPayload([otherGroup]).subarray(1), recognized), 'DAVE_MLS_WRONG_GROUP');
+    await expectTyped(
+      a.session.processProposals(0, ExternalSender.appendPayload([otherGroup]).subarray(1), recognized),
+      'DAVE_MLS_WRONG_GROUP',
+    );
     for (const epoch of [g.epoch - 1n, g.epoch + 1n, g.epoch + 5n]) {
       const wrongEpoch = g.externalSender.proposeAdd(CHANNEL, epoch, decodeAddKeyPackage(add));
-      await expectTyped(a.session.processProposals(0, ExternalSender.appendPayload([wrongEpoch]).subarray(1), recognized), 'DAVE_MLS_WRONG_EPOCH');
+      await expectTyped(
+        a.session.processProposals(0, ExternalSender.appendPayload([wrongEpoch]).subarray(1), recognized),
+        'DAVE_MLS_WRONG_EPOCH',
+      );
     }
     // Same bytes signed by someone who is not op 25's external sender.
     const impostor = new ExternalSender();
     const forged = impostor.proposeAdd(CHANNEL, g.epoch, decodeAddKeyPackage(add));
-    await expectTyped(a.session.processProposals(0, ExternalSender.appendPayload([forged]).subarray(1), recognized), 'DAVE_MLS_REJECTED');
+    await expectTyped(
+      a.session.processProposals(0, ExternalSender.appendPayload([forged]).subarray(1), recognized),
+      'DAVE_MLS_REJECTED',
+    );
     // A batch whose second proposal is bad is refused as a whole.
-    await expectTyped(a.session.processProposals(0, ExternalSender.appendPayload([add, forged]).subarray(1), recognized));
-    await expectTyped(a.session.processProposals(1, encodeVector(encodeVector(new Uint8Array(32))), recognized), 'DAVE_MLS_UNKNOWN_PROPOSAL');
+    await expectTyped(
+      a.session.processProposals(0, ExternalSender.appendPayload([add, forged]).subarray(1), recognized),
+    );
+    await expectTyped(
+      a.session.processProposals(1, encodeVector(encodeVector(new Uint8Array(32))), recognized),
+      'DAVE_MLS_UNKNOWN_PROPOSAL',
+    );
     await expectTyped(a.session.processProposals(7, good.subarray(1), recognized), 'DAVE_INVALID_ARGUMENT');
     expect(snapshot(a.session)).toEqual(before);
 
@@ -99,7 +119,8 @@ describe('bad MLS input leaves the session unchanged', () => {
     }
     const before = snapshot(a.session);
 
-    for (let cut = 0; cut < commit!.length; cut += 53) await expectTyped(a.session.processCommit(commit!.subarray(0, cut)));
+    for (let cut = 0; cut < commit!.length; cut += 53)
+      await expectTyped(a.session.processCommit(commit!.subarray(0, cut)));
     await expectTyped(a.session.processCommit(Uint8Array.of(...commit!, 0)), 'DAVE_MLS_DECODE');
     for (const at of [40, 100, commit!.length - 40, commit!.length - 2]) {
       const forged = Uint8Array.from(commit!);
@@ -121,15 +142,19 @@ describe('bad MLS input leaves the session unchanged', () => {
     const { a } = await scenario();
     const before = snapshot(a.session);
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ maxLength: 600 }), fc.integer({ min: 0, max: 2 }), async (bytes, which) => {
-        const op =
-          which === 0
-            ? a.session.processProposals((bytes[0] ?? 0) & 1, bytes.subarray(1), null)
-            : which === 1
-              ? a.session.processCommit(bytes)
-              : a.session.processWelcome(bytes);
-        await expectTyped(op);
-      }),
+      fc.asyncProperty(
+        fc.uint8Array({ maxLength: 600 }),
+        fc.integer({ min: 0, max: 2 }),
+        async (bytes, which) => {
+          const op =
+            which === 0
+              ? a.session.processProposals((bytes[0] ?? 0) & 1, bytes.subarray(1), null)
+              : which === 1
+                ? a.session.processCommit(bytes)
+                : a.session.processWelcome(bytes);
+          await expectTyped(op);
+        },
+      ),
       { numRuns: 150, seed: 42 },
     );
     expect(snapshot(a.session)).toEqual(before);
@@ -150,7 +175,14 @@ describe('Welcome checks', () => {
   async function welcomeFrom(externalSendersVector: Uint8Array, extraMembers: string[], joiner: DaveSession) {
     const cs = await getCiphersuiteImpl(getCiphersuiteFromName(DAVE_CIPHERSUITE), fastCryptoProvider);
     const kp = async (user: string) =>
-      generateKeyPackageWithKey(credentialFor(BigInt(user)), DAVE_CAPABILITIES, DAVE_LIFETIME, [], generateP256KeyPair(), cs);
+      generateKeyPackageWithKey(
+        credentialFor(BigInt(user)),
+        DAVE_CAPABILITIES,
+        DAVE_LIFETIME,
+        [],
+        generateP256KeyPair(),
+        cs,
+      );
     const creator = await kp(uid());
     const state = await createGroup(
       groupIdFor(BigInt(CHANNEL)),
@@ -182,13 +214,23 @@ describe('Welcome checks', () => {
     const before = snapshot(joiner);
 
     const two = encodeVector(gateway.package, new ExternalSender().package);
-    await expectTyped(joiner.processWelcome(await welcomeFrom(two, [], joiner)), 'DAVE_MLS_EXTERNAL_SENDER_MISMATCH');
+    await expectTyped(
+      joiner.processWelcome(await welcomeFrom(two, [], joiner)),
+      'DAVE_MLS_EXTERNAL_SENDER_MISMATCH',
+    );
     const other = encodeVector(new ExternalSender().package);
-    await expectTyped(joiner.processWelcome(await welcomeFrom(other, [], joiner)), 'DAVE_MLS_EXTERNAL_SENDER_MISMATCH');
+    await expectTyped(
+      joiner.processWelcome(await welcomeFrom(other, [], joiner)),
+      'DAVE_MLS_EXTERNAL_SENDER_MISMATCH',
+    );
     const right = encodeVector(gateway.package);
-    await expectTyped(joiner.processWelcome(await welcomeFrom(right, [joiner.userId], joiner)), 'DAVE_MLS_DUPLICATE_IDENTITY');
+    await expectTyped(
+      joiner.processWelcome(await welcomeFrom(right, [joiner.userId], joiner)),
+      'DAVE_MLS_DUPLICATE_IDENTITY',
+    );
     const good = await welcomeFrom(right, [uid()], joiner);
-    for (let cut = 0; cut < good.length; cut += 97) await expectTyped(joiner.processWelcome(good.subarray(0, cut)));
+    for (let cut = 0; cut < good.length; cut += 97)
+      await expectTyped(joiner.processWelcome(good.subarray(0, cut)));
     expect(snapshot(joiner)).toEqual(before);
 
     await joiner.processWelcome(good);

@@ -25,7 +25,9 @@ describe('captured Discord payloads', () => {
     const session = await pendingSession();
     expect(session.status).toBe(SessionStatus.PENDING);
     expect(session.epoch).toBe(0n);
-    const result = await session.processProposals(0, hex(captured.proposalsOp27AppendAfterOpByte), [captured.addedUserId]);
+    const result = await session.processProposals(0, hex(captured.proposalsOp27AppendAfterOpByte), [
+      captured.addedUserId,
+    ]);
     expect(session.status).toBe(SessionStatus.AWAITING_RESPONSE);
     expect(result.welcome).toBeDefined();
     const [commit] = decodeMlsMessage(result.commit!, 0)!;
@@ -37,7 +39,8 @@ describe('captured Discord payloads', () => {
     expect(content.commit.proposals).toHaveLength(1);
     const ref = content.commit.proposals[0]!;
     expect(ref.proposalOrRefType).toBe('reference');
-    if (ref.proposalOrRefType === 'reference') expect(toHex(ref.reference)).toBe(captured.expectedProposalRef);
+    if (ref.proposalOrRefType === 'reference')
+      expect(toHex(ref.reference)).toBe(captured.expectedProposalRef);
 
     // Our commit echoed by op 29 is adopted: epoch 1 with the captured user in the roster.
     await session.processCommit(result.commit!);
@@ -59,7 +62,9 @@ describe('captured Discord payloads', () => {
 
   it('an Add for a user the gateway never announced is refused and nothing is queued', async () => {
     const session = await pendingSession();
-    await expect(session.processProposals(0, hex(captured.proposalsOp27AppendAfterOpByte), ['1'])).rejects.toMatchObject({
+    await expect(
+      session.processProposals(0, hex(captured.proposalsOp27AppendAfterOpByte), ['1']),
+    ).rejects.toMatchObject({
       code: 'DAVE_MLS_UNRECOGNISED_USER',
     });
     expect(session.queuedProposalRefs).toHaveLength(0);

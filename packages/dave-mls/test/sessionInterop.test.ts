@@ -38,7 +38,8 @@ describe('DAVE group with davey', () => {
     const d = dv();
     await g.connect([d]);
     const add = g.externalSender.proposeAdd(CHANNEL, g.epoch, await d.keyPackage());
-    for (const m of g.members.values()) await m.processProposals(ExternalSender.appendPayload([add]), [...g.recognized]);
+    for (const m of g.members.values())
+      await m.processProposals(ExternalSender.appendPayload([add]), [...g.recognized]);
     await g.revoke([add]);
     expect(a.session.queuedProposalRefs).toHaveLength(0);
 
@@ -63,9 +64,17 @@ describe('DAVE group with davey', () => {
     expect(g.members.size).toBe(10);
     await g.checkAgreement({ verificationCodes: true });
     const members = () => [...g.members.values()];
-    await g.round({ removes: [members()[3]!.uid, members()[6]!.uid], joiners: [dv()], winner: members().find((m) => m.kind === 'davey')!.uid });
+    await g.round({
+      removes: [members()[3]!.uid, members()[6]!.uid],
+      joiners: [dv()],
+      winner: members().find((m) => m.kind === 'davey')!.uid,
+    });
     await g.checkAgreement();
-    await g.round({ removes: [members()[1]!.uid], joiners: [ts(), dv()], winner: members().find((m) => m.kind === 'ts')!.uid });
+    await g.round({
+      removes: [members()[1]!.uid],
+      joiners: [ts(), dv()],
+      winner: members().find((m) => m.kind === 'ts')!.uid,
+    });
     expect(g.members.size).toBe(10);
     await g.checkAgreement();
   });
@@ -100,7 +109,9 @@ describe('DAVE group with davey', () => {
     expect(a.session.epoch).toBe(0n);
     // Media keys of the old group still work both ways between our members, and for davey's last frame.
     expect(Buffer.from(a.decrypt(b.uid, fromB))).toEqual(Buffer.from([0x78, 1, 2, 3]));
-    expect(Buffer.from(c.decrypt(a.uid, a.encryptOpus(Uint8Array.of(0x78, 9))))).toEqual(Buffer.from([0x78, 9]));
+    expect(Buffer.from(c.decrypt(a.uid, a.encryptOpus(Uint8Array.of(0x78, 9))))).toEqual(
+      Buffer.from([0x78, 9]),
+    );
     expect(await a.session.prepareEpoch(5, 1)).toBeNull(); // only epoch 1 resets
 
     const b2 = new DaveyPeer(b.uid, CHANNEL);

@@ -34,7 +34,16 @@ describe('random soak with davey', () => {
     await g.create([ours[0]!, newDavey(), ours[1]!], ours[0]!.uid);
     await g.checkAgreement({ verificationCodes: true });
 
-    const stats = { epochs: 0, oursWon: 0, daveyWon: 0, mixed: 0, leaves: 0, rejoins: 0, reconnects: 0, maxSize: 0 };
+    const stats = {
+      epochs: 0,
+      oursWon: 0,
+      daveyWon: 0,
+      mixed: 0,
+      leaves: 0,
+      rejoins: 0,
+      reconnects: 0,
+      maxSize: 0,
+    };
     for (let e = 0; e < EPOCHS; e++) {
       const members = [...g.members.values()];
       const daveys = members.filter((m) => m.kind === 'davey');
@@ -43,7 +52,10 @@ describe('random soak with davey', () => {
       const nAdd = daveys.length >= MAX_DAVEY ? 0 : Math.floor(rnd() * (n < 10 ? 4 : 3));
       let nRem = n <= 2 ? 0 : Math.min(Math.floor(rnd() * (n < 10 ? 2 : 4)), daveys.length, n - 2);
       if (nAdd + nRem === 0) nRem = n > 3 ? 1 : 0;
-      const removes = [...daveys].sort(() => rnd() - 0.5).slice(0, nRem).map((m) => m.uid);
+      const removes = [...daveys]
+        .sort(() => rnd() - 0.5)
+        .slice(0, nRem)
+        .map((m) => m.uid);
       const joiners: Peer[] = Array.from({ length: nAdd + (nAdd + nRem === 0 ? 1 : 0) }, newDavey);
 
       // Our sessions: one outside the group comes back; one inside may leave or reconnect.
