@@ -254,13 +254,51 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
 
   /**
    * Play Opus frames through the send clock (one per tick, Speaking sent before the first).
-   * Resolves when the frames ran out and the trailing silence went out, or when replaced.
+   * `frames` is an iterable, an async iterable (a stream of Opus packets), or a pull function
+   * returning the next frame or null at the end. An async source that falls behind sends
+   * silence and resumes as a new talk spurt (Discord's rule for gaps). Resolves when the
+   * frames ran out and the trailing silence went out, or when replaced or stopped.
    */
-  play(frames: Iterable<Uint8Array> | (() => Uint8Array | null)): Promise<void> {
+  play(frames: Iterable<Uint8Array> | AsyncIterable<Uint8Array> | (() => Uint8Array | null)): Promise<void> {
     this.#playDone?.();
-    let pull: () => Uint8Array | null;
+    /** A frame, `undefined` for "nothing this tick" (underrun), or null for the end. */
+    let pull: () => Uint8Array | null | undefined;
+    let stopPump = () => {};
     if (typeof frames === 'function') {
       pull = frames;
+    } else if (Symbol.asyncIterator in frames) {
+      const queue: Uint8Array[] = [];
+      let ended = false;
+      let stopped = false;
+      let wake: (() => void) | undefined;
+      stopPump = () => {
+        stopped = true;
+        wake?.();
+      };
+      const pump = async () => {
+        try {
+          for await (const frame of frames) {
+            if (stopped) break;
+            queue.push(frame);
+            // Read ahead a second of audio at most; memory stays bounded whatever the source.
+            while (queue.length >= 50 && !stopped) await new Promise<void>((r) => (wake = r));
+          }
+        } catch (error) {
+          this.#log(`play source failed: ${(error as Error).message}`);
+        } finally {
+          ended = true;
+        }
+      };
+      void pump();
+      pull = () => {
+        const frame = queue.shift();
+        if (queue.length < 25) {
+          const w = wake;
+          wake = undefined;
+          w?.();
+        }
+        return frame ?? (ended ? null : undefined);
+      };
     } else {
       const it = frames[Symbol.iterator]();
       pull = () => {
@@ -273,6 +311,7 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
       this.#playDone = () => {
         if (finished) return;
         finished = true;
+        stopPump();
         this.#playDone = undefined;
         resolve();
       };
@@ -284,7 +323,7 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
           // The sender still emits its trailing silence; resolve once it went quiet.
           this.#waitForQuiet();
         }
-        return frame;
+        return frame ?? null;
       };
       this.#media?.sender?.setSource(this.#source);
     });

@@ -218,6 +218,41 @@ describe('seams', () => {
     expect(outbound).toBe(20);
   });
 
+  it('plays an async source (a stream of Opus packets) in order', async () => {
+    server = await voiceServer();
+    const clock = fastClock(4);
+    const a = joinVoiceChannel({
+      guildId: GUILD,
+      channelId: CHANNEL,
+      adapterCreator: testAdapter(server, { userId: '1' }).creator,
+      scheme: 'ws',
+      sendClock: clock,
+    });
+    const b = joinVoiceChannel({
+      guildId: GUILD,
+      channelId: CHANNEL,
+      adapterCreator: testAdapter(server, { userId: '2' }).creator,
+      scheme: 'ws',
+      sendClock: clock,
+    });
+    conns.push(a, b);
+    await Promise.all([a.ready(), b.ready()]);
+    const got: number[] = [];
+    b.on('frame', (f) => {
+      const i = f.opus && frameIndex(f.opus);
+      if (typeof i === 'number') got.push(i);
+    });
+    async function* source() {
+      for (let i = 0; i < 120; i++) {
+        if (i % 40 === 0) await new Promise((r) => setTimeout(r, 5));
+        yield syntheticFrame(i);
+      }
+    }
+    await a.play(source());
+    await waitFor(() => got.length >= 120, 5000, 'all frames from the async source');
+    expect(got).toEqual(Array.from({ length: 120 }, (_, i) => i));
+  });
+
   it('a channel that requires E2EE refuses max_dave_protocol_version 0 with a clear error (4017, no loop)', async () => {
     server = await voiceServer({ requireE2EE: true });
     const adapter = testAdapter(server, { userId: '1' });
