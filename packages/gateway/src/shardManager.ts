@@ -101,7 +101,10 @@ export class ShardManager extends EventEmitter<ShardEvents> {
     return Number((BigInt(guildId) >> 22n) % BigInt(this.shardCountValue || 1));
   }
 
-  /** Fetches /gateway/bot and starts this process's shards; resolves once all are started. */
+  /**
+   * Fetches /gateway/bot and starts this process's shards; resolves once every shard is READY
+   * or RESUMED (or has failed fatally: watch the `fatal` event).
+   */
   async connect(): Promise<void> {
     const o = this.options;
     this.info = await fetchGatewayBot(o.restUrl ?? 'https://discord.com/api/v10', o.token);
@@ -111,6 +114,8 @@ export class ShardManager extends EventEmitter<ShardEvents> {
       o.identifyQueue ??
       new InMemoryIdentifyQueue({ maxConcurrency, spacingMs: o.identifySpacingMs ?? 5000 });
     const started = new Map<number, () => void>();
+    const live = new Map<number, () => void>();
+    const allLive: Promise<void>[] = [];
     const queue: IdentifyQueue = {
       waitForIdentify: async (shardId, signal) => {
         await inner.waitForIdentify(shardId, signal);
@@ -120,7 +125,9 @@ export class ShardManager extends EventEmitter<ShardEvents> {
     const strategy = o.strategy ?? inProcessStrategy;
     const sink: ShardEventSink = (name, ...args) => {
       if (name === 'ready' || name === 'resumed' || name === 'fatal') {
-        started.get((args[0] as { shardId: number }).shardId)?.();
+        const id = (args[0] as { shardId: number }).shardId;
+        started.get(id)?.();
+        live.get(id)?.();
       }
       (this.emit as (n: string, ...a: unknown[]) => boolean)(name, ...args);
     };
@@ -130,6 +137,7 @@ export class ShardManager extends EventEmitter<ShardEvents> {
       await Promise.all(
         round.map(async (shardId) => {
           const up = new Promise<void>((resolve) => started.set(shardId, resolve));
+          allLive.push(new Promise<void>((resolve) => live.set(shardId, resolve)));
           const handle = strategy.spawn(
             shardId,
             {
@@ -148,6 +156,7 @@ export class ShardManager extends EventEmitter<ShardEvents> {
         }),
       );
     }
+    await Promise.all(allLive);
   }
 
   send(shardId: number, op: GatewayOpcode, d: unknown): void {
