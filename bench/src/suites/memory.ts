@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { WebSocketShardEvents } from '@discordjs/ws';
 import { createAnchorManager } from '../anchors/discordjsWs.js';
 import { startReplayServer } from '../gateway/replayHost.js';
-import { collectGarbage, interleave, sleep, waitFor } from '../harness.js';
+import { collectGarbage, interleave, interleaveRecords, sleep, waitFor } from '../harness.js';
 import { allocateMembers, loadVoiceServer, type StartVoiceServer } from '../ours/emulatorVoice.js';
 import { createOurShard } from '../ours/gateway.js';
 import { runVoiceClients } from '../voice/voiceHost.js';
@@ -15,33 +15,45 @@ import type { Row } from '../report.js';
 import { notMeasuredRow, type Suite, type SuiteContext } from '../suite.js';
 
 const SETTLE_MS = 500;
+const CLOSE_WAIT_MS = 1200;
 
-/** Heap bytes per client: `open` connects `n` clients and resolves once all are ready. */
-async function heapPerClient(n: number, open: () => Promise<() => Promise<void>>): Promise<number> {
-  // heapUsed + external: a connection's buffers (zlib window, socket chunks) live outside the JS heap.
-  const used = () => {
-    const m = process.memoryUsage();
-    return m.heapUsed + m.external;
-  };
+interface PerClient {
+  /** V8 heap (heapUsed) growth per client, KiB */
+  heap: number;
+  /** growth of memory outside the heap held by JS objects (Buffers, ArrayBuffers), KiB */
+  external: number;
+}
+
+/**
+ * Memory per client: `open` connects `n` clients and resolves once all are ready. After closing,
+ * the round waits out the close handshakes (cordwire terminates a silent peer after 1 s), so that
+ * no socket of this round is freed inside the next round's window.
+ */
+async function perClient(n: number, open: () => Promise<() => Promise<void>>): Promise<PerClient> {
   collectGarbage();
-  const before = used();
+  const before = process.memoryUsage();
   const close = await open();
   await sleep(SETTLE_MS);
   collectGarbage();
-  const after = used();
+  const after = process.memoryUsage();
   await close();
-  await sleep(50);
-  return (after - before) / n / 1024;
+  await sleep(CLOSE_WAIT_MS);
+  collectGarbage();
+  return {
+    heap: (after.heapUsed - before.heapUsed) / n / 1024,
+    external: (after.external - before.external) / n / 1024,
+  };
 }
 
 async function gatewayRows(ctx: SuiteContext): Promise<Row[]> {
-  const n = ctx.quick ? 10 : 50;
+  // 50 shards in both modes: fewer put the per-shard number inside the GC noise (~±0.5 MB).
+  const n = 50;
   const host = await startReplayServer();
   try {
     await host.prepare('json', 'zlib-stream');
     const url = `${host.url}/idle`;
     const ours = () =>
-      heapPerClient(n, async () => {
+      perClient(n, async () => {
         let ready = 0;
         const shards = Array.from({ length: n }, (_, shardId) => {
           const shard = createOurShard({
@@ -61,7 +73,7 @@ async function gatewayRows(ctx: SuiteContext): Promise<Row[]> {
         };
       });
     const anchor = () =>
-      heapPerClient(n, async () => {
+      perClient(n, async () => {
         let ready = 0;
         const manager = createAnchorManager({ url, shardCount: n });
         manager.on(WebSocketShardEvents.Ready, () => void ready++);
@@ -73,19 +85,33 @@ async function gatewayRows(ctx: SuiteContext): Promise<Row[]> {
       });
     ctx.log(`memory: ${n} idle shards per side`);
     const started = performance.now();
-    const result = await interleave(ours, anchor, ctx.quick ? 2 : 3);
+    const result = await interleaveRecords(
+      async () => ({ ...(await ours()) }),
+      async () => ({ ...(await anchor()) }),
+      ctx.quick ? 3 : 5,
+    );
     ctx.log(`memory: shards done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    const base = {
+      suite: 'memory',
+      unit: 'KiB',
+      better: 'lower' as const,
+      anchorName: '@discordjs/ws 2.0.4 WebSocketManager',
+    };
     return [
       {
-        suite: 'memory',
-        metric: `heap per idle shard (${n} shards, zlib-stream JSON, after READY)`,
-        unit: 'KiB',
-        better: 'lower',
-        ours: result.ours,
-        anchor: result.anchor,
-        anchorName: '@discordjs/ws 2.0.4 WebSocketManager',
+        ...base,
+        metric: `JS heap per idle shard (${n} shards, zlib-stream JSON, after READY)`,
+        ours: result.heap.ours,
+        anchor: result.heap.anchor,
+        notes: 'ours: one @cordwire/gateway Shard each; heapUsed growth after GC / shards',
+      },
+      {
+        ...base,
+        metric: `external buffers per idle shard (${n} shards)`,
+        ours: result.external.ours,
+        anchor: result.external.anchor,
         notes:
-          'ours: one @cordwire/gateway Shard each; growth of heapUsed + external after GC, divided by shards',
+          'Buffers/ArrayBuffers held outside the JS heap (socket and inflate buffers); growth after GC / shards',
       },
     ];
   } finally {
@@ -104,26 +130,36 @@ export async function voiceMemoryRows(ctx: SuiteContext, startVoiceServer: Start
   try {
     const side = (which: 'ours' | 'anchor') => async () => {
       const members = allocateMembers(server, n + 1, { sameUser: true, perChannel: 1 });
-      const result = await runVoiceClients<{ kib: number }>(
+      const result = await runVoiceClients<PerClient>(
         { type: 'memory', side: which, members, caPem: server.caPem },
         'memory',
         { caPath: server.caPath, timeoutMs: 90_000 },
       );
-      return result.kib;
+      return { heap: result.heap, external: result.external };
     };
     ctx.log(`memory: ${n} idle voice connections per side`);
-    const result = await interleave(side('ours'), side('anchor'), ctx.quick ? 1 : 3);
+    const result = await interleaveRecords(side('ours'), side('anchor'), ctx.quick ? 1 : 3);
+    const base = {
+      suite: 'memory',
+      unit: 'KiB',
+      better: 'lower' as const,
+      anchorName: '@discordjs/voice 0.19.2',
+    };
     return [
       {
-        suite: 'memory',
-        metric: `heap per idle voice connection (${n} connections, AES-GCM, no DAVE, after READY)`,
-        unit: 'KiB',
-        better: 'lower',
-        ours: result.ours,
-        anchor: result.anchor,
-        anchorName: '@discordjs/voice 0.19.2',
+        ...base,
+        metric: `JS heap per idle voice connection (${n} connections, AES-GCM, no DAVE, after READY)`,
+        ours: result.heap.ours,
+        anchor: result.heap.anchor,
         notes:
-          'ours: @cordwire/voice-ws joinVoiceChannel; against @cordwire/emulator voice server over wss + UDP; heapUsed + external after GC',
+          'ours: @cordwire/voice-ws joinVoiceChannel; both against the @cordwire/emulator voice server (wss + UDP), each library in its own process; heapUsed growth after GC / connections',
+      },
+      {
+        ...base,
+        metric: `external buffers per idle voice connection (${n} connections)`,
+        ours: result.external.ours,
+        anchor: result.external.anchor,
+        notes: 'Buffers/ArrayBuffers outside the JS heap; growth after GC / connections',
       },
     ];
   } finally {

@@ -3,7 +3,7 @@
  * emulator's voice server, which stays in the parent. A separate process gives each library its
  * own heap to measure and lets @discordjs/voice trust the server's self-signed certificate through
  * NODE_EXTRA_CA_CERTS, the only way it accepts one. Requests arrive over IPC:
- *   { type: 'memory', side, members, caPem } → { type: 'memory', kib, ready }
+ *   { type: 'memory', side, members, caPem } → { type: 'memory', heap, external, ready } (KiB each)
  *   { type: 'relay', members, caPem, seconds } → { type: 'relay', latencies, sent, received }
  *   (relay: `seconds` measured after one second of warm-up)
  * Each member carries what VOICE_STATE_UPDATE and VOICE_SERVER_UPDATE would have told it, so the
@@ -93,10 +93,6 @@ async function connectOurs(members: VoiceMember[], caPem: string): Promise<Voice
 }
 
 async function memory(request: Extract<Request, { type: 'memory' }>): Promise<void> {
-  const used = () => {
-    const m = process.memoryUsage();
-    return m.heapUsed + m.external;
-  };
   // Load and warm the library with one connection that is not counted.
   const [first, ...rest] = request.members;
   const destroyers: (() => void)[] = [];
@@ -122,12 +118,17 @@ async function memory(request: Extract<Request, { type: 'memory' }>): Promise<vo
   await open([first!]);
   await new Promise((r) => setTimeout(r, 300));
   gc();
-  const before = used();
+  const before = process.memoryUsage();
   await open(rest);
   await new Promise((r) => setTimeout(r, 500));
   gc();
-  const after = used();
-  send({ type: 'memory', kib: (after - before) / rest.length / 1024, ready: rest.length });
+  const after = process.memoryUsage();
+  send({
+    type: 'memory',
+    heap: (after.heapUsed - before.heapUsed) / rest.length / 1024,
+    external: (after.external - before.external) / rest.length / 1024,
+    ready: rest.length,
+  });
   for (const destroy of destroyers) destroy();
 }
 
