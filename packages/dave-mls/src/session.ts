@@ -696,7 +696,8 @@ export class DaveSession {
       return;
     }
     if (staged?.kind === 'ratchet') this.#encryptor.setKeyRatchet(staged.ratchet);
-    if (this.#encryptor.passthrough && this.#encryptor.hasKeyRatchet) {
+    // Upgrade: keys are back, so stop sending plaintext and accept it only for the expiry window.
+    if ((this.#encryptor.passthrough || this.#passthrough) && this.#encryptor.hasKeyRatchet) {
       this.#encryptor.setPassthroughMode(false);
       this.setPassthroughMode(false, this.#passthroughExpiryMs / 1000);
     }
