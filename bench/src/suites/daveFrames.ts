@@ -2,36 +2,66 @@
  * Suite 3: DAVE media frames per second (120-byte Opus frame), encrypt and decrypt, against
  * davey. Each round encrypts a batch of fresh frames and then decrypts that batch on the
  * receiving side (DAVE rejects replays, so every decrypted frame must be new).
- * davey's frames come from a real two-member MLS group; ours from the same per-sender secret
- * on both sides, which is what an MLS epoch hands the frame layer (the frame work is identical).
+ * Each side is a real two-member MLS group of its own sessions (same external sender code); a
+ * mixed group first proves that each decrypts the other's frames, so both do the same work.
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { DaveyMember } from '../anchors/davey.js';
+import type { MlsMember } from '../dave/mlsMember.js';
 import { ExternalSender } from '../dave/externalSender.js';
 import type { FramePair } from '../dave/mlsMember.js';
 import { CHANNEL_ID } from '../dave/mlsScenario.js';
 import { interleaveRecords } from '../harness.js';
-import { loadOurFramePair } from '../ours/daveMls.js';
-import { notMeasuredRow, type Suite } from '../suite.js';
+import { OurMember } from '../ours/daveMls.js';
+import type { Suite } from '../suite.js';
 
 const OPUS_FRAME_BYTES = 120;
 /** DAVE adds 8 (tag) + ULEB128 nonce + 1 (size) + 2 (magic) to a frame with no clear ranges. */
 const TRAILER_BYTES = { min: 12, max: 16 } as const;
 
-function daveyPair(): FramePair {
+const SENDER_ID = '123456789012345001';
+const RECEIVER_ID = '123456789012345002';
+
+/** A two-member group: `a` commits adding `b`, `b` joins from the Welcome. */
+async function twoMemberGroup(sender: ExternalSender, a: MlsMember, b: MlsMember): Promise<void> {
+  const out = await a.processProposals(sender.add(a.epoch(), [await b.keyPackage()]), [a.userId, b.userId]);
+  if (!out.commit || !out.welcome) throw new Error('no commit/welcome for a two-member group');
+  await a.processCommit(out.commit);
+  await b.processWelcome(out.welcome);
+}
+
+function daveyPair(): Promise<FramePair> {
   const sender = new ExternalSender(CHANNEL_ID);
-  const a = new DaveyMember('123456789012345001', CHANNEL_ID, sender.serialized);
-  const b = new DaveyMember('123456789012345002', CHANNEL_ID, sender.serialized);
-  const out = a.processProposals(sender.add(0n, [b.keyPackage()]), [a.userId, b.userId]);
-  if (!out.commit || !out.welcome) throw new Error('davey: no commit/welcome');
-  a.processCommit(out.commit);
-  b.processWelcome(out.welcome);
-  if (!a.session.ready || !b.session.ready) throw new Error('davey sessions not ready');
-  return {
+  const a = new DaveyMember(SENDER_ID, CHANNEL_ID, sender.serialized);
+  const b = new DaveyMember(RECEIVER_ID, CHANNEL_ID, sender.serialized);
+  return twoMemberGroup(sender, a, b).then(() => ({
     encrypt: (frame) => a.session.encryptOpus(frame as Buffer),
     decrypt: (frame) => b.session.decrypt(a.userId, 0, frame as Buffer),
+  }));
+}
+
+async function ourPair(): Promise<FramePair> {
+  const sender = new ExternalSender(CHANNEL_ID);
+  const a = await OurMember.create(SENDER_ID, CHANNEL_ID, sender.serialized);
+  const b = await OurMember.create(RECEIVER_ID, CHANNEL_ID, sender.serialized);
+  await twoMemberGroup(sender, a, b);
+  return {
+    encrypt: (frame) => a.session.encryptOpus(frame),
+    decrypt: (frame) => b.session.decrypt(a.userId, 0, frame),
   };
+}
+
+/** Same work, proven: in one mixed group davey decrypts our frames and we decrypt davey's. */
+async function crossCheck(opus: Uint8Array): Promise<void> {
+  const sender = new ExternalSender(CHANNEL_ID);
+  const davey = new DaveyMember(SENDER_ID, CHANNEL_ID, sender.serialized);
+  const ours = await OurMember.create(RECEIVER_ID, CHANNEL_ID, sender.serialized);
+  await twoMemberGroup(sender, davey, ours);
+  const toOurs = ours.session.decrypt(SENDER_ID, 0, davey.session.encryptOpus(Buffer.from(opus)));
+  const toDavey = davey.session.decrypt(RECEIVER_ID, 0, Buffer.from(ours.session.encryptOpus(opus)));
+  if (!sameBytes(toOurs, opus) || !sameBytes(toDavey, opus))
+    throw new Error('ours and davey do not decrypt each other');
 }
 
 function sameBytes(x: Uint8Array, y: Uint8Array): boolean {
@@ -56,11 +86,10 @@ function roundOf(pair: FramePair, opus: Buffer, frames: number) {
 export const daveFramesSuite: Suite = {
   name: 'dave-frames',
   async run(ctx) {
-    const ours = await loadOurFramePair(randomBytes(16));
-    if (typeof ours === 'string')
-      return [notMeasuredRow('dave-frames', 'DAVE Opus frames encrypt/decrypt', ours)];
-    const davey = daveyPair();
     const opus = Buffer.from(randomBytes(OPUS_FRAME_BYTES));
+    await crossCheck(opus);
+    const ours = await ourPair();
+    const davey = await daveyPair();
     const sizes: string[] = [];
     for (const [name, pair] of [
       ['ours', ours],
@@ -92,8 +121,8 @@ export const daveFramesSuite: Suite = {
       target: { kind: 'ratio' as const, min: 1.0 },
       notes:
         op === 'encrypt'
-          ? `ours: FrameEncryptor.encrypt; anchor: DAVESession.encryptOpus; first frame ${sizes.join(', ')}`
-          : 'ours: FrameDecryptor.decrypt; anchor: DAVESession.decrypt',
+          ? `DaveSession.encryptOpus on both sides; first frame ${sizes.join(', ')}`
+          : 'DaveSession.decrypt on both sides; frames cross-checked ours ↔ davey',
     }));
   },
 };

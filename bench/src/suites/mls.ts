@@ -7,9 +7,9 @@ import { daveyFactory } from '../anchors/davey.js';
 import { ExternalSender } from '../dave/externalSender.js';
 import { CHANNEL_ID, MlsGroupScenario } from '../dave/mlsScenario.js';
 import { interleaveRecords } from '../harness.js';
-import { loadOurMls } from '../ours/daveMls.js';
+import { ourFactory } from '../ours/daveMls.js';
 import type { Row } from '../report.js';
-import { notMeasuredRow, type Suite } from '../suite.js';
+import type { Suite } from '../suite.js';
 
 const METRICS = [
   ['createCommit', 'create Add commit + Welcome (op 27 → op 28)'],
@@ -21,14 +21,10 @@ export const mlsSuite: Suite = {
   name: 'mls',
   async run(ctx) {
     const sizes = ctx.quick ? [10] : [10, 25, 50, 99];
-    const ours = await loadOurMls();
-    if (typeof ours === 'string') {
-      return [notMeasuredRow('mls', `MLS at ${sizes.join(', ')} members`, ours)];
-    }
     const rows: Row[] = [];
     for (const size of sizes) {
       ctx.log(`mls: building groups of ${size - 1}`);
-      const oursGroup = await MlsGroupScenario.create(ours.factory, new ExternalSender(CHANNEL_ID), size);
+      const oursGroup = await MlsGroupScenario.create(ourFactory, new ExternalSender(CHANNEL_ID), size);
       const daveyGroup = await MlsGroupScenario.create(daveyFactory, new ExternalSender(CHANNEL_ID), size);
       ctx.log(`mls: ${size} members, ${ctx.rounds} rounds`);
       const result = await interleaveRecords(
@@ -46,7 +42,7 @@ export const mlsSuite: Suite = {
           anchor: result[key].anchor,
           anchorName: '@snazzah/davey',
           target: { kind: 'within', factor: 2 },
-          notes: ours.notes,
+          notes: 'ours: @cordwire/dave-mls DaveSession (ts-mls); anchor: DAVESession (OpenMLS, native)',
         });
       }
     }
