@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { WebSocketShardEvents } from '@discordjs/ws';
 import { createAnchorManager } from '../anchors/discordjsWs.js';
 import { startReplayServer } from '../gateway/replayHost.js';
-import { collectGarbage, interleave, interleaveRecords, sleep, waitFor } from '../harness.js';
+import { collectGarbage, interleaveRecords, sleep, waitFor } from '../harness.js';
 import { allocateMembers, loadVoiceServer, type StartVoiceServer } from '../ours/emulatorVoice.js';
 import { createOurShard } from '../ours/gateway.js';
 import { runVoiceClients } from '../voice/voiceHost.js';
