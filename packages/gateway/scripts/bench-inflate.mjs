@@ -50,7 +50,11 @@ const cpu = async (fn, count) => {
 };
 
 const ours = () => {
-  const d = new InboundDecoder({ encoding: 'json', transportCompression: 'zlib-stream', maxFrameBytes: 1 << 24 });
+  const d = new InboundDecoder({
+    encoding: 'json',
+    transportCompression: 'zlib-stream',
+    maxFrameBytes: 1 << 24,
+  });
   for (const f of frames) d.decode(f);
 };
 const asyncStream = async () => {
@@ -73,7 +77,11 @@ const presetDictionary = () => {
     JSON.parse(out.toString());
   }
 };
-const rows = { 'zlib-stream, ours (pure TS, sync, stateful)': [], 'zlib-stream, node:zlib async stream': [], 'zlib-stream, inflateRawSync + preset dictionary': [] };
+const rows = {
+  'zlib-stream, ours (pure TS, sync, stateful)': [],
+  'zlib-stream, node:zlib async stream': [],
+  'zlib-stream, inflateRawSync + preset dictionary': [],
+};
 for (let round = 0; round < 7; round++) {
   rows['zlib-stream, ours (pure TS, sync, stateful)'].push(await cpu(ours, N));
   rows['zlib-stream, node:zlib async stream'].push(await cpu(asyncStream, N));
@@ -92,7 +100,11 @@ try {
   for (let round = 0; round < 7; round++) {
     rows['zstd-stream, ours (fzstd Decompress)'].push(
       await cpu(() => {
-        const d = new InboundDecoder({ encoding: 'json', transportCompression: 'zstd-stream', maxFrameBytes: 1 << 24 });
+        const d = new InboundDecoder({
+          encoding: 'json',
+          transportCompression: 'zstd-stream',
+          maxFrameBytes: 1 << 24,
+        });
         for (const f of zf) d.decode(f);
       }, M),
     );
@@ -100,6 +112,11 @@ try {
 } catch {
   console.log('(zstd CLI not found: zstd row skipped)');
 }
-rows['JSON.parse alone'] = [await cpu(() => msgs.forEach((m) => JSON.parse(m.toString())), N)];
+rows['JSON.parse alone'] = [
+  await cpu(() => {
+    for (const m of msgs) JSON.parse(m.toString());
+  }, N),
+];
 console.log(`node ${process.version}, ${os.cpus()[0].model}, load ${os.loadavg()[0].toFixed(1)}`);
-for (const [name, v] of Object.entries(rows)) console.log(`${name.padEnd(50)} ${median(v).toFixed(1)} us CPU/msg`);
+for (const [name, v] of Object.entries(rows))
+  console.log(`${name.padEnd(50)} ${median(v).toFixed(1)} us CPU/msg`);

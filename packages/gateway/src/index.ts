@@ -42,3 +42,4 @@ export {
   type ShardManagerOptions,
   type ShardingStrategy,
 } from './shardManager.js';
+export { type WorkerStrategy, type WorkerStrategyOptions, workerThreadsStrategy } from './workerStrategy.js';

@@ -7,11 +7,8 @@
  * been granted its IDENTIFY (or resumed). The identify queue does the spacing; starting in rounds
  * only makes the order deterministic (shard 5 never identifies before shard 1).
  *
- * Where shards run is a strategy. `inProcessStrategy` (the default) creates Shard objects here.
- * A worker_threads strategy would implement the same interface by posting
- * `{ spawn, send, destroy }` messages to workers that each run Shards, and relaying their events
- * back; the identify queue and session store then cross the thread boundary as message round
- * trips. That strategy is designed but not written yet (README, "Sharding").
+ * Where shards run is a strategy: `inProcessStrategy` (the default) creates Shard objects here,
+ * `workerThreadsStrategy` (workerStrategy.ts) runs them in worker threads.
  */
 import { EventEmitter } from 'node:events';
 import type { GatewayOpcode } from '@cordwire/opcodes';

@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import { type Emulator, type EmulatorOptions, startEmulator } from '@cordwire/emulator';
 import { InMemoryIdentifyQueue, Shard, type ShardEvents, type ShardOptions } from '../src/index.js';
 
@@ -24,7 +25,7 @@ export function shardFor(emu: Emulator, options: Partial<ShardOptions> = {}): Sh
 
 /** Resolves with the first event of that name satisfying `pred`. */
 export function once<K extends keyof ShardEvents>(
-  shard: { on: Shard['on']; off: Shard['off'] },
+  shard: EventEmitter<ShardEvents>,
   name: K,
   pred: (...args: ShardEvents[K]) => boolean = () => true,
   timeoutMs = 10_000,

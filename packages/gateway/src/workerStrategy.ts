@@ -1,0 +1,131 @@
+/**
+ * Runs shards in worker_threads: the socket, decompression and parsing of a shard happen off the
+ * main thread, which only receives its events. The identify queue and the session store stay on
+ * the main thread so all workers share them.
+ */
+import { Worker } from 'node:worker_threads';
+import type { GatewayOpcode } from '@cordwire/opcodes';
+import {
+  GatewayError,
+  type GatewayErrorCode,
+  GatewayFatalCloseError,
+  GatewayInboundError,
+  GatewayTimeoutError,
+} from './errors.js';
+import { InMemoryIdentifyQueue } from './identifyQueue.js';
+import { MemorySessionStore } from './sessionStore.js';
+import type { ShardEventSink, ShardHandle, ShardingStrategy } from './shardManager.js';
+import type { ShardOptions } from './shard.js';
+import type { FromWorker, SerializedError, ToWorker, WorkerShardOptions } from './workerProtocol.js';
+
+export interface WorkerStrategyOptions {
+  /** Shards per worker thread. Default 1. */
+  readonly shardsPerWorker?: number;
+  /** Extra Node flags for the workers. */
+  readonly execArgv?: string[];
+  /** The worker entry; default dist/shardWorker.js beside this file (override to run from source). */
+  readonly workerUrl?: URL;
+}
+
+export interface WorkerStrategy extends ShardingStrategy {
+  /** Terminates every worker (after destroying their shards). */
+  close(): Promise<void>;
+}
+
+function reviveError(e: SerializedError, shardId: number): GatewayError {
+  if (e.name === 'GatewayFatalCloseError' && e.closeCode !== undefined) {
+    return new GatewayFatalCloseError(e.closeCode, e.reason ?? '', shardId);
+  }
+  if (e.name === 'GatewayTimeoutError' && e.stage) {
+    return new GatewayTimeoutError(e.stage as 'handshake' | 'hello' | 'ready', e.afterMs ?? 0);
+  }
+  if (e.name === 'GatewayInboundError') {
+    return new GatewayInboundError(
+      e.code as 'GATEWAY_FRAME_TOO_LARGE' | 'GATEWAY_DECOMPRESS_FAILED' | 'GATEWAY_DECODE_FAILED',
+      e.message,
+    );
+  }
+  return new GatewayError((e.code ?? 'GATEWAY_DECODE_FAILED') as GatewayErrorCode, e.message);
+}
+
+export function workerThreadsStrategy(options: WorkerStrategyOptions = {}): WorkerStrategy {
+  const perWorker = Math.max(1, options.shardsPerWorker ?? 1);
+  const workers: Worker[] = [];
+  const shardIds = new Map<Worker, number[]>();
+  let count = 0;
+
+  function workerFor(): Worker {
+    const index = Math.floor(count++ / perWorker);
+    let w = workers[index];
+    if (!w) {
+      w = new Worker(options.workerUrl ?? new URL('./shardWorker.js', import.meta.url), {
+        execArgv: options.execArgv,
+      });
+      w.unref();
+      workers[index] = w;
+      shardIds.set(w, []);
+    }
+    return w;
+  }
+
+  return {
+    spawn(shardId: number, shardOptions: ShardOptions, sink: ShardEventSink): ShardHandle {
+      const worker = workerFor();
+      shardIds.get(worker)!.push(shardId);
+      const queue = shardOptions.identifyQueue ?? new InMemoryIdentifyQueue();
+      const store = shardOptions.sessionStore ?? new MemorySessionStore();
+      const { identifyQueue: _q, sessionStore: _s, random: _r, ...rest } = shardOptions;
+      // Only data crosses to the worker (a manager also passes its strategy and other objects).
+      const plain = JSON.parse(JSON.stringify(rest)) as WorkerShardOptions;
+      const post = (m: ToWorker) => worker.postMessage(m);
+      let connected: (() => void) | undefined;
+      const reply = (id: number, work: () => unknown) => {
+        Promise.resolve()
+          .then(work)
+          .then(
+            (value) => post({ type: 'reply', id, ok: true, value }),
+            (e: unknown) => post({ type: 'reply', id, ok: false, error: (e as Error)?.message }),
+          );
+      };
+      worker.on('message', (m: FromWorker) => {
+        if ('shardId' in m && m.shardId !== shardId) return;
+        switch (m.type) {
+          case 'event': {
+            if (m.event.shardId !== shardId) return;
+            const event = m.event.error
+              ? { ...m.event, error: reviveError(m.event.error as SerializedError, shardId) }
+              : m.event;
+            (sink as (n: string, e: unknown) => void)(m.name, event);
+            return;
+          }
+          case 'connected':
+            connected?.();
+            return;
+          case 'identify':
+            reply(m.id, () => queue.waitForIdentify(m.shardId));
+            return;
+          case 'sessionGet':
+            reply(m.id, () => store.get(m.shardId));
+            return;
+          case 'sessionSet':
+            reply(m.id, () => store.set(m.shardId, m.session));
+            return;
+        }
+      });
+      post({ type: 'spawn', shardId, options: plain });
+      return {
+        connect: () =>
+          new Promise<void>((resolve) => {
+            connected = resolve;
+            post({ type: 'connect', shardId });
+          }),
+        send: (op: GatewayOpcode, d: unknown) => post({ type: 'send', shardId, op, d }),
+        destroy: (o = {}) => post({ type: 'destroy', shardId, resumable: o.resumable ?? false }),
+      };
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.terminate()));
+      workers.length = 0;
+    },
+  };
+}

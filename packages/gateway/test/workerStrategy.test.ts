@@ -1,0 +1,71 @@
+import type { Emulator } from '@cordwire/emulator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  GatewayFatalCloseError,
+  MemorySessionStore,
+  ShardManager,
+  workerThreadsStrategy,
+} from '../src/index.js';
+import { emulator, fastTimers, once, waitFor } from './helpers.js';
+
+// Shards in worker threads: the same manager, identify queue and session store, with the
+// sockets off the main thread. From source the worker needs the TypeScript loader.
+const workerUrl = new URL('./fixtures/tsShardWorker.mjs', import.meta.url);
+
+let emu: Emulator;
+beforeAll(async () => {
+  emu = await emulator({ shards: 4, maxConcurrency: 2, heartbeatIntervalMs: 30_000 });
+});
+afterAll(async () => {
+  await emu.close();
+});
+
+describe('worker_threads strategy', () => {
+  it('runs 4 shards in 2 workers: identify order, dispatches, resume, fatal errors keep their class', async () => {
+    const strategy = workerThreadsStrategy({
+      shardsPerWorker: 2,
+      workerUrl,
+      execArgv: ['--conditions=source'],
+    });
+    const store = new MemorySessionStore();
+    const manager = new ShardManager({
+      token: emu.token,
+      intents: 1 | 512 | 4096 | 32768,
+      restUrl: emu.restUrl,
+      identifySpacingMs: 50,
+      sessionStore: store,
+      strategy,
+      ...fastTimers,
+    });
+    try {
+      const ns: number[] = [];
+      manager.on('dispatch', (e) => {
+        if (e.t === 'MESSAGE_CREATE') ns.push((e.d as { n: number }).n);
+      });
+      await manager.connect();
+      const log = emu.control.identifyLog().map((e) => e.shard[0]);
+      expect(log.slice(0, 2).sort()).toEqual([0, 1]);
+      expect(log.slice(2).sort()).toEqual([2, 3]);
+      await waitFor(() => [0, 1, 2, 3].every((id) => store.get(id) !== null), 5000, 'sessions stored');
+
+      const stream = emu.control.startStream({ ratePerSecond: 2000, count: 50 });
+      await stream.done;
+      await waitFor(() => ns.length === 50, 5000, 'stream');
+      expect(ns).toEqual(Array.from({ length: 50 }, (_, i) => i));
+
+      const resumed = once(manager, 'resumed');
+      emu.control.reconnect(store.get(0)!.sessionId);
+      expect((await resumed).shardId).toBe(0);
+
+      const fatal = once(manager, 'fatal');
+      emu.control.closeConnection(4014, 'disallowed', store.get(1)!.sessionId);
+      const { error, shardId } = await fatal;
+      expect(shardId).toBe(1);
+      expect(error).toBeInstanceOf(GatewayFatalCloseError);
+      expect((error as GatewayFatalCloseError).closeCode).toBe(4014);
+    } finally {
+      manager.destroy();
+      await strategy.close();
+    }
+  });
+});
