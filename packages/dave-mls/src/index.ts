@@ -17,3 +17,4 @@ export type { DecryptionStats } from './frameDecryptor.js';
 export type { EncryptionStats } from './frameEncryptor.js';
 export { generateDisplayableCode } from './codes.js';
 export { generateKeyFingerprint, generatePairwiseFingerprint } from './fingerprint.js';
+export { ExternalSenderGroup } from './externalSenderGroup.js';

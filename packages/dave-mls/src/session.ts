@@ -97,6 +97,8 @@ export interface TransitionResult {
 
 /** Default for how long old keys and passthrough stay usable after a transition (libdave kCryptorExpiry). */
 const TRANSITION_EXPIRY_MS = 10_000;
+/** Transitions prepared but not yet executed that we keep (each holds one sender ratchet). */
+const MAX_STAGED_TRANSITIONS = 8;
 
 type Staged = { kind: 'ratchet'; ratchet: HashRatchet } | { kind: 'downgrade' };
 
@@ -660,8 +662,11 @@ export class DaveSession {
       decryptor.transitionToKeyRatchet(new HashRatchet(secrets[i]!), TRANSITION_EXPIRY_MS);
     });
     for (const [uid, decryptor] of this.#decryptors) if (!present.has(uid)) this.#retire(uid, decryptor);
-    if (transitionId) this.#staged.set(transitionId, { kind: 'ratchet', ratchet: own });
-    else this.#encryptor.setKeyRatchet(own);
+    if (transitionId) {
+      // A gateway that never executes must not make us hold keys forever: keep the newest few.
+      if (this.#staged.size >= MAX_STAGED_TRANSITIONS) this.#staged.delete(this.#staged.keys().next().value!);
+      this.#staged.set(transitionId, { kind: 'ratchet', ratchet: own });
+    } else this.#encryptor.setKeyRatchet(own);
   }
 
   // ------------------------------------------------------------------ transitions (ops 21-24)

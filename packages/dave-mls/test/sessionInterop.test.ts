@@ -122,4 +122,17 @@ describe('DAVE group with davey', () => {
     await fresh.round({ joiners: [ts()], winner: c.uid });
     await fresh.checkAgreement();
   });
+
+  it('op 31 recovery: a joiner that cannot process its Welcome rejoins with a fresh key package', async () => {
+    const g = new MixedGroup(CHANNEL);
+    const a = ts();
+    const b = dv();
+    await g.create([a, b], a.uid);
+    const j = ts();
+    await g.round({ joiners: [j], winner: b.uid, corruptWelcomeFor: [j.uid] });
+    expect(j.session.status).toBe(1); // still pending: nothing changed
+    // The client sent op 31; the gateway removes the stale leaf and adds the fresh key package.
+    await g.round({ rejoin: j, winner: a.uid });
+    await g.checkAgreement({ verificationCodes: true });
+  });
 });
