@@ -16,16 +16,13 @@ import { createSocket, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { VoiceOpcodes } from '@cordwire/opcodes';
 import {
-  buildIpDiscoveryRequest,
   buildKeepalive,
   chooseTransportMode,
   createTransportCipher,
   type FrameTransform,
-  IP_DISCOVERY_PACKET_LENGTH,
   KEEPALIVE_INTERVAL_MS,
   type PlayoutBufferOptions,
   type PlayoutStats,
-  parseIpDiscoveryResponse,
   type ReceivedFrame,
   SendClock,
   type TransportEncryptionMode,
@@ -41,6 +38,8 @@ import type {
 } from './adapter.js';
 import { VoiceConnectionError, type VoiceWsError } from './errors.js';
 import type { ReadyData, SessionDescriptionData } from './payloads.js';
+import { frameSource, type OpusSource } from './frameSource.js';
+import { discoverAddress } from './ipDiscovery.js';
 import { VoiceGateway, type VoiceGatewayEndInfo, type VoiceGatewayTimers } from './voiceGateway.js';
 
 export type VoiceConnectionStatus = 'signalling' | 'connecting' | 'ready' | 'disconnected' | 'destroyed';
@@ -259,53 +258,11 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
    * silence and resumes as a new talk spurt (Discord's rule for gaps). Resolves when the
    * frames ran out and the trailing silence went out, or when replaced or stopped.
    */
-  play(frames: Iterable<Uint8Array> | AsyncIterable<Uint8Array> | (() => Uint8Array | null)): Promise<void> {
+  play(frames: OpusSource): Promise<void> {
     this.#playDone?.();
-    /** A frame, `undefined` for "nothing this tick" (underrun), or null for the end. */
-    let pull: () => Uint8Array | null | undefined;
-    let stopPump = () => {};
-    if (typeof frames === 'function') {
-      pull = frames;
-    } else if (Symbol.asyncIterator in frames) {
-      const queue: Uint8Array[] = [];
-      let ended = false;
-      let stopped = false;
-      let wake: (() => void) | undefined;
-      stopPump = () => {
-        stopped = true;
-        wake?.();
-      };
-      const pump = async () => {
-        try {
-          for await (const frame of frames) {
-            if (stopped) break;
-            queue.push(frame);
-            // Read ahead a second of audio at most; memory stays bounded whatever the source.
-            while (queue.length >= 50 && !stopped) await new Promise<void>((r) => (wake = r));
-          }
-        } catch (error) {
-          this.#log(`play source failed: ${(error as Error).message}`);
-        } finally {
-          ended = true;
-        }
-      };
-      void pump();
-      pull = () => {
-        const frame = queue.shift();
-        if (queue.length < 25) {
-          const w = wake;
-          wake = undefined;
-          w?.();
-        }
-        return frame ?? (ended ? null : undefined);
-      };
-    } else {
-      const it = frames[Symbol.iterator]();
-      pull = () => {
-        const n = it.next();
-        return n.done ? null : n.value;
-      };
-    }
+    const { pull, stop: stopPump } = frameSource(frames, (e) =>
+      this.#log(`play source failed: ${e.message}`),
+    );
     return new Promise((resolve) => {
       let finished = false;
       this.#playDone = () => {
@@ -512,7 +469,14 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
           resolve();
         });
       });
-      const discovered = await this.#ipDiscovery(socket, ready.ssrc);
+      const discovered = await discoverAddress(
+        socket,
+        ready.ssrc,
+        this.#opts.ipDiscoveryTimeoutMs ?? 5_000,
+        () => {
+          this.#ipDiscoveryRejected++;
+        },
+      );
       if (this.#media !== media || this.#gateway !== gateway) return;
       const mode = chooseTransportMode(ready.modes, this.#opts.modes);
       if (!mode) {
@@ -553,47 +517,6 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
             : new VoiceConnectionError('UDP_FAILED', String(error)),
       });
     }
-  }
-
-  #ipDiscovery(socket: Socket, ssrc: number): Promise<{ address: string; port: number }> {
-    const timeoutMs = this.#opts.ipDiscoveryTimeoutMs ?? 5_000;
-    const request = buildIpDiscoveryRequest(ssrc);
-    return new Promise((resolve, reject) => {
-      let tries = 0;
-      const send = () => {
-        tries++;
-        socket.send(request);
-      };
-      const retry = setInterval(() => (tries < 5 ? send() : undefined), Math.max(50, timeoutMs / 5));
-      const timer = setTimeout(() => {
-        done();
-        reject(
-          new VoiceConnectionError('IP_DISCOVERY_TIMEOUT', `no IP discovery answer within ${timeoutMs} ms`),
-        );
-      }, timeoutMs);
-      const onMessage = (msg: Buffer) => {
-        const bytes = new Uint8Array(msg.buffer, msg.byteOffset, msg.length);
-        // Oversized, short or forged replies are ignored (and counted), never trusted.
-        if (bytes.length !== IP_DISCOVERY_PACKET_LENGTH || bytes[1] !== 2) {
-          this.#ipDiscoveryRejected++;
-          return;
-        }
-        const parsed = parseIpDiscoveryResponse(bytes, ssrc);
-        if (!parsed.ok) {
-          this.#ipDiscoveryRejected++;
-          return;
-        }
-        done();
-        resolve({ address: parsed.value.address, port: parsed.value.port });
-      };
-      const done = () => {
-        clearInterval(retry);
-        clearTimeout(timer);
-        socket.off('message', onMessage);
-      };
-      socket.on('message', onMessage);
-      send();
-    });
   }
 
   #onSessionDescription(desc: SessionDescriptionData): void {
