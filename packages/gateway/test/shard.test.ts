@@ -133,3 +133,27 @@ describe('Shard features over a real socket', () => {
     }
   });
 });
+
+describe('outbound limit against the emulator', () => {
+  it('200 presence updates at once never trip 4008: the client keeps to 120 per 60 s', async () => {
+    emu = await emulator({ heartbeatIntervalMs: 41_250 });
+    shard = shardFor(emu);
+    const ready = once(shard, 'ready');
+    await shard.connect();
+    await ready;
+    let closed = 0;
+    shard.on('closed', () => closed++);
+    for (let i = 0; i < 200; i++) {
+      shard.updatePresence({
+        since: null,
+        activities: [{ name: `n${i}`, type: 0 }],
+        status: 'online',
+        afk: false,
+      });
+    }
+    // Let the emulator read everything that was sent; a 121st message would close with 4008.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(closed).toBe(0);
+    expect(shard.state).toBe('ready');
+  });
+});

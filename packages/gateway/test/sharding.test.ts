@@ -53,4 +53,25 @@ describe('ShardManager', () => {
     const guildId = '1100000000000000000';
     expect(manager.shardIdForGuild(guildId)).toBe(Number((BigInt(guildId) >> 22n) % 16n));
   });
+
+  it('runs only its range of shards (one bot over several processes)', async () => {
+    const part = new ShardManager({
+      token: emu.token,
+      intents: 1 | 512,
+      restUrl: emu.restUrl,
+      identifySpacingMs: 120,
+      shardIds: { start: 4, end: 7 },
+      ...fastTimers,
+    });
+    const ready: number[] = [];
+    part.on('ready', (e) => ready.push(e.shardId));
+    try {
+      await part.connect();
+      expect(ready.sort((a, b) => a - b)).toEqual([4, 5, 6, 7]);
+      expect(part.shard(4)?.state).toBe('ready');
+      expect(part.shard(3)).toBeUndefined();
+    } finally {
+      part.destroy();
+    }
+  });
 });
