@@ -41,5 +41,5 @@ export {
   VoiceProtocolError,
   VoiceWsError,
 } from './errors.js';
-export { decodeVoiceMessage, validateVoicePayload } from './payloads.js';
+export { decodeVoiceMessage } from './payloads.js';
 export type * from './payloads.js';

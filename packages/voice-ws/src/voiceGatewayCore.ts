@@ -20,7 +20,6 @@ import {
   decodeVoiceMessage,
   type ReadyData,
   type SessionDescriptionData,
-  validateVoicePayload,
   type VoiceReceivePayloads,
 } from './payloads.js';
 
@@ -228,42 +227,43 @@ export class VoiceGatewayCore {
     const decoded = decodeVoiceMessage(data);
     if (!decoded.ok) return this.#invalid(decoded.error);
     const { op, d, seq } = decoded.value;
+    // The catalog marks op 3 as sent both ways: a server asking for a beat gets one now.
+    if (op === VoiceOpcodes.HEARTBEAT) return [this.#beat()];
     const name = (voiceReceiveEventNames as Record<number, VoiceReceiveEventName | undefined>)[op];
+    // Ops 25-30 travel in binary frames; a JSON form of them is not something we act on.
     if (name === undefined || op >= VoiceOpcodes.DAVE_MLS_EXTERNAL_SENDER) {
       return this.#invalid(`op ${op} is not a JSON receive opcode`);
     }
-    const valid = validateVoicePayload(op, d);
-    if (!valid.ok) return this.#invalid(valid.error);
     if (seq !== undefined) this.#seq = seq;
     const out: VoiceGatewayAction[] = [];
     switch (op) {
       case VoiceOpcodes.HELLO:
         out.push({
           type: 'heartbeat',
-          intervalMs: (valid.value as { heartbeat_interval: number }).heartbeat_interval,
+          intervalMs: (d as { heartbeat_interval: number }).heartbeat_interval,
         });
         break;
       case VoiceOpcodes.HEARTBEAT_ACK: {
         this.#missedAcks = 0;
         this.counters.heartbeatAcks++;
-        const t = (valid.value as { t: number }).t;
+        const t = (d as { t: number }).t;
         this.#ping = Math.max(0, this.#opts.now() - t);
         break;
       }
       case VoiceOpcodes.READY:
-        this.#ready = valid.value as ReadyData;
+        this.#ready = d as ReadyData;
         this.#phase = 'ready';
         this.#attempts = 0;
         break;
       case VoiceOpcodes.SESSION_DESCRIPTION:
-        this.#sessionDescription = valid.value as SessionDescriptionData;
+        this.#sessionDescription = d as SessionDescriptionData;
         break;
       case VoiceOpcodes.RESUMED:
         this.#phase = 'ready';
         this.#attempts = 0;
         break;
     }
-    out.push({ type: 'event', event: { name, op, data: valid.value, seq } as VoiceReceiveEvent });
+    out.push({ type: 'event', event: { name, op, data: d, seq } as VoiceReceiveEvent });
     if (op === VoiceOpcodes.READY || op === VoiceOpcodes.RESUMED) out.push(...this.#flush());
     return out;
   }
@@ -289,14 +289,16 @@ export class VoiceGatewayCore {
         ...this.#afterClose(ZOMBIE_CLOSE_CODE, 'resume'),
       ];
     }
+    return [this.#beat()];
+  }
+
+  #beat(): VoiceGatewayAction {
     this.#missedAcks++;
     this.counters.heartbeatsSent++;
-    return [
-      {
-        type: 'send',
-        data: JSON.stringify({ op: VoiceOpcodes.HEARTBEAT, d: { t: this.#opts.now(), seq_ack: this.#seq } }),
-      },
-    ];
+    return {
+      type: 'send',
+      data: JSON.stringify({ op: VoiceOpcodes.HEARTBEAT, d: { t: this.#opts.now(), seq_ack: this.#seq } }),
+    };
   }
 
   /** The current socket closed (or failed to open) with `code`. */

@@ -45,7 +45,7 @@ describe('every voice close code leads to its policy', () => {
 
   for (const [code, expected] of table) {
     it(`${code} -> ${expected}`, async () => {
-      const userId = `u${code}`;
+      const userId = `9${code}`;
       const adapter = testAdapter(server, { userId });
       const conn = joinVoiceChannel({
         guildId: '100',

@@ -1,10 +1,11 @@
-import { encodeServerBinaryFrame, VoiceOpcodes } from '@cordwire/opcodes';
+import { encodeServerBinaryFrame, VoiceOpcodes, voiceOpcodes } from '@cordwire/opcodes';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   E2EERequiredError,
   VoiceGatewayCore,
   type VoiceGatewayAction,
+  voiceReceiveEventNames,
   ZOMBIE_CLOSE_CODE,
 } from '../src/index.js';
 
@@ -52,6 +53,17 @@ describe('VoiceGatewayCore', () => {
     );
   });
 
+  it('has a typed event for every opcode the catalog says a server sends (op 3 is answered instead)', () => {
+    const names = voiceReceiveEventNames as Record<number, string | undefined>;
+    const serverSent = voiceOpcodes.filter(
+      (o) => o.direction !== 'send' && o.code !== VoiceOpcodes.HEARTBEAT,
+    );
+    expect(serverSent.length).toBeGreaterThan(15);
+    for (const o of serverSent) expect(names[o.code], `${o.code} ${o.name}`).toBeDefined();
+    const { core } = readyCore();
+    expect(sent(core.onMessage('{"op":3,"d":{"t":1}}'))[0]?.op).toBe(3);
+  });
+
   it('heartbeats {t, seq_ack}: -1 before any seq, and 0 is a valid seq', () => {
     const core = new VoiceGatewayCore({ ...creds, now: () => 42 });
     core.start();
@@ -80,7 +92,7 @@ describe('VoiceGatewayCore', () => {
 
   it('resumes with seq_ack after 4015 and flushes what was queued meanwhile after RESUMED', () => {
     const { core } = readyCore();
-    core.onMessage(JSON.stringify({ op: 5, d: { user_id: 'x', ssrc: 9, speaking: 1 }, seq: 3 }));
+    core.onMessage(JSON.stringify({ op: 5, d: { user_id: '123', ssrc: 9, speaking: 1 }, seq: 3 }));
     const close = core.onClose(4015);
     expect(find(close, 'closed')?.policy).toBe('resume');
     expect(find(close, 'connect')).toBeDefined();
