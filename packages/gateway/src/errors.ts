@@ -11,7 +11,8 @@ export type GatewayErrorCode =
   | 'GATEWAY_TIMEOUT'
   | 'GATEWAY_REQUEST_MEMBERS_TIMEOUT'
   | 'GATEWAY_NOT_CONNECTED'
-  | 'GATEWAY_FETCH_FAILED';
+  | 'GATEWAY_FETCH_FAILED'
+  | 'GATEWAY_WORKER_FAILED';
 
 export class GatewayError extends Error {
   override readonly name: string = 'GatewayError';

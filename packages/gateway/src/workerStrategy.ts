@@ -52,7 +52,10 @@ export function workerThreadsStrategy(options: WorkerStrategyOptions = {}): Work
   const perWorker = Math.max(1, options.shardsPerWorker ?? 1);
   const workers: Worker[] = [];
   const shardIds = new Map<Worker, number[]>();
+  const sinks = new Map<number, ShardEventSink>();
+  const connectWaiters = new Map<number, () => void>();
   let count = 0;
+  let closing = false;
 
   function workerFor(): Worker {
     const index = Math.floor(count++ / perWorker);
@@ -62,6 +65,23 @@ export function workerThreadsStrategy(options: WorkerStrategyOptions = {}): Work
         execArgv: options.execArgv,
       });
       w.unref();
+      const worker = w;
+      // A worker that dies takes its shards with it: say so on each, never crash the process.
+      const failed = (message: string) => {
+        for (const shardId of shardIds.get(worker) ?? []) {
+          sinks.get(shardId)?.('fatal', {
+            type: 'fatal',
+            shardId,
+            error: new GatewayError('GATEWAY_WORKER_FAILED', `worker of shard ${shardId} failed: ${message}`),
+          });
+          connectWaiters.get(shardId)?.();
+        }
+        shardIds.set(worker, []);
+      };
+      w.on('error', (e) => failed(e.message));
+      w.on('exit', (code) => {
+        if (code !== 0 && !closing) failed(`exited with code ${code}`);
+      });
       workers[index] = w;
       shardIds.set(w, []);
     }
@@ -72,13 +92,13 @@ export function workerThreadsStrategy(options: WorkerStrategyOptions = {}): Work
     spawn(shardId: number, shardOptions: ShardOptions, sink: ShardEventSink): ShardHandle {
       const worker = workerFor();
       shardIds.get(worker)!.push(shardId);
+      sinks.set(shardId, sink);
       const queue = shardOptions.identifyQueue ?? new InMemoryIdentifyQueue();
       const store = shardOptions.sessionStore ?? new MemorySessionStore();
       const { identifyQueue: _q, sessionStore: _s, random: _r, ...rest } = shardOptions;
       // Only data crosses to the worker (a manager also passes its strategy and other objects).
       const plain = JSON.parse(JSON.stringify(rest)) as WorkerShardOptions;
       const post = (m: ToWorker) => worker.postMessage(m);
-      let connected: (() => void) | undefined;
       const reply = (id: number, work: () => unknown) => {
         Promise.resolve()
           .then(work)
@@ -99,7 +119,7 @@ export function workerThreadsStrategy(options: WorkerStrategyOptions = {}): Work
             return;
           }
           case 'connected':
-            connected?.();
+            connectWaiters.get(shardId)?.();
             return;
           case 'identify':
             reply(m.id, () => queue.waitForIdentify(m.shardId));
@@ -116,7 +136,10 @@ export function workerThreadsStrategy(options: WorkerStrategyOptions = {}): Work
       return {
         connect: () =>
           new Promise<void>((resolve) => {
-            connected = resolve;
+            connectWaiters.set(shardId, () => {
+              connectWaiters.delete(shardId);
+              resolve();
+            });
             post({ type: 'connect', shardId });
           }),
         send: (op: GatewayOpcode, d: unknown) => post({ type: 'send', shardId, op, d }),
@@ -124,6 +147,7 @@ export function workerThreadsStrategy(options: WorkerStrategyOptions = {}): Work
       };
     },
     async close() {
+      closing = true;
       await Promise.all(workers.map((w) => w.terminate()));
       workers.length = 0;
     },

@@ -69,3 +69,29 @@ describe('worker_threads strategy', () => {
     }
   });
 });
+
+describe('worker_threads strategy failures', () => {
+  it('a worker that dies is a fatal GATEWAY_WORKER_FAILED on its shards, not a crash', async () => {
+    const strategy = workerThreadsStrategy({
+      workerUrl: new URL('./fixtures/throwingWorker.mjs', import.meta.url),
+    });
+    const manager = new ShardManager({
+      token: emu.token,
+      intents: 513,
+      restUrl: emu.restUrl,
+      strategy,
+      ...fastTimers,
+    });
+    const fatal: Array<{ shardId: number; code: string }> = [];
+    manager.on('fatal', (e) => fatal.push({ shardId: e.shardId, code: e.error.code }));
+    try {
+      await manager.connect();
+      expect(fatal.sort((a, b) => a.shardId - b.shardId)).toEqual(
+        [0, 1, 2, 3].map((shardId) => ({ shardId, code: 'GATEWAY_WORKER_FAILED' })),
+      );
+    } finally {
+      manager.destroy();
+      await strategy.close();
+    }
+  });
+});
