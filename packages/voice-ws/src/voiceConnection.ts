@@ -121,6 +121,8 @@ interface Media {
   readonly socket: Socket;
   readonly ssrc: number;
   sender?: VoiceSender;
+  /** What op 5 last told the server, so the early announcement and the sender's agree. */
+  speaking?: boolean;
   removeFromClock?: () => void;
   keepalive?: NodeJS.Timeout;
 }
@@ -283,7 +285,17 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
         return frame ?? null;
       };
       this.#media?.sender?.setSource(this.#source);
+      // Announce now, a tick before the first packet can leave: SPEAKING is relayed over the
+      // gateway while audio takes UDP, and receivers drop RTP from an SSRC they cannot map yet.
+      if (this.#state.status === 'ready') this.#announceSpeaking(true);
     });
+  }
+
+  #announceSpeaking(speaking: boolean): void {
+    const media = this.#media;
+    if (!media || media.speaking === speaking) return;
+    media.speaking = speaking;
+    this.#gateway?.send(VoiceOpcodes.SPEAKING, { speaking: speaking ? 1 : 0, delay: 0, ssrc: media.ssrc });
   }
 
   /** Stop playing now (trailing silence still goes out). */
@@ -549,16 +561,11 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
         this.#packetsSent++;
         media.socket.send(datagram);
       },
-      onSpeakingChange: (speaking) => {
-        this.#gateway?.send(VoiceOpcodes.SPEAKING, {
-          speaking: speaking ? 1 : 0,
-          delay: 0,
-          ssrc: media.ssrc,
-        });
-      },
+      onSpeakingChange: (speaking) => this.#announceSpeaking(speaking),
       onError: (e) => this.#log(`send dropped a frame: ${(e as Error).message}`),
     });
     media.sender = sender;
+    media.speaking = false;
     media.removeFromClock = this.#clock.add(sender);
     this.#rejoinAttempts = 0;
     this.#setState({ status: 'ready' });
@@ -608,6 +615,8 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
     const check = () => {
       const sender = this.#media?.sender;
       if (!sender?.speaking) {
+        // Nothing was sent (an empty source): take back the early announcement.
+        this.#announceSpeaking(false);
         this.#playDone?.();
         return;
       }

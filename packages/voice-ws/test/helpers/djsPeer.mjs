@@ -55,8 +55,9 @@ process.on('message', async (msg) => {
     const stream = connection.receiver.subscribe(msg.userId, { end: { behavior: EndBehaviorType.Manual } });
     stream.on('data', (chunk) => {
       const i = frameIndex(chunk);
-      if (i !== undefined) heard.push(i);
-      if (heard.length % 10 === 0) process.send({ type: 'heard', heard });
+      if (i === undefined) return;
+      heard.push(i);
+      process.send({ type: 'heard', heard });
     });
     process.send({ type: 'listening' });
   } else if (msg.type === 'play') {
