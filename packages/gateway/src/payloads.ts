@@ -3,6 +3,16 @@
  * Only what the client itself relies on is typed strictly; dispatch data stays `unknown`
  * unless an event map narrows it.
  */
+import type {
+  GatewayClientOpcode,
+  GatewayClientPayloadMap,
+  GatewayIdentifyProperties,
+  GatewayPresenceUpdateData,
+  GatewayRequestGuildMembersData,
+  GatewayRequestSoundboardSoundsData,
+  GatewayVoiceStateUpdateData,
+} from '@cordwire/opcodes';
+
 export interface GatewayPayload {
   readonly op: number;
   readonly d?: unknown;
@@ -10,48 +20,14 @@ export interface GatewayPayload {
   readonly t?: string | null;
 }
 
-export interface IdentifyProperties {
-  readonly os: string;
-  readonly browser: string;
-  readonly device: string;
-}
-
-export interface PresenceActivity {
-  readonly name: string;
-  readonly type: number;
-  readonly url?: string | null;
-  readonly state?: string;
-}
-
-/** Op 3 Presence Update (also the `presence` field of IDENTIFY). */
-export interface PresenceUpdateData {
-  readonly since: number | null;
-  readonly activities: readonly PresenceActivity[];
-  readonly status: 'online' | 'dnd' | 'idle' | 'invisible' | 'offline';
-  readonly afk: boolean;
-}
-
-/** Op 4 Voice State Update. */
-export interface VoiceStateUpdateData {
-  readonly guild_id: string;
-  readonly channel_id: string | null;
-  readonly self_mute: boolean;
-  readonly self_deaf: boolean;
-}
-
-/** Op 8 Request Guild Members (the nonce is added by the client). */
-export interface RequestGuildMembersData {
-  readonly guild_id: string;
-  readonly query?: string;
-  readonly limit?: number;
-  readonly presences?: boolean;
-  readonly user_ids?: string | readonly string[];
-}
-
-/** Op 31 Request Soundboard Sounds. */
-export interface RequestSoundboardSoundsData {
-  readonly guild_ids: readonly string[];
-}
+// Outbound payload shapes come from the @cordwire/opcodes catalog; the aliases keep this
+// package's names short.
+export type IdentifyProperties = GatewayIdentifyProperties;
+export type PresenceUpdateData = GatewayPresenceUpdateData;
+export type VoiceStateUpdateData = GatewayVoiceStateUpdateData;
+/** Op 8 without the nonce: the shard adds its own to collect the answer. */
+export type RequestGuildMembersData = Omit<GatewayRequestGuildMembersData, 'nonce'>;
+export type RequestSoundboardSoundsData = GatewayRequestSoundboardSoundsData;
 
 /** GUILD_MEMBERS_CHUNK dispatch data (the parts the collector reads). */
 export interface GuildMembersChunk {
@@ -73,3 +49,10 @@ export interface ReadyData {
   readonly shard?: readonly [number, number];
   readonly application?: unknown;
 }
+
+/**
+ * Opcodes a user may send through a shard, with their `d` typed from the @cordwire/opcodes
+ * catalog. Heartbeat (1), Identify (2) and Resume (6) belong to the shard itself.
+ */
+export type UserSendOpcode = Exclude<GatewayClientOpcode, 1 | 2 | 6>;
+export type UserSendData<Op extends UserSendOpcode> = GatewayClientPayloadMap[Op];

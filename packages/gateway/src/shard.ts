@@ -4,7 +4,7 @@
  * events. Everything protocol-shaped lives in the core.
  */
 import { EventEmitter } from 'node:events';
-import { encodeEtf, GatewayOpcodes, type GatewayOpcode } from '@cordwire/opcodes';
+import { encodeEtf, GatewayOpcodes } from '@cordwire/opcodes';
 import WebSocket from 'ws';
 import { GatewayInboundError } from './errors.js';
 import { type IdentifyQueue, InMemoryIdentifyQueue } from './identifyQueue.js';
@@ -15,6 +15,8 @@ import type {
   PresenceUpdateData,
   RequestGuildMembersData,
   RequestSoundboardSoundsData,
+  UserSendData,
+  UserSendOpcode,
   VoiceStateUpdateData,
 } from './payloads.js';
 import { MemberChunkCollector } from './requestGuildMembers.js';
@@ -109,8 +111,11 @@ export class Shard extends EventEmitter<ShardEvents> {
     this.timers.clear();
   }
 
-  /** Sends any payload through the rate limiter (queued until READY/RESUMED). */
-  send(op: GatewayOpcode, d: unknown): void {
+  /**
+   * Sends a payload through the rate limiter (queued until READY/RESUMED); `d` is typed by
+   * opcode from the @cordwire/opcodes catalog.
+   */
+  send<Op extends UserSendOpcode>(op: Op, d: UserSendData<Op>): void {
     this.feed({ type: 'send', payload: { op, d } });
   }
 

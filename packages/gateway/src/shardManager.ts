@@ -11,7 +11,7 @@
  * `workerThreadsStrategy` (workerStrategy.ts) runs them in worker threads.
  */
 import { EventEmitter } from 'node:events';
-import type { GatewayOpcode } from '@cordwire/opcodes';
+import type { UserSendData, UserSendOpcode } from './payloads.js';
 import { fetchGatewayBot, type GatewayBotInfo } from './gatewayBot.js';
 import { type IdentifyQueue, InMemoryIdentifyQueue } from './identifyQueue.js';
 import { Shard, type ShardEvents, type ShardOptions } from './shard.js';
@@ -35,7 +35,7 @@ export interface ShardingStrategy {
 
 export interface ShardHandle {
   connect(): Promise<void>;
-  send(op: GatewayOpcode, d: unknown): void;
+  send<Op extends UserSendOpcode>(op: Op, d: UserSendData<Op>): void;
   destroy(options?: { resumable?: boolean }): void;
 }
 
@@ -156,7 +156,7 @@ export class ShardManager extends EventEmitter<ShardEvents> {
     await Promise.all(allLive);
   }
 
-  send(shardId: number, op: GatewayOpcode, d: unknown): void {
+  send<Op extends UserSendOpcode>(shardId: number, op: Op, d: UserSendData<Op>): void {
     this.handles.get(shardId)?.send(op, d);
   }
 

@@ -3,7 +3,7 @@
  * and relays their events; identify permission and session storage are asked of the main thread.
  */
 import { parentPort } from 'node:worker_threads';
-import type { GatewayOpcode } from '@cordwire/opcodes';
+import type { UserSendOpcode } from './payloads.js';
 import type { SessionInfo } from './shardCore.js';
 import { Shard, type ShardEvents } from './shard.js';
 import type { FromWorker, SerializedError, ToWorker } from './workerProtocol.js';
@@ -90,7 +90,7 @@ port.on('message', (m: ToWorker) => {
         .then(() => post({ type: 'connected', shardId: m.shardId }));
       return;
     case 'send':
-      shards.get(m.shardId)?.send(m.op as GatewayOpcode, m.d);
+      shards.get(m.shardId)?.send(m.op as UserSendOpcode, m.d as never);
       return;
     case 'destroy':
       shards.get(m.shardId)?.destroy({ resumable: m.resumable });

@@ -4,7 +4,6 @@
  * the main thread so all workers share them.
  */
 import { Worker } from 'node:worker_threads';
-import type { GatewayOpcode } from '@cordwire/opcodes';
 import {
   GatewayError,
   type GatewayErrorCode,
@@ -142,7 +141,7 @@ export function workerThreadsStrategy(options: WorkerStrategyOptions = {}): Work
             });
             post({ type: 'connect', shardId });
           }),
-        send: (op: GatewayOpcode, d: unknown) => post({ type: 'send', shardId, op, d }),
+        send: (op, d) => post({ type: 'send', shardId, op, d }),
         destroy: (o = {}) => post({ type: 'destroy', shardId, resumable: o.resumable ?? false }),
       };
     },
