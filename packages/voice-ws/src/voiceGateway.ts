@@ -149,7 +149,15 @@ export class VoiceGateway extends EventEmitter<VoiceGatewayEvents> {
     const scheme = this.#opts.scheme ?? 'wss';
     const url = `${scheme}://${this.#opts.endpoint}/?v=8`;
     this.#log(`connecting to ${url}`);
-    const ws = new WebSocket(url, { ca: this.#opts.ca, handshakeTimeout: 15_000, maxPayload: 1 << 20 });
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(url, { ca: this.#opts.ca, handshakeTimeout: 15_000, maxPayload: 1 << 20 });
+    } catch (error) {
+      // A malformed endpoint fails like an unreachable one: the close policy decides what next.
+      this.#log(`cannot connect: ${(error as Error).message}`);
+      queueMicrotask(() => this.#run(this.core.onClose(1006)));
+      return;
+    }
     ws.binaryType = 'nodebuffer';
     this.#ws = ws;
     // Events from a socket that was replaced must not reach the core.

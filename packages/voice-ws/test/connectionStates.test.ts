@@ -75,4 +75,29 @@ describe('VoiceConnection states', () => {
     expect(conn.state.reason).toBe('rejoinLimit');
     expect(op4).toBe(3); // the join and two rejoins
   });
+
+  it('a malformed endpoint is handled like an unreachable one, never thrown at the adapter', async () => {
+    const conn = joinVoiceChannel({
+      guildId: 'g',
+      channelId: 'c',
+      scheme: 'ws',
+      sendClock: fastClock(20),
+      maxReconnectAttempts: 1,
+      maxRejoinAttempts: 1,
+      adapterCreator: (m) => ({
+        sendPayload: (p) => {
+          if (p.d.channel_id === null) return true;
+          queueMicrotask(() => {
+            m.onVoiceStateUpdate({ session_id: 's', user_id: 'u', channel_id: 'c' });
+            m.onVoiceServerUpdate({ token: 't', guild_id: 'g', endpoint: 'not a host:::' });
+          });
+          return true;
+        },
+        destroy() {},
+      }),
+    });
+    conns.push(conn);
+    await waitFor(() => conn.state.status === 'disconnected', 10_000, 'disconnected');
+    expect(conn.state.reason).toBe('rejoinLimit');
+  });
 });
