@@ -15,5 +15,6 @@ export default defineConfig({
   splitting: false,
   noExternal: ['ts-mls'],
   external: [/^@hpke\//, /^@noble\//, '@cordwire/opcodes'],
-  dts: { resolve: ['ts-mls'], compilerOptions: { composite: false } },
+  tsconfig: 'tsconfig.build.json',
+  dts: { resolve: ['ts-mls'] },
 });
