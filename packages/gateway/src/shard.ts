@@ -184,6 +184,9 @@ export class Shard extends EventEmitter<ShardEvents> {
         this.write(a.payload);
         return;
       case 'close':
+        // An identify slot waited for by the old connection would be wasted (5 s per key).
+        this.identifyAbort?.abort();
+        this.identifyAbort = null;
         this.closeSocket(a.code, a.reason);
         return;
       case 'startTimer': {
@@ -274,6 +277,8 @@ export class Shard extends EventEmitter<ShardEvents> {
     ws.on('error', (e) => this.debug(`socket error: ${e.message}`));
     ws.on('close', (code, reason) => {
       if (this.socket === ws) this.socket = null;
+      this.identifyAbort?.abort();
+      this.identifyAbort = null;
       this.feed({ type: 'closed', conn, code, reason: reason.toString('utf8') });
     });
   }

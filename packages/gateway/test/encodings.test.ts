@@ -64,6 +64,7 @@ const combos: Array<[GatewayEncoding, TransportCompression, boolean]> = [
   ['etf', 'zlib-stream', false],
   ['etf', 'zstd-stream', false],
   ['json', 'none', true],
+  ['etf', 'none', true],
 ];
 
 describe('the same 10,000-event stream over every encoding and compression', () => {
