@@ -247,8 +247,9 @@ export class DaveSession {
     return this.#state?.groupContext.epoch ?? null;
   }
 
+  /** Our leaf (0 in the pending group, like davey), or null without a group. */
   get ownLeafIndex(): number | null {
-    return this.#inGroup && this.#state ? this.#state.privatePath.leafIndex : null;
+    return this.#state ? this.#state.privatePath.leafIndex : null;
   }
 
   getEpochAuthenticator(): Uint8Array | null {
@@ -261,9 +262,10 @@ export class DaveSession {
     return auth === null ? '' : generateVoicePrivacyCode(auth);
   }
 
-  /** The roster's user ids, ourselves included (empty without an established group). */
+  /** The roster's user ids, ourselves included (just us in the pending group, none without a group; as davey). */
   getUserIds(): string[] {
-    return this.#inGroup ? this.#roster.map((m) => m.userId) : [];
+    if (this.#state === null) return [];
+    return this.#inGroup ? this.#roster.map((m) => m.userId) : [this.#userIdString];
   }
 
   /** The proposal refs queued for the next commit, base64 (for tests and diagnostics). */

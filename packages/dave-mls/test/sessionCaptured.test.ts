@@ -25,6 +25,9 @@ describe('captured Discord payloads', () => {
     const session = await pendingSession();
     expect(session.status).toBe(SessionStatus.PENDING);
     expect(session.epoch).toBe(0n);
+    expect(session.getUserIds()).toEqual([captured.userId]); // as davey reports its pending group
+    expect(session.ownLeafIndex).toBe(0);
+    expect(session.voicePrivacyCode).toBe('');
     const result = await session.processProposals(0, hex(captured.proposalsOp27AppendAfterOpByte), [
       captured.addedUserId,
     ]);
