@@ -75,7 +75,7 @@ async function runClock(senders: number, seconds: number): Promise<ClockRun> {
   return {
     mean,
     p99: percentile(intervals, 99),
-    max: intervals.reduce((a, b) => (b > a ? b : a), 0),
+    max: intervals.reduce((a, b) => Math.max(a, b), 0),
     drift: drifts.reduce((a, b) => a + b, 0) / drifts.length,
     packets,
     skipped: clock.stats.skippedDeadlines,
