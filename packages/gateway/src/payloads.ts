@@ -56,3 +56,13 @@ export interface ReadyData {
  */
 export type UserSendOpcode = Exclude<GatewayClientOpcode, 1 | 2 | 6>;
 export type UserSendData<Op extends UserSendOpcode> = GatewayClientPayloadMap[Op];
+
+/**
+ * `d` of dispatch events by name, for `onDispatch`. Open for declaration merging: add the events
+ * your bot reads (`declare module '@cordwire/gateway' { interface GatewayDispatchMap { ... } }`).
+ */
+export interface GatewayDispatchMap {
+  READY: ReadyData;
+  RESUMED: unknown;
+  GUILD_MEMBERS_CHUNK: GuildMembersChunk;
+}

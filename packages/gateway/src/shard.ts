@@ -14,6 +14,7 @@ import type {
   GuildMembersChunk,
   PresenceUpdateData,
   RequestGuildMembersData,
+  GatewayDispatchMap,
   RequestSoundboardSoundsData,
   UserSendData,
   UserSendOpcode,
@@ -117,6 +118,21 @@ export class Shard extends EventEmitter<ShardEvents> {
    */
   send<Op extends UserSendOpcode>(op: Op, d: UserSendData<Op>): void {
     this.feed({ type: 'send', payload: { op, d } });
+  }
+
+  /**
+   * Listens for one dispatch event with `d` typed from GatewayDispatchMap; returns the
+   * function that stops listening.
+   */
+  onDispatch<T extends keyof GatewayDispatchMap>(
+    t: T,
+    listener: (d: GatewayDispatchMap[T], event: ShardEvents['dispatch'][0]) => void,
+  ): () => void {
+    const l = (e: ShardEvents['dispatch'][0]) => {
+      if (e.t === t) listener(e.d as GatewayDispatchMap[T], e);
+    };
+    this.on('dispatch', l);
+    return () => this.off('dispatch', l);
   }
 
   /** Op 3 Presence Update. */

@@ -11,7 +11,7 @@
  * `workerThreadsStrategy` (workerStrategy.ts) runs them in worker threads.
  */
 import { EventEmitter } from 'node:events';
-import type { UserSendData, UserSendOpcode } from './payloads.js';
+import type { GatewayDispatchMap, UserSendData, UserSendOpcode } from './payloads.js';
 import { fetchGatewayBot, type GatewayBotInfo } from './gatewayBot.js';
 import { type IdentifyQueue, InMemoryIdentifyQueue } from './identifyQueue.js';
 import { Shard, type ShardEvents, type ShardOptions } from './shard.js';
@@ -154,6 +154,18 @@ export class ShardManager extends EventEmitter<ShardEvents> {
       );
     }
     await Promise.all(allLive);
+  }
+
+  /** As Shard.onDispatch, for every shard of this manager. */
+  onDispatch<T extends keyof GatewayDispatchMap>(
+    t: T,
+    listener: (d: GatewayDispatchMap[T], event: ShardEvents['dispatch'][0]) => void,
+  ): () => void {
+    const l = (e: ShardEvents['dispatch'][0]) => {
+      if (e.t === t) listener(e.d as GatewayDispatchMap[T], e);
+    };
+    this.on('dispatch', l);
+    return () => this.off('dispatch', l);
   }
 
   send<Op extends UserSendOpcode>(shardId: number, op: Op, d: UserSendData<Op>): void {

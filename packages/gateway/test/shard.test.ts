@@ -12,7 +12,32 @@ afterEach(async () => {
   emu = undefined;
 });
 
+declare module '../src/index.js' {
+  interface GatewayDispatchMap {
+    MESSAGE_CREATE: { n: number; content?: string };
+  }
+}
+
 describe('Shard against the emulator', () => {
+  it('types dispatches by name with onDispatch', async () => {
+    emu = await emulator();
+    shard = shardFor(emu);
+    const sessions: string[] = [];
+    const ns: number[] = [];
+    shard.onDispatch('READY', (d) => sessions.push(d.session_id));
+    const stop = shard.onDispatch('MESSAGE_CREATE', (d) => ns.push(d.n));
+    await shard.connect();
+    await waitFor(() => sessions.length === 1);
+    emu.control.dispatch('MESSAGE_CREATE', { n: 1 });
+    await waitFor(() => ns.length === 1);
+    stop();
+    emu.control.dispatch('MESSAGE_CREATE', { n: 2 });
+    emu.control.dispatch('MESSAGE_CREATE', { n: 3 });
+    await waitFor(() => shard?.session?.sequence === sessions.length + 4, 5000, 'seq');
+    expect(ns).toEqual([1]);
+    expect(sessions[0]).toBe(shard.session?.sessionId);
+  });
+
   it('identifies, gets READY and dispatches', async () => {
     emu = await emulator();
     shard = shardFor(emu);
