@@ -221,8 +221,20 @@ class Decoder {
       this.pos += n;
       return sign === 0 ? v : -v;
     }
-    let v = 0n;
-    for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(this.bytes[this.pos + i]!);
+    let v: bigint;
+    if (n <= 8) {
+      // Snowflakes: two 32-bit halves, one BigInt conversion instead of one per byte.
+      const b = this.bytes;
+      const p = this.pos;
+      let lo = 0;
+      let hi = 0;
+      for (let i = Math.min(n, 4) - 1; i >= 0; i--) lo = lo * 256 + b[p + i]!;
+      for (let i = n - 1; i >= 4; i--) hi = hi * 256 + b[p + i]!;
+      v = (BigInt(hi) << 32n) | BigInt(lo);
+    } else {
+      v = 0n;
+      for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(this.bytes[this.pos + i]!);
+    }
     this.pos += n;
     if (sign !== 0) v = -v;
     if (v <= MAX_SAFE && v >= -MAX_SAFE) return Number(v);
@@ -387,12 +399,27 @@ export function decodeEtf(bytes: Uint8Array, options: EtfDecodeOptions = {}): Et
   }
 }
 
+// One scratch buffer reused by every encode (allocating a fresh one per call was the largest
+// cost for gateway-sized payloads); results are copied out. Large growths are not kept.
+let scratch: Uint8Array | null = new Uint8Array(4096);
+const SCRATCH_KEEP = 1 << 20;
+
 class Encoder {
-  private buf = new Uint8Array(256);
-  private view = new DataView(this.buf.buffer);
+  private buf: Uint8Array;
+  private view: DataView;
   private pos = 0;
 
-  constructor(private readonly maxDepth: number) {}
+  constructor(
+    private readonly maxDepth: number,
+    initial: Uint8Array,
+  ) {
+    this.buf = initial;
+    this.view = new DataView(initial.buffer, initial.byteOffset, initial.byteLength);
+  }
+
+  get buffer(): Uint8Array {
+    return this.buf;
+  }
 
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
@@ -426,11 +453,28 @@ class Encoder {
   private binary(s: string): void {
     // UTF-8 takes at most 3 bytes per UTF-16 unit; write in place, then patch the length.
     this.ensure(5 + s.length * 3);
-    this.buf[this.pos] = EtfTags.BINARY_EXT;
+    const buf = this.buf;
+    buf[this.pos] = EtfTags.BINARY_EXT;
     const lenAt = this.pos + 1;
-    const { written } = textEncoder.encodeInto(s, this.buf.subarray(this.pos + 5));
+    let at = this.pos + 5;
+    // Short ASCII strings (keys, ids, most content) by hand: TextEncoder costs more per call.
+    if (s.length < 64) {
+      let i = 0;
+      for (; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        if (c > 0x7f) break;
+        buf[at + i] = c;
+      }
+      if (i === s.length) {
+        this.view.setUint32(lenAt, i);
+        this.pos = at + i;
+        return;
+      }
+    }
+    const { written } = textEncoder.encodeInto(s, buf.subarray(at));
+    at += written;
     this.view.setUint32(lenAt, written);
-    this.pos += 5 + written;
+    this.pos = at;
   }
 
   private bytes(b: Uint8Array): void {
@@ -532,13 +576,20 @@ class Encoder {
           this.term(json.call(value), depth + 1);
           return;
         }
-        const entries = Object.entries(value).filter(([, v]) => v !== undefined && typeof v !== 'function');
+        // Arity first, patched once the kept entries are counted (undefined and functions skip).
         this.u8(EtfTags.MAP_EXT);
-        this.u32(entries.length);
-        for (const [k, v] of entries) {
+        const arityAt = this.pos;
+        this.u32(0);
+        let arity = 0;
+        const obj = value as Record<string, unknown>;
+        for (const k of Object.keys(obj)) {
+          const v = obj[k];
+          if (v === undefined || typeof v === 'function') continue;
           this.binary(k);
           this.term(v, depth + 1);
+          arity++;
         }
+        this.view.setUint32(arityAt, arity);
         return;
       }
       default:
@@ -556,8 +607,16 @@ class Encoder {
  * that have no ETF form; everything a gateway payload contains has one.
  */
 export function encodeEtf(value: unknown, options: EtfEncodeOptions = {}): Uint8Array {
-  const encoder = new Encoder(options.maxDepth ?? 512);
-  encoder.u8(EtfTags.VERSION);
-  encoder.term(value, 0);
-  return encoder.finish();
+  // A toJSON that encodes again would find the scratch in use: it gets its own buffer.
+  const own = scratch ?? new Uint8Array(1024);
+  scratch = null;
+  const encoder = new Encoder(options.maxDepth ?? 512, own);
+  try {
+    encoder.u8(EtfTags.VERSION);
+    encoder.term(value, 0);
+    return encoder.finish();
+  } finally {
+    const used = encoder.buffer;
+    scratch = used.length <= SCRATCH_KEEP ? used : own;
+  }
 }
