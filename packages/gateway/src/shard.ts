@@ -54,7 +54,8 @@ const CLOSE_GRACE_MS = 1000;
 
 export class Shard extends EventEmitter<ShardEvents> {
   private readonly core: ShardCore;
-  private readonly timers = new Map<ShardTimer, ReturnType<typeof setTimeout>>();
+  /** Cancel functions of the running timers. */
+  private readonly timers = new Map<ShardTimer, () => void>();
   private readonly identifyQueue: IdentifyQueue;
   private readonly sessionStore: SessionStore;
   private readonly members = new MemberChunkCollector();
@@ -108,7 +109,7 @@ export class Shard extends EventEmitter<ShardEvents> {
   destroy(options: { resumable?: boolean } = {}): void {
     this.feed({ type: 'stop', resumable: options.resumable ?? false });
     this.identifyAbort?.abort();
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const cancel of this.timers.values()) cancel();
     this.timers.clear();
   }
 
@@ -206,23 +207,29 @@ export class Shard extends EventEmitter<ShardEvents> {
         this.closeSocket(a.code, a.reason);
         return;
       case 'startTimer': {
-        const old = this.timers.get(a.timer);
-        if (old) clearTimeout(old);
-        this.timers.set(
-          a.timer,
-          setTimeout(() => {
-            this.timers.delete(a.timer);
-            this.feed({ type: 'timer', timer: a.timer });
-          }, a.ms),
-        );
+        this.timers.get(a.timer)?.();
+        const timer = a.timer;
+        const handle = setTimeout(() => {
+          if (timer !== 'heartbeat') {
+            this.timers.delete(timer);
+            this.feed({ type: 'timer', timer });
+            return;
+          }
+          // Timers run before the event loop polls sockets: an ACK that already arrived while
+          // this process was busy is read first, so it is not taken for a zombie.
+          const immediate = setImmediate(() => {
+            this.timers.delete(timer);
+            this.feed({ type: 'timer', timer });
+          });
+          this.timers.set(timer, () => clearImmediate(immediate));
+        }, a.ms);
+        this.timers.set(timer, () => clearTimeout(handle));
         return;
       }
-      case 'cancelTimer': {
-        const t = this.timers.get(a.timer);
-        if (t) clearTimeout(t);
+      case 'cancelTimer':
+        this.timers.get(a.timer)?.();
         this.timers.delete(a.timer);
         return;
-      }
       case 'requestIdentify': {
         this.identifyAbort?.abort();
         const abort = new AbortController();
