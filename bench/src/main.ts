@@ -5,6 +5,7 @@
  *   --quick        short rounds and sizes (< 2 min in total); what CI runs
  *   --only=a,b     run only these suites (names as in the table)
  *   --out=DIR      write results somewhere else than bench/results
+ *   --readme       also put the table into README.md (between the latest-table markers)
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -23,6 +24,9 @@ import { transportSuite } from './suites/transport.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const benchRoot = resolve(here, '..');
+
+const README_START = '<!-- latest-table -->';
+const README_END = '<!-- /latest-table -->';
 
 const suites: readonly Suite[] = [
   gatewaySuite,
@@ -103,6 +107,19 @@ async function main(): Promise<void> {
   writeFileSync(join(outDir, 'latest.md'), markdown);
   writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(toJson(rows, machine, run), null, 2)}\n`);
   ctx.log(`wrote ${join(outDir, 'latest.md')} and latest.json`);
+  if (args.includes('--readme')) {
+    const readmePath = join(benchRoot, 'README.md');
+    const readme = readFileSync(readmePath, 'utf8');
+    const start = readme.indexOf(README_START);
+    const end = readme.indexOf(README_END);
+    if (start < 0 || end < start) throw new Error('README.md has no latest-table markers');
+    const table = markdown.replace(/^# .*\n\n/, '');
+    writeFileSync(
+      readmePath,
+      `${readme.slice(0, start + README_START.length)}\n${table}\n${readme.slice(end)}`,
+    );
+    ctx.log('updated README.md');
+  }
 }
 
 main().then(

@@ -6,6 +6,7 @@
  * that runs without a live voice connection.
  */
 import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
@@ -91,7 +92,7 @@ export const sendClockSuite: Suite = {
       ctx.log(`send-clock: ${senders} senders for ${seconds} s`);
       const run = await runClock(senders, seconds);
       const base = { suite: 'send-clock', unit: 'ms', better: 'lower' as const };
-      const detail = `${senders} sender(s), ${seconds} s, ${run.packets} packets, ${run.skipped} deadlines skipped`;
+      const detail = `${senders} sender(s), ${seconds} s, ${run.packets} packets, ${run.skipped} deadlines skipped; load average (1 min) after: ${loadavg()[0]!.toFixed(2)}`;
       rows.push(
         {
           ...base,
