@@ -78,6 +78,7 @@ async function main(): Promise<void> {
   if (!(globalThis as { gc?: unknown }).gc) ctx.log('note: run node with --expose-gc for the memory suite');
 
   const rows: Row[] = [];
+  let failedSuites = 0;
   for (const suite of suites) {
     if (only && !only.includes(suite.name)) continue;
     ctx.log(`suite ${suite.name}`);
@@ -89,6 +90,7 @@ async function main(): Promise<void> {
       const message = e instanceof Error ? e.message : String(e);
       ctx.log(`suite ${suite.name} failed: ${e instanceof Error ? (e.stack ?? message) : message}`);
       rows.push(notMeasuredRow(suite.name, '(whole suite)', `suite failed: ${message}`));
+      failedSuites++;
     }
   }
 
@@ -120,10 +122,18 @@ async function main(): Promise<void> {
     );
     ctx.log('updated README.md');
   }
+  // A suite that threw means bench itself is broken (CI runs --quick to catch exactly this);
+  // a row that is "not yet measured" because a package lacks an export is not a failure.
+  if (failedSuites > 0) {
+    ctx.log(`${failedSuites} suite(s) failed`);
+    process.exitCode = 1;
+  }
 }
 
 main().then(
-  () => process.exit(0),
+  // Every suite closes what it opened; exit explicitly anyway so that a stray handle in a
+  // package under test cannot keep the run alive.
+  () => process.exit(process.exitCode ?? 0),
   (e: unknown) => {
     process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     process.exit(1);
