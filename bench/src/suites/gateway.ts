@@ -45,13 +45,17 @@ function measureIngest(
   });
 }
 
-function anchorRound(host: ReplayHost): () => Promise<number> {
+function anchorRound(host: ReplayHost, compression = true): () => Promise<number> {
   return () => {
     let manager: ReturnType<typeof createAnchorManager> | undefined;
     return measureIngest(
       '@discordjs/ws',
       (onDispatch) => {
-        manager = createAnchorManager({ url: host.url, onDispatch: (payload) => onDispatch(payload.t) });
+        manager = createAnchorManager({
+          url: host.url,
+          compression,
+          onDispatch: (payload) => onDispatch(payload.t),
+        });
         return manager.connect();
       },
       async () => {
@@ -65,7 +69,7 @@ function ourRound(
   host: ReplayHost,
   client: OurGatewayClient,
   encoding: 'json' | 'etf',
-  compress: 'zlib-stream' | 'zstd-stream',
+  compress: 'none' | 'zlib-stream' | 'zstd-stream',
 ) {
   return () => {
     let stop: (() => Promise<void> | void) | undefined;
@@ -112,6 +116,21 @@ export const gatewaySuite: Suite = {
         anchor: zlib.anchor,
         target: { kind: 'ratio', min: 4 },
         notes: `${zlibJson.bytes} B on the wire; ${ours.notes}`,
+      });
+      const plain = await host.prepare('json', 'none');
+      ctx.log('gateway: uncompressed JSON, ours vs @discordjs/ws');
+      const none = await interleave(
+        ourRound(host, ours, 'json', 'none'),
+        anchorRound(host, false),
+        ctx.rounds,
+      );
+      rows.push({
+        ...base,
+        metric: 'ingest uncompressed JSON, 20k dispatches',
+        ours: none.ours,
+        anchor: none.anchor,
+        anchorName: '@discordjs/ws 2.0.4 (no compression, JSON)',
+        notes: `${plain.bytes} B on the wire; isolates parsing and dispatch from inflate`,
       });
       for (const [encoding, compress] of [
         ['json', 'zstd-stream'],
