@@ -69,6 +69,8 @@ async function main(): Promise<void> {
   const outDir = resolve(argValue(args, 'out') ?? join(benchRoot, 'results'));
   const rounds = quick ? 3 : 7;
   const started = performance.now();
+  // Taken before any suite runs: the load average then says how busy the machine already was.
+  const machine = machineInfo();
   const ctx: SuiteContext = {
     quick,
     rounds,
@@ -94,7 +96,6 @@ async function main(): Promise<void> {
     }
   }
 
-  const machine = machineInfo();
   const run = {
     mode: quick ? ('quick' as const) : ('full' as const),
     rounds,
