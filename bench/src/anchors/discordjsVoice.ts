@@ -6,7 +6,8 @@
  * connection-data shape they read; nothing of theirs is copied here.
  */
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Networking, VoiceReceiver } from '@discordjs/voice';
 import { sleep } from '../harness.js';
 
@@ -53,11 +54,25 @@ export function anchorSecretboxBackend(): string {
     '@noble/ciphers/chacha.js',
   ]) {
     try {
-      require.resolve(name);
-      return name;
+      const entry = require.resolve(name);
+      return `${name} ${packageVersionOf(entry)}`;
     } catch {}
   }
   return 'none';
+}
+
+/** The version in the nearest package.json above a resolved entry file. */
+function packageVersionOf(entry: string): string {
+  for (let dir = dirname(entry); dir !== dirname(dir); dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name && pkg.version) return pkg.version;
+    } catch {}
+  }
+  return '';
 }
 
 export async function anchorVoicePath(
