@@ -1,11 +1,11 @@
 // Shared vitest settings for every package. Packages import each other through their
-// public entry points; the `source` export condition lets tests run against src/ without
+// public entry points; the `cordwire-source` export condition lets tests run against src/ without
 // a build, while published consumers resolve dist/.
 import { defineConfig } from 'vitest/config';
 
 export const sharedConfig = defineConfig({
-  resolve: { conditions: ['source', 'import', 'module', 'node', 'default'] },
-  ssr: { resolve: { conditions: ['source', 'import', 'module', 'node', 'default'] } },
+  resolve: { conditions: ['cordwire-source', 'import', 'module', 'node', 'default'] },
+  ssr: { resolve: { conditions: ['cordwire-source', 'import', 'module', 'node', 'default'] } },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,

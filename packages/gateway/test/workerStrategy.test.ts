@@ -25,7 +25,7 @@ describe('worker_threads strategy', () => {
     const strategy = workerThreadsStrategy({
       shardsPerWorker: 2,
       workerUrl,
-      execArgv: ['--conditions=source'],
+      execArgv: ['--conditions=cordwire-source'],
     });
     const store = new MemorySessionStore();
     const manager = new ShardManager({
