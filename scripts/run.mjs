@@ -5,7 +5,7 @@
 // It prints a closing line "N passed, N failed" summed from every package's vitest JSON report.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 
 const PNPM_VERSION = JSON.parse(
   readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
@@ -19,16 +19,38 @@ function run(cmd, args, opts = {}) {
 }
 
 function ensurePnpm() {
-  try {
-    const v = execFileSync('pnpm', ['--version'], { encoding: 'utf8' }).trim();
-    if (v === PNPM_VERSION) return 'pnpm';
-  } catch {}
-  console.log(`[cordwire] installing pnpm@${PNPM_VERSION} with npm`);
-  if (run('npm', ['install', '--global', `pnpm@${PNPM_VERSION}`]) !== 0) {
-    console.error('[cordwire] could not install pnpm');
-    setupFailed('installing pnpm');
+  if (pnpmVersionOnPath() === PNPM_VERSION) return 'pnpm';
+  // No pnpm, or another version: install the pinned one into .tools/ inside the checkout. That
+  // needs no writable global prefix, and turbo finds it because .tools/.bin goes first on PATH.
+  const prefix = join(root, '.tools');
+  const bin = join(prefix, 'node_modules', '.bin');
+  if (!existsSync(join(bin, 'pnpm'))) {
+    console.log(`[cordwire] installing pnpm@${PNPM_VERSION} into .tools/ with npm`);
+    const code = run('npm', [
+      'install',
+      '--no-save',
+      '--no-audit',
+      '--no-fund',
+      '--prefix',
+      prefix,
+      `pnpm@${PNPM_VERSION}`,
+    ]);
+    if (code !== 0) setupFailed('installing pnpm');
   }
+  process.env.PATH = `${bin}${delimiter}${process.env.PATH ?? ''}`;
+  if (pnpmVersionOnPath() !== PNPM_VERSION) setupFailed('installing pnpm');
   return 'pnpm';
+}
+
+function pnpmVersionOnPath() {
+  try {
+    return execFileSync('pnpm', ['--version'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  } catch {
+    return undefined;
+  }
 }
 
 function setupFailed(what) {
