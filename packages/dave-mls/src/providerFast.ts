@@ -18,6 +18,7 @@ import {
   verify as nodeVerify,
 } from 'node:crypto';
 import { type CiphersuiteImpl, type CryptoProvider, defaultCryptoProvider } from 'ts-mls';
+import { unsupportedCiphersuite } from './unsupportedBackend.js';
 
 /** DER SubjectPublicKeyInfo prefix for an uncompressed P-256 point (RFC 5480): id-ecPublicKey, prime256v1. */
 const P256_SPKI_PREFIX = Uint8Array.from(
@@ -167,7 +168,16 @@ async function fastSuite(base: CiphersuiteImpl): Promise<CiphersuiteImpl> {
  */
 export const fastCryptoProvider: CryptoProvider = {
   async getCiphersuiteImpl(cs) {
-    const base = await defaultCryptoProvider.getCiphersuiteImpl(cs);
+    let base: CiphersuiteImpl;
+    try {
+      base = await defaultCryptoProvider.getCiphersuiteImpl(cs);
+    } catch (cause) {
+      // ts-mls reports a missing optional backend as DependencyError (in the bundle the backend is our
+      // stub, unsupportedBackend.ts, whose throw ts-mls wraps the same way).
+      if (cause instanceof Error && cause.name === 'DependencyError')
+        throw unsupportedCiphersuite(`ciphersuite ${cs.name}`, cause);
+      throw cause;
+    }
     if (cs.signature !== 'P256' || cs.hash !== 'SHA-256' || cs.hpke.kdf !== 'HKDF-SHA256') return base;
     return fastSuite(base);
   },

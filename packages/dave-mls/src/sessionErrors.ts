@@ -35,6 +35,11 @@ export const DaveSessionErrorCode = {
   NO_KEY_PACKAGE: 'DAVE_MLS_NO_KEY_PACKAGE',
   /** A user id that is not in the roster (verification code, fingerprint, decrypt). */
   UNKNOWN_USER: 'DAVE_UNKNOWN_USER',
+  /**
+   * A ciphersuite whose backend (post-quantum, X448, ChaCha20-Poly1305) this package leaves out. DAVE
+   * only ever uses ciphersuite 2, so only a caller asking `fastCryptoProvider` for another sees it.
+   */
+  UNSUPPORTED_CIPHERSUITE: 'DAVE_MLS_UNSUPPORTED_CIPHERSUITE',
 } as const;
 export type DaveSessionErrorCode = (typeof DaveSessionErrorCode)[keyof typeof DaveSessionErrorCode];
 
