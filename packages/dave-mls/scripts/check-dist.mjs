@@ -1,8 +1,23 @@
-// Runs after `pnpm build`: the published bundle must carry our ts-mls patch set and no import of the
-// stock ts-mls, and must work on its own (a two-member DAVE group through the bundled code).
+// Runs after `pnpm build`. The published package must:
+// - carry our ts-mls patch set and no import of the stock ts-mls;
+// - import nothing but node builtins and its own dependencies (ts-mls's optional backends resolve to
+//   src/unsupportedBackend.ts), so a bundler resolving every import() eagerly finds them all;
+// - ship ts-mls's MIT notice (THIRD_PARTY_NOTICES.md in the packed files, a banner in the bundle) and
+//   our LICENSE, and self-contained type declarations;
+// - work on its own: a two-member DAVE group through the bundled code, and a typed error for a
+//   ciphersuite whose backend is left out.
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { getCiphersuiteFromName } from 'ts-mls';
 
-const js = readFileSync(new URL('../dist/index.js', import.meta.url), 'utf8');
+const read = (path) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
+const js = read('dist/index.js');
+const dts = read('dist/index.d.ts');
+const pkg = JSON.parse(read('package.json'));
+const failures = [];
+
+// -- the patch set is in, the stock ts-mls is not imported
 const required = {
   'external_senders as an RFC 9420 vector':
     'decodeVarLenType(decodeExternalSender)(externalSenderExtension.extensionData, 0)',
@@ -10,16 +25,58 @@ const required = {
   'self-removal decided from Remove proposals':
     'grouped.remove.some(({ proposal }) => proposal.remove.removed === state.privatePath.leafIndex)',
 };
-const failures = Object.entries(required)
-  .filter(([, code]) => !js.includes(code))
-  .map(([what]) => what);
-if (/from\s*["']ts-mls/.test(js) || /import\(["']ts-mls/.test(js)) failures.push('dist still imports ts-mls');
+for (const [what, code] of Object.entries(required)) if (!js.includes(code)) failures.push(`missing ${what}`);
+
+// -- every import specifier is a builtin or one of our dependencies
+const specifiers = new Set();
+for (const m of js.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)["']([^"']+)["']/g))
+  specifiers.add(m[1]);
+const dependencies = Object.keys(pkg.dependencies ?? {});
+const isBuiltin = (s) => s.startsWith('node:') || builtinModules.includes(s);
+const isDependency = (s) => dependencies.some((d) => s === d || s.startsWith(`${d}/`));
+for (const s of specifiers) {
+  if (!isBuiltin(s) && !isDependency(s)) failures.push(`dist imports "${s}", which is not a dependency`);
+}
+// ts-mls's optional backends by name (they appear in its error messages, only imports count).
+for (const s of specifiers) {
+  if (/^(?:@hpke\/(?:chacha20poly1305|dhkem-x448|ml-kem|hybridkem-x-wing)|@noble\/post-quantum)/.test(s))
+    failures.push(`dist still imports the optional backend "${s}"`);
+}
+
+// -- licence notices
+const tsMlsLicense = readFileSync(new URL('../node_modules/ts-mls/LICENSE', import.meta.url), 'utf8').trim();
+const copyright = tsMlsLicense.split('\n').find((line) => line.startsWith('Copyright'));
+if (!read('THIRD_PARTY_NOTICES.md').includes(tsMlsLicense))
+  failures.push('THIRD_PARTY_NOTICES.md does not contain ts-mls LICENSE verbatim');
+for (const [file, text] of [
+  ['dist/index.js', js],
+  ['dist/index.d.ts', dts],
+]) {
+  const head = text.slice(0, 400);
+  if (!head.includes(copyright) || !head.includes('THIRD_PARTY_NOTICES.md'))
+    failures.push(`${file} has no banner with "${copyright}" pointing to THIRD_PARTY_NOTICES.md`);
+}
+const packed = packedFiles();
+for (const file of ['THIRD_PARTY_NOTICES.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts', 'README.md']) {
+  if (!packed.includes(file)) failures.push(`${file} is not in the packed files`);
+}
+if (packed.some((f) => f.startsWith('src/')))
+  failures.push('src/ is packed (it is not meant to be published)');
+
+// -- declarations stand alone (ts-mls is a devDependency: consumers do not have it)
+for (const m of dts.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*)["']([^"']+)["']/g)) {
+  if (!isBuiltin(m[1])) failures.push(`dist/index.d.ts imports "${m[1]}"`);
+}
+
 if (failures.length) {
-  console.error(`dist check failed: ${failures.join('; ')}`);
+  console.error(`dist check failed:\n- ${failures.join('\n- ')}`);
   process.exit(1);
 }
 
-const { DaveSession, ExternalSender } = await import('../dist/index.js');
+// -- the bundle works on its own
+const { DaveSession, DaveSessionError, ExternalSender, fastCryptoProvider } = await import(
+  '../dist/index.js'
+);
 const gateway = new ExternalSender();
 const a = new DaveSession(1, '1001', '42');
 const b = new DaveSession(1, '1002', '42');
@@ -37,4 +94,38 @@ if (a.voicePrivacyCode !== b.voicePrivacyCode || plain.length !== 4) {
   console.error('dist check failed: bundled DaveSession does not work');
   process.exit(1);
 }
-console.log('dist check: patched ts-mls bundled, DaveSession works from dist');
+// One ciphersuite per stubbed backend: ChaCha20-Poly1305, X448, ML-KEM, X-Wing.
+for (const name of [
+  'MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519',
+  'MLS_256_DHKEMX448_AES256GCM_SHA512_Ed448',
+  'MLS_128_MLKEM512_AES128GCM_SHA256_Ed25519',
+  'MLS_256_XWING_AES256GCM_SHA512_Ed25519',
+]) {
+  const outcome = await fastCryptoProvider.getCiphersuiteImpl(getCiphersuiteFromName(name)).then(
+    () => 'resolved',
+    (error) => error,
+  );
+  if (!(outcome instanceof DaveSessionError) || outcome.code !== 'DAVE_MLS_UNSUPPORTED_CIPHERSUITE') {
+    console.error(`dist check failed: ${name} gave ${outcome}, not DAVE_MLS_UNSUPPORTED_CIPHERSUITE`);
+    process.exit(1);
+  }
+}
+console.log(
+  `dist check: patched ts-mls bundled with its notice, imports only ${dependencies.join(', ')} and builtins, ` +
+    'DaveSession works from dist, left-out ciphersuites fail typed',
+);
+
+/** The files `pnpm pack` would publish (the pnpm running this script, else the one on PATH). */
+function packedFiles() {
+  const execPath = process.env.npm_execpath;
+  const [command, args] =
+    execPath && /pnpm/.test(execPath) && /\.c?js$/.test(execPath)
+      ? [process.execPath, [execPath, 'pack', '--dry-run', '--json']]
+      : ['pnpm', ['pack', '--dry-run', '--json']];
+  const out = execFileSync(command, args, {
+    cwd: new URL('..', import.meta.url),
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return JSON.parse(out.slice(out.indexOf('{'))).files.map((f) => f.path);
+}
