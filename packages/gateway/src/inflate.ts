@@ -1,233 +1,435 @@
 /**
- * A small synchronous DEFLATE decoder (RFC 1951) that keeps its 32 KiB window between calls,
- * for zlib-stream: every gateway message is a run of complete blocks ending in a sync flush,
- * so the only state carried from one message to the next is the window (RFC 1951 2, 3.2).
+ * A synchronous, table-driven DEFLATE decoder (RFC 1951) for one long-lived stream.
  *
- * Written in the style of zlib's contrib/puff: canonical Huffman codes decoded from counts and
- * symbol lists, no lookup tables to build, every read bounds-checked. It exists because node:zlib
- * has no synchronous stateful inflate (README, "Compression"); see zlibStream.ts for its use.
+ * zlib-stream sends one deflate stream per connection and ends every gateway message with a
+ * sync flush (an empty stored block, 00 00 ff ff), so a message always ends on a block boundary
+ * and the only state it hands to the next message is the last 32 KiB of output (RFC 1951 2:
+ * distances reach back at most 32768 bytes). node:zlib has no synchronous stateful inflate, so
+ * this decoder exists (zlibStream.ts, README "Compression").
+ *
+ * Design, written for this package from the RFC:
+ * - Huffman codes are decoded with lookup tables. The primary table is indexed by the next
+ *   ROOT bits of input (bits arrive least significant first, so table indices are bit-reversed
+ *   codes); each entry holds the symbol and its code length. Codes longer than ROOT bits go
+ *   through one level of subtables, indexed by the bits after the first ROOT.
+ * - Input bits sit in a 32-bit buffer refilled a byte at a time; the hot loop keeps the buffer,
+ *   the input position and the output length in locals.
+ * - Output goes into one growing buffer that starts with the 32 KiB window of earlier messages;
+ *   before each message it is compacted back to that window, so memory stays bounded.
+ * - Every read is bounds-checked, so malformed or truncated input throws InflateError and every
+ *   loop step consumes input or throws (no infinite loop on garbage). Output past the caller's cap
+ *   throws InflateLimitError as soon as it would be written.
  */
 
 /** Malformed or truncated deflate data. */
 export class InflateError extends Error {
   override readonly name = 'InflateError';
+  readonly code = 'INFLATE_BAD_DATA';
 }
 
-/** Output beyond the caller's cap; thrown as soon as the cap is passed. */
+/** Output beyond the caller's cap; thrown before the excess is written. */
 export class InflateLimitError extends Error {
   override readonly name = 'InflateLimitError';
+  readonly code = 'INFLATE_LIMIT';
 }
 
-const MAXBITS = 15;
-const WINDOW = 32 * 1024;
+/** RFC 1951 3.2.1: distances reach at most 32768 bytes back. */
+const WINDOW = 32768;
+/** RFC 1951 3.2.2/3.2.7: code lengths are at most 15 bits. */
+const MAX_CODE_BITS = 15;
 
-// RFC 1951 3.2.5: base lengths and extra bits for length codes 257..285, distance codes 0..29.
-const LEN_BASE = [
+// RFC 1951 3.2.5: length symbols 257..285 and distance symbols 0..29 (base value, extra bits).
+const LENGTH_BASE = new Uint16Array([
   3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195,
   227, 258,
-];
-const LEN_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
-const DIST_BASE = [
+]);
+const LENGTH_EXTRA = new Uint8Array([
+  0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
+]);
+const DISTANCE_BASE = new Uint16Array([
   1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097,
   6145, 8193, 12289, 16385, 24577,
-];
-const DIST_EXTRA = [
+]);
+const DISTANCE_EXTRA = new Uint8Array([
   0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13,
-];
-// RFC 1951 3.2.7: order of the code length code lengths.
-const CL_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
+]);
+// RFC 1951 3.2.7: the order in which code-length code lengths are sent.
+const CODE_LENGTH_ORDER = new Uint8Array([16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]);
 
-interface Huffman {
-  readonly count: Uint16Array; // codes of each length
-  readonly symbol: Uint16Array; // symbols ordered by code
-}
+/*
+ * Table entries (Uint32):
+ *   0                                   no code maps here (an invalid bit pattern)
+ *   symbol << 8 | bits                  a leaf: consume `bits` (1..15) bits, yield `symbol`
+ *   offset << 8 | SUBTABLE | subBits    consume ROOT bits, then index the subtable at `offset`
+ *                                       with the next `subBits` bits; its leaves count only
+ *                                       the bits after the first ROOT
+ */
+const SUBTABLE = 0x80;
+const LITERAL_ROOT = 10; // 1 KiB primary table: covers nearly every literal/length code in practice
+const DISTANCE_ROOT = 8;
+const CODE_LENGTH_ROOT = 7; // code-length codes are at most 7 bits (RFC 1951 3.2.7): no subtables
 
-/** Builds a canonical code from lengths; returns false when the lengths over-subscribe. */
-function build(lengths: Uint8Array, n: number): Huffman | null {
-  const count = new Uint16Array(MAXBITS + 1);
-  const symbol = new Uint16Array(n);
-  for (let s = 0; s < n; s++) count[lengths[s]!]!++;
-  if (count[0] === n) return { count, symbol }; // no codes: only valid if never used
-  let left = 1;
-  for (let len = 1; len <= MAXBITS; len++) {
-    left <<= 1;
-    left -= count[len]!;
-    if (left < 0) return null;
+// Upper bounds on table size: the primary table plus one subtable per long code, each at most
+// 2^(15 - ROOT) entries. Generous but small, and allocated once per inflater.
+const LITERAL_TABLE_SIZE = (1 << LITERAL_ROOT) + 288 * (1 << (MAX_CODE_BITS - LITERAL_ROOT));
+const DISTANCE_TABLE_SIZE = (1 << DISTANCE_ROOT) + 32 * (1 << (MAX_CODE_BITS - DISTANCE_ROOT));
+
+/** Bit-reverses a byte; codes are sent most significant bit first into an LSB-first bit stream. */
+const REVERSED_BYTE = (() => {
+  const r = new Uint8Array(256);
+  for (let i = 0; i < 256; i++) {
+    let v = 0;
+    for (let b = 0; b < 8; b++) if (i & (1 << b)) v |= 0x80 >> b;
+    r[i] = v;
   }
-  const offs = new Uint16Array(MAXBITS + 1);
-  for (let len = 1; len < MAXBITS; len++) offs[len + 1] = offs[len]! + count[len]!;
-  for (let s = 0; s < n; s++) if (lengths[s] !== 0) symbol[offs[lengths[s]!]!++] = s;
-  return { count, symbol };
-}
-
-const FIXED = (() => {
-  const l = new Uint8Array(288);
-  l.fill(8, 0, 144);
-  l.fill(9, 144, 256);
-  l.fill(7, 256, 280);
-  l.fill(8, 280, 288);
-  const d = new Uint8Array(30).fill(5);
-  return { lit: build(l, 288)!, dist: build(d, 30)! };
+  return r;
 })();
 
+function reverseBits(code: number, bits: number): number {
+  return ((REVERSED_BYTE[code & 0xff]! << 8) | REVERSED_BYTE[code >>> 8]!) >>> (16 - bits);
+}
+
+const lengthCount = new Uint16Array(MAX_CODE_BITS + 1);
+const nextCode = new Uint16Array(MAX_CODE_BITS + 1);
+
+/**
+ * Fills `table` with the canonical Huffman code for `lengths[0..n)` (RFC 1951 3.2.2).
+ * Rejects over-subscribed codes and, as zlib does, incomplete ones, except a code with a single
+ * 1-bit length (a block with one distance, RFC 1951 3.2.7) or no codes at all (never usable).
+ */
+function buildTable(
+  table: Uint32Array,
+  lengths: Uint8Array,
+  n: number,
+  root: number,
+  allowSingle: boolean,
+): void {
+  lengthCount.fill(0);
+  let longest = 0;
+  for (let s = 0; s < n; s++) {
+    const len = lengths[s]!;
+    lengthCount[len]!++;
+    if (len > longest) longest = len;
+  }
+  table.fill(0, 0, 1 << root);
+  if (longest === 0) return;
+  lengthCount[0] = 0;
+  // Unused code space after each length: negative means more codes than bit patterns.
+  let unused = 1;
+  for (let len = 1; len <= MAX_CODE_BITS; len++) {
+    unused = unused * 2 - lengthCount[len]!;
+    if (unused < 0) throw new InflateError('over-subscribed Huffman code');
+  }
+  if (unused > 0 && !(allowSingle && longest === 1)) throw new InflateError('incomplete Huffman code');
+  // RFC 1951 3.2.2 step 2: the first code of each length.
+  let code = 0;
+  for (let len = 1; len <= MAX_CODE_BITS; len++) {
+    code = (code + lengthCount[len - 1]!) << 1;
+    nextCode[len] = code;
+  }
+  const rootSize = 1 << root;
+  const subBits = longest > root ? longest - root : 0;
+  let free = rootSize; // next free subtable slot
+  for (let s = 0; s < n; s++) {
+    const len = lengths[s]!;
+    if (len === 0) continue;
+    const reversed = reverseBits(nextCode[len]!++, len);
+    if (len <= root) {
+      const leaf = (s << 8) | len;
+      for (let i = reversed; i < rootSize; i += 1 << len) table[i] = leaf;
+      continue;
+    }
+    // The first ROOT bits on the wire are the low bits of the reversed code.
+    const head = reversed & (rootSize - 1);
+    let link = table[head]!;
+    if ((link & SUBTABLE) === 0) {
+      link = (free << 8) | SUBTABLE | subBits;
+      table[head] = link;
+      table.fill(0, free, free + (1 << subBits));
+      free += 1 << subBits;
+    }
+    const offset = link >>> 8;
+    const rest = len - root;
+    const leaf = (s << 8) | rest;
+    for (let i = reversed >>> root; i < 1 << subBits; i += 1 << rest) table[offset + i] = leaf;
+  }
+}
+
+const FIXED_LITERAL = new Uint32Array(LITERAL_TABLE_SIZE);
+const FIXED_DISTANCE = new Uint32Array(DISTANCE_TABLE_SIZE);
+{
+  // RFC 1951 3.2.6: the fixed literal/length and distance codes.
+  const lit = new Uint8Array(288);
+  lit.fill(8, 0, 144);
+  lit.fill(9, 144, 256);
+  lit.fill(7, 256, 280);
+  lit.fill(8, 280, 288);
+  buildTable(FIXED_LITERAL, lit, 288, LITERAL_ROOT, false);
+  // All 32 five-bit patterns exist; 30 and 31 decode but are rejected where used.
+  buildTable(FIXED_DISTANCE, new Uint8Array(32).fill(5), 32, DISTANCE_ROOT, false);
+}
+
 export class StreamInflater {
-  // Output history: the window of earlier messages followed by the current message's output.
-  private buf = new Uint8Array(4 * WINDOW);
-  private len = 0;
-  private start = 0; // where the current message's output begins in buf
+  private out: Uint8Array = new Uint8Array(4 * WINDOW);
+  private outLen = 0;
+  private outCap = 0; // outLen may not pass this (start of message + caller's cap)
   private input: Uint8Array = new Uint8Array(0);
   private pos = 0;
   private bitBuf = 0;
   private bitCnt = 0;
-  private limit = 0;
+  private ended = false;
+  private readonly literalTable = new Uint32Array(LITERAL_TABLE_SIZE);
+  private readonly distanceTable = new Uint32Array(DISTANCE_TABLE_SIZE);
+  private readonly codeLengthTable = new Uint32Array(1 << CODE_LENGTH_ROOT);
+  private readonly lengths = new Uint8Array(286 + 30);
 
   /**
-   * Inflates one message: whole blocks, ending on a byte boundary. Returns a copy of the
-   * output. Throws InflateError on bad or truncated data, InflateLimitError past `maxOutput`.
-   * After a throw the window is no longer trustworthy: drop the inflater with the connection.
+   * Inflates one message (whole blocks, the last one ending on a byte boundary) and returns a
+   * copy of its output. Throws InflateError on bad or truncated data and InflateLimitError when
+   * the message would exceed `maxOutput` bytes. After a throw the stream state is lost: replace
+   * the inflater together with the connection.
    */
   inflate(input: Uint8Array, maxOutput: number): Uint8Array {
+    if (this.ended && input.length > 0) throw new InflateError('data after the final deflate block');
     this.input = input;
     this.pos = 0;
     this.bitBuf = 0;
     this.bitCnt = 0;
-    this.compact();
-    this.start = this.len;
-    this.limit = maxOutput;
-    while (this.pos < input.length) {
-      const last = this.bits(1);
-      const type = this.bits(2);
-      if (type === 0) this.stored();
-      else if (type === 1) this.codes(FIXED.lit, FIXED.dist);
-      else if (type === 2) this.dynamic();
-      else throw new InflateError('invalid block type 3');
-      if (last) break;
+    if (this.outLen > WINDOW) {
+      this.out.copyWithin(0, this.outLen - WINDOW, this.outLen);
+      this.outLen = WINDOW;
     }
-    return this.buf.slice(this.start, this.len);
-  }
-
-  /** Keeps only the last 32 KiB before a new message, so buf never grows without bound. */
-  private compact(): void {
-    if (this.len > WINDOW) {
-      this.buf.copyWithin(0, this.len - WINDOW, this.len);
-      this.len = WINDOW;
+    const start = this.outLen;
+    this.outCap = start + maxOutput;
+    // Every bit must belong to a block: a message ends on a stored block, byte-aligned, so
+    // leftover bits mean a cut or corrupt message (take() then throws).
+    while (this.pos < input.length || this.bitCnt > 0) {
+      const header = this.take(3);
+      const type = header >>> 1;
+      if (type === 0) this.storedBlock();
+      else if (type === 1) this.huffmanBlock(FIXED_LITERAL, FIXED_DISTANCE);
+      else if (type === 2) this.dynamicBlock();
+      else throw new InflateError('reserved block type 3');
+      if (header & 1) {
+        // The final block: what follows (zlib's Adler-32 trailer) carries no data for us.
+        this.ended = true;
+        break;
+      }
     }
+    return this.out.slice(start, this.outLen);
   }
 
-  private room(n: number): void {
-    if (this.len - this.start + n > this.limit)
-      throw new InflateLimitError(`output beyond ${this.limit} bytes`);
-    if (this.len + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.len + n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.len));
-    this.buf = next;
-  }
-
-  private bits(need: number): number {
-    let val = this.bitBuf;
-    while (this.bitCnt < need) {
+  /** Reads `n` (0..24) bits, least significant first. */
+  private take(n: number): number {
+    while (this.bitCnt < n) {
       if (this.pos >= this.input.length) throw new InflateError('truncated deflate data');
-      val |= this.input[this.pos++]! << this.bitCnt;
+      this.bitBuf |= this.input[this.pos++]! << this.bitCnt;
       this.bitCnt += 8;
     }
-    this.bitBuf = val >>> need;
-    this.bitCnt -= need;
-    return val & ((1 << need) - 1);
+    const v = this.bitBuf & ((1 << n) - 1);
+    this.bitBuf >>>= n;
+    this.bitCnt -= n;
+    return v;
   }
 
-  private stored(): void {
+  /** Makes room for `n` more output bytes, enforcing the cap. */
+  private reserve(n: number): Uint8Array {
+    const need = this.outLen + n;
+    if (need > this.outCap) throw new InflateLimitError('inflated output beyond the cap');
+    if (need > this.out.length) {
+      let size = this.out.length * 2;
+      while (size < need) size *= 2;
+      const bigger = new Uint8Array(size);
+      bigger.set(this.out.subarray(0, this.outLen));
+      this.out = bigger;
+    }
+    return this.out;
+  }
+
+  /** RFC 1951 3.2.4: skip to a byte boundary, LEN, NLEN (one's complement), then raw bytes. */
+  private storedBlock(): void {
+    // Whole bytes still in the bit buffer were read ahead: give them back to the input.
+    this.pos -= this.bitCnt >>> 3;
     this.bitBuf = 0;
     this.bitCnt = 0;
-    if (this.pos + 4 > this.input.length) throw new InflateError('truncated stored block header');
-    const i = this.input;
-    const len = i[this.pos]! | (i[this.pos + 1]! << 8);
-    const nlen = i[this.pos + 2]! | (i[this.pos + 3]! << 8);
-    this.pos += 4;
-    if (len !== (~nlen & 0xffff)) throw new InflateError('stored block length check failed');
-    if (this.pos + len > i.length) throw new InflateError('truncated stored block');
-    this.room(len);
-    this.buf.set(i.subarray(this.pos, this.pos + len), this.len);
-    this.len += len;
-    this.pos += len;
+    const input = this.input;
+    const p = this.pos;
+    if (p + 4 > input.length) throw new InflateError('truncated stored block header');
+    const len = input[p]! | (input[p + 1]! << 8);
+    const nlen = input[p + 2]! | (input[p + 3]! << 8);
+    if ((len ^ 0xffff) !== nlen) throw new InflateError('stored block LEN does not match NLEN');
+    if (p + 4 + len > input.length) throw new InflateError('truncated stored block');
+    const out = this.reserve(len);
+    out.set(input.subarray(p + 4, p + 4 + len), this.outLen);
+    this.outLen += len;
+    this.pos = p + 4 + len;
   }
 
-  private decode(h: Huffman): number {
-    let code = 0;
-    let first = 0;
-    let index = 0;
-    for (let len = 1; len <= MAXBITS; len++) {
-      code |= this.bits(1);
-      const count = h.count[len]!;
-      if (code - count < first) return h.symbol[index + (code - first)]!;
-      index += count;
-      first += count;
-      first <<= 1;
-      code <<= 1;
-    }
-    throw new InflateError('invalid Huffman code');
-  }
-
-  private codes(lit: Huffman, dist: Huffman): void {
-    for (;;) {
-      const sym = this.decode(lit);
-      if (sym < 256) {
-        this.room(1);
-        this.buf[this.len++] = sym;
-      } else if (sym === 256) {
-        return;
-      } else {
-        const li = sym - 257;
-        if (li >= 29) throw new InflateError('invalid length symbol');
-        const length = LEN_BASE[li]! + this.bits(LEN_EXTRA[li]!);
-        const di = this.decode(dist);
-        if (di >= 30) throw new InflateError('invalid distance symbol');
-        const distance = DIST_BASE[di]! + this.bits(DIST_EXTRA[di]!);
-        if (distance > this.len) throw new InflateError('distance too far back');
-        this.room(length);
-        const b = this.buf;
-        let from = this.len - distance;
-        // Byte by byte: a match may overlap the bytes it produces (RFC 1951 3.2.3).
-        for (let k = 0; k < length; k++) b[this.len++] = b[from++]!;
-      }
-    }
-  }
-
-  private dynamic(): void {
-    const nlen = this.bits(5) + 257;
-    const ndist = this.bits(5) + 1;
-    const ncode = this.bits(4) + 4;
-    if (nlen > 286 || ndist > 30) throw new InflateError('too many length or distance codes');
-    const lengths = new Uint8Array(320);
-    for (let k = 0; k < ncode; k++) lengths[CL_ORDER[k]!] = this.bits(3);
-    const lencode = build(lengths.subarray(0, 19), 19);
-    if (!lencode) throw new InflateError('bad code-length code');
+  /** RFC 1951 3.2.7: code lengths, themselves Huffman-coded, then the block's data. */
+  private dynamicBlock(): void {
+    const literalCount = this.take(5) + 257;
+    const distanceCount = this.take(5) + 1;
+    const codeLengthCount = this.take(4) + 4;
+    // 286 and 287 literal/length symbols and 30 and 31 distances never occur (RFC 1951 3.2.5).
+    if (literalCount > 286 || distanceCount > 30) throw new InflateError('too many length or distance codes');
+    const lengths = this.lengths;
     lengths.fill(0, 0, 19);
-    let index = 0;
-    while (index < nlen + ndist) {
-      let sym = this.decode(lencode);
-      if (sym < 16) {
-        lengths[index++] = sym;
+    for (let i = 0; i < codeLengthCount; i++) lengths[CODE_LENGTH_ORDER[i]!] = this.take(3);
+    const clTable = this.codeLengthTable;
+    buildTable(clTable, lengths, 19, CODE_LENGTH_ROOT, false);
+    const total = literalCount + distanceCount;
+    let i = 0;
+    while (i < total) {
+      const symbol = this.decodeSlow(clTable, CODE_LENGTH_ROOT);
+      if (symbol < 16) {
+        lengths[i++] = symbol;
         continue;
       }
-      let len = 0;
-      if (sym === 16) {
-        if (index === 0) throw new InflateError('repeat with no previous length');
-        len = lengths[index - 1]!;
-        sym = 3 + this.bits(2);
-      } else if (sym === 17) {
-        sym = 3 + this.bits(3);
+      let fill = 0;
+      let repeat: number;
+      if (symbol === 16) {
+        if (i === 0) throw new InflateError('length repeat with no previous length');
+        fill = lengths[i - 1]!;
+        repeat = 3 + this.take(2);
+      } else if (symbol === 17) {
+        repeat = 3 + this.take(3);
       } else {
-        sym = 11 + this.bits(7);
+        repeat = 11 + this.take(7);
       }
-      if (index + sym > nlen + ndist) throw new InflateError('too many code lengths');
-      while (sym--) lengths[index++] = len;
+      if (i + repeat > total) throw new InflateError('code lengths run past the declared count');
+      lengths.fill(fill, i, i + repeat);
+      i += repeat;
     }
     if (lengths[256] === 0) throw new InflateError('no end-of-block code');
-    const lit = build(lengths.subarray(0, nlen), nlen);
-    const dist = build(lengths.subarray(nlen, nlen + ndist), ndist);
-    if (!lit || !dist) throw new InflateError('over-subscribed Huffman code');
-    this.codes(lit, dist);
+    buildTable(this.literalTable, lengths, literalCount, LITERAL_ROOT, true);
+    // The distance code starts right after the literal lengths: build from a view.
+    buildTable(this.distanceTable, lengths.subarray(literalCount, total), distanceCount, DISTANCE_ROOT, true);
+    this.huffmanBlock(this.literalTable, this.distanceTable);
+  }
+
+  /** Decodes one symbol outside the hot loop (code lengths). */
+  private decodeSlow(table: Uint32Array, root: number): number {
+    while (this.bitCnt < MAX_CODE_BITS && this.pos < this.input.length) {
+      this.bitBuf |= this.input[this.pos++]! << this.bitCnt;
+      this.bitCnt += 8;
+    }
+    let entry = table[this.bitBuf & ((1 << root) - 1)]!;
+    let bits = entry & 0x7f;
+    if (entry & SUBTABLE) {
+      if (this.bitCnt < root) throw new InflateError('truncated deflate data');
+      this.bitBuf >>>= root;
+      this.bitCnt -= root;
+      entry = table[(entry >>> 8) + (this.bitBuf & ((1 << bits) - 1))]!;
+      bits = entry & 0x7f;
+    }
+    if (bits === 0) throw new InflateError('invalid Huffman code');
+    if (bits > this.bitCnt) throw new InflateError('truncated deflate data');
+    this.bitBuf >>>= bits;
+    this.bitCnt -= bits;
+    return entry >>> 8;
+  }
+
+  /** RFC 1951 3.2.5: literals, <length, distance> pairs, end of block (256). */
+  private huffmanBlock(litTable: Uint32Array, distTable: Uint32Array): void {
+    const input = this.input;
+    const inLen = input.length;
+    const litMask = (1 << LITERAL_ROOT) - 1;
+    const distMask = (1 << DISTANCE_ROOT) - 1;
+    let out = this.out;
+    let outLen = this.outLen;
+    const outCap = this.outCap;
+    let pos = this.pos;
+    let bitBuf = this.bitBuf;
+    let bitCnt = this.bitCnt;
+    try {
+      for (;;) {
+        // 15 bits cover the longest code; 24+ leave room for the extra bits that follow.
+        while (bitCnt <= 24 && pos < inLen) {
+          bitBuf |= input[pos++]! << bitCnt;
+          bitCnt += 8;
+        }
+        let entry = litTable[bitBuf & litMask]!;
+        let bits = entry & 0x7f;
+        if (entry & SUBTABLE) {
+          if (bitCnt < LITERAL_ROOT) throw new InflateError('truncated deflate data');
+          bitBuf >>>= LITERAL_ROOT;
+          bitCnt -= LITERAL_ROOT;
+          entry = litTable[(entry >>> 8) + (bitBuf & ((1 << bits) - 1))]!;
+          bits = entry & 0x7f;
+        }
+        if (bits === 0) throw new InflateError('invalid literal/length code');
+        if (bits > bitCnt) throw new InflateError('truncated deflate data');
+        bitBuf >>>= bits;
+        bitCnt -= bits;
+        const symbol = entry >>> 8;
+        if (symbol < 256) {
+          if (outLen >= out.length || outLen >= outCap) {
+            this.outLen = outLen;
+            out = this.reserve(1);
+          }
+          out[outLen++] = symbol;
+          continue;
+        }
+        if (symbol === 256) return;
+        const li = symbol - 257;
+        if (li >= 29) throw new InflateError('invalid length symbol');
+        // Extra bits: at most 5 for the length (bitCnt may have dropped below 24 by 15).
+        let extra = LENGTH_EXTRA[li]!;
+        if (bitCnt < extra) throw new InflateError('truncated deflate data');
+        const length = LENGTH_BASE[li]! + (bitBuf & ((1 << extra) - 1));
+        bitBuf >>>= extra;
+        bitCnt -= extra;
+        while (bitCnt <= 24 && pos < inLen) {
+          bitBuf |= input[pos++]! << bitCnt;
+          bitCnt += 8;
+        }
+        entry = distTable[bitBuf & distMask]!;
+        bits = entry & 0x7f;
+        if (entry & SUBTABLE) {
+          if (bitCnt < DISTANCE_ROOT) throw new InflateError('truncated deflate data');
+          bitBuf >>>= DISTANCE_ROOT;
+          bitCnt -= DISTANCE_ROOT;
+          entry = distTable[(entry >>> 8) + (bitBuf & ((1 << bits) - 1))]!;
+          bits = entry & 0x7f;
+        }
+        if (bits === 0) throw new InflateError('invalid distance code');
+        if (bits > bitCnt) throw new InflateError('truncated deflate data');
+        bitBuf >>>= bits;
+        bitCnt -= bits;
+        const di = entry >>> 8;
+        if (di >= 30) throw new InflateError('invalid distance symbol');
+        // Up to 13 extra bits; a 15-bit code leaves at least 9 of 24, so refill once more.
+        extra = DISTANCE_EXTRA[di]!;
+        if (bitCnt < extra) {
+          while (bitCnt <= 24 && pos < inLen) {
+            bitBuf |= input[pos++]! << bitCnt;
+            bitCnt += 8;
+          }
+          if (bitCnt < extra) throw new InflateError('truncated deflate data');
+        }
+        const distance = DISTANCE_BASE[di]! + (bitBuf & ((1 << extra) - 1));
+        bitBuf >>>= extra;
+        bitCnt -= extra;
+        if (distance > outLen) throw new InflateError('distance reaches before the start of the stream');
+        if (outLen + length > out.length || outLen + length > outCap) {
+          this.outLen = outLen;
+          out = this.reserve(length);
+        }
+        let from = outLen - distance;
+        if (distance >= length && length > 32) {
+          out.copyWithin(outLen, from, from + length);
+          outLen += length;
+        } else {
+          // The match may overlap the bytes it produces (RFC 1951 3.2.3): copy forward.
+          const end = outLen + length;
+          while (outLen < end) out[outLen++] = out[from++]!;
+        }
+      }
+    } finally {
+      this.outLen = outLen;
+      this.pos = pos;
+      this.bitBuf = bitBuf;
+      this.bitCnt = bitCnt;
+    }
   }
 }

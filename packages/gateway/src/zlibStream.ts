@@ -45,7 +45,12 @@ export class ZlibStreamInflater {
       );
     }
     this.pending.push(frame);
-    if (!isSyncFlushEnd(frame)) return undefined;
+    // The marker may straddle frames when a frame ends within its last 4 bytes.
+    const ends =
+      frame.length >= 4 || this.pending.length === 1
+        ? isSyncFlushEnd(frame)
+        : isSyncFlushEnd(Buffer.concat(this.pending.slice(-4)).subarray(-4));
+    if (!ends) return undefined;
     let input = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
