@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { encodeEtf, GatewayOpcodes } from '@cordwire/opcodes';
 import WebSocket from 'ws';
+import { keepToken, tokenOf, withoutToken } from './botToken.js';
 import { GatewayInboundError } from './errors.js';
 import { type IdentifyQueue, InMemoryIdentifyQueue } from './identifyQueue.js';
 import { InboundDecoder } from './inbound.js';
@@ -64,11 +65,13 @@ export class Shard extends EventEmitter<ShardEvents> {
   private identifyAbort: AbortController | null = null;
   private busy = false;
   private readonly inbox: ShardInput[] = [];
-  private readonly token: string;
+  /** The options without the token (botToken.ts: the token is never kept in a field). */
+  private readonly options: Omit<ShardOptions, 'token'>;
 
-  constructor(private readonly options: ShardOptions) {
+  constructor(options: ShardOptions) {
     super();
-    this.token = options.token;
+    this.options = withoutToken(options);
+    keepToken(this, options.token);
     this.core = new ShardCore({ ...options, random: options.random });
     this.identifyQueue = options.identifyQueue ?? new InMemoryIdentifyQueue();
     this.sessionStore = options.sessionStore ?? new MemorySessionStore();
@@ -175,7 +178,8 @@ export class Shard extends EventEmitter<ShardEvents> {
 
   /** Belt and braces: no message that leaves this class may contain the token. */
   private redact(s: string): string {
-    return this.token && s.includes(this.token) ? s.split(this.token).join('[token]') : s;
+    const token = tokenOf(this);
+    return token && s.includes(token) ? s.split(token).join('[token]') : s;
   }
 
   private feed(input: ShardInput): void {

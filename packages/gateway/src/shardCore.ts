@@ -18,6 +18,7 @@ import {
 } from './errors.js';
 import type { GatewayEncoding, TransportCompression } from './inbound.js';
 import type { GatewayPayload, IdentifyProperties, PresenceUpdateData, ReadyData } from './payloads.js';
+import { keepToken, tokenOf, withoutToken } from './botToken.js';
 import { SendRateLimit } from './sendRateLimit.js';
 
 /** What a session store keeps so that another connection (or process) can resume. */
@@ -162,7 +163,12 @@ export class ShardCore {
   private readonly now: () => number;
   private readonly random: () => number;
 
-  constructor(private readonly options: ShardCoreOptions) {
+  /** The options without the token (botToken.ts: the token is never kept in a field). */
+  private readonly options: Omit<ShardCoreOptions, 'token'>;
+
+  constructor(options: ShardCoreOptions) {
+    this.options = withoutToken(options);
+    keepToken(this, options.token);
     this.shardId = options.shardId ?? 0;
     this.shardCount = options.shardCount ?? 1;
     this.now = options.now ?? Date.now;
@@ -345,7 +351,7 @@ export class ShardCore {
       this.replayed = 0;
       this.sendPriority({
         op: GatewayOpcodes.RESUME,
-        d: { token: this.options.token, session_id: this.sessionValue.sessionId, seq: this.seq ?? 0 },
+        d: { token: tokenOf(this), session_id: this.sessionValue.sessionId, seq: this.seq ?? 0 },
       });
       this.timer('ready', this.options.timeouts?.readyMs ?? 15_000);
     } else {
@@ -358,7 +364,7 @@ export class ShardCore {
     const o = this.options;
     const compression = o.transportCompression ?? 'none';
     const d: Record<string, unknown> = {
-      token: o.token,
+      token: tokenOf(this),
       properties: o.properties ?? defaultIdentifyProperties,
       intents: o.intents,
       shard: [this.shardId, this.shardCount],

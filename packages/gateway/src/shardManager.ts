@@ -13,6 +13,7 @@
 import { EventEmitter } from 'node:events';
 import type { GatewayDispatchMap, UserSendData, UserSendOpcode } from './payloads.js';
 import { fetchGatewayBot, type GatewayBotInfo } from './gatewayBot.js';
+import { keepToken, tokenOf, withoutToken } from './botToken.js';
 import { type IdentifyQueue, InMemoryIdentifyQueue } from './identifyQueue.js';
 import { Shard, type ShardEvents, type ShardOptions } from './shard.js';
 
@@ -81,8 +82,13 @@ export class ShardManager extends EventEmitter<ShardEvents> {
   private info: GatewayBotInfo | null = null;
   private shardCountValue = 0;
 
-  constructor(private readonly options: ShardManagerOptions) {
+  /** The options without the token (botToken.ts: the token is never kept in a field). */
+  private readonly options: Omit<ShardManagerOptions, 'token'>;
+
+  constructor(options: ShardManagerOptions) {
     super();
+    this.options = withoutToken(options);
+    keepToken(this, options.token);
   }
 
   get shardCount(): number {
@@ -104,7 +110,7 @@ export class ShardManager extends EventEmitter<ShardEvents> {
    */
   async connect(): Promise<void> {
     const o = this.options;
-    this.info = await fetchGatewayBot(o.restUrl ?? 'https://discord.com/api/v10', o.token);
+    this.info = await fetchGatewayBot(o.restUrl ?? 'https://discord.com/api/v10', tokenOf(this));
     this.shardCountValue = o.shardCount ?? this.info.shards;
     const maxConcurrency = Math.max(1, this.info.session_start_limit.max_concurrency);
     const inner: IdentifyQueue =
@@ -139,6 +145,7 @@ export class ShardManager extends EventEmitter<ShardEvents> {
             shardId,
             {
               ...o,
+              token: tokenOf(this),
               shardId,
               shardCount: this.shardCountValue,
               gatewayUrl: this.info!.url,
