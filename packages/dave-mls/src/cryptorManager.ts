@@ -65,8 +65,14 @@ export class CryptorManager {
     this.#ratchetCreation = clock.now();
   }
 
+  /**
+   * Start (or keep) this epoch's countdown. libdave assigns the new deadline, so every later transition
+   * pushes an old epoch's deadline out again and a run of transitions less than 10 s apart would keep
+   * every superseded epoch's keys alive. We keep the earliest deadline: an epoch stays usable for the
+   * expiry window after it was first superseded (research/dave.md checklist: "10 s retention ... for old epochs").
+   */
   updateExpiry(expiry: number): void {
-    this.#ratchetExpiry = expiry;
+    this.#ratchetExpiry = Math.min(this.#ratchetExpiry, expiry);
   }
 
   isExpired(): boolean {

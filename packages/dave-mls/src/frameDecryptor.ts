@@ -72,6 +72,9 @@ export class FrameDecryptor {
    * (default 10 s) so frames sent before the switch still decrypt. `null` only starts that countdown.
    */
   transitionToKeyRatchet(ratchet: KeyRatchet | null, transitionExpiryMs: number = CRYPTOR_EXPIRY_MS): void {
+    // Expired epochs are otherwise only dropped by decrypt: a sender who never speaks must not make us
+    // hold one ratchet per epoch for the whole call.
+    this.#dropExpired();
     const expiry = this.#clock.now() + transitionExpiryMs;
     for (const manager of this.#managers) manager.updateExpiry(expiry);
     if (ratchet !== null) this.#managers.push(new CryptorManager(this.#clock, ratchet));
@@ -114,7 +117,7 @@ export class FrameDecryptor {
 
     const start = this.#clock.now();
     const managers = this.#managers;
-    while (managers.length > 0 && managers[0]!.isExpired()) managers.shift();
+    this.#dropExpired();
 
     const parsed = this.#parsed;
     const parseFailure = parseFrame(frame, parsed);
@@ -145,6 +148,11 @@ export class FrameDecryptor {
     }
     stats.successes++;
     return result;
+  }
+
+  #dropExpired(): void {
+    const managers = this.#managers;
+    while (managers.length > 0 && managers[0]!.isExpired()) managers.shift();
   }
 
   #decryptWith(

@@ -248,6 +248,37 @@ describe('FrameEncryptor / FrameDecryptor', () => {
     expect(decryptor.ratchetCount).toBe(1);
   });
 
+  it('an old epoch expires 10 s after it is first superseded, however many transitions follow', () => {
+    const clock = new ManualClock();
+    const keys = Array.from({ length: 100 }, (_, i) => new Uint8Array(16).fill(i + 1));
+    const decryptor = new FrameDecryptor({ clock });
+    const first = new FrameEncryptor({ clock });
+    first.setKeyRatchet(new HashRatchet(keys[0]!));
+    decryptor.transitionToKeyRatchet(new HashRatchet(keys[0]!));
+    const late = [1, 2].map((i) => first.encrypt(MediaType.AUDIO, Codec.OPUS, Uint8Array.of(i)));
+    // A sender who never speaks while the gateway commits every 4 s: epochs must not pile up.
+    for (let epoch = 1; epoch < keys.length; epoch++) {
+      decryptor.transitionToKeyRatchet(new HashRatchet(keys[epoch]!));
+      expect(decryptor.ratchetCount).toBeLessThanOrEqual(4);
+      if (epoch === 1) {
+        clock.advance(4_000);
+        continue;
+      }
+      if (epoch === 2) {
+        clock.advance(CRYPTOR_EXPIRY_MS - 4_000);
+        // Exactly 10 s after epoch 0 was superseded, despite the transition at 4 s.
+        expect(decryptor.decrypt(MediaType.AUDIO, late[0]!)[0]).toBe(1);
+        clock.advance(1);
+        expect(catchFrameError(() => decryptor.decrypt(MediaType.AUDIO, late[1]!)).code).toBe(
+          DaveFrameErrorCode.AUTH_FAILED,
+        );
+        continue;
+      }
+      clock.advance(4_000);
+    }
+    expect(decryptor.ratchetCount).toBeLessThanOrEqual(4);
+  });
+
   it('the sender frame is AES-128-GCM of generation 0 with nonce 1, tag truncated to 8 bytes', () => {
     const clock = new ManualClock();
     const base = hex(vectors.ratchet.baseSecret);
