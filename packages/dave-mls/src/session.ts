@@ -664,11 +664,15 @@ export class DaveSession {
       decryptor.transitionToKeyRatchet(new HashRatchet(secrets[i]!), TRANSITION_EXPIRY_MS);
     });
     for (const [uid, decryptor] of this.#decryptors) if (!present.has(uid)) this.#retire(uid, decryptor);
-    if (transitionId) {
-      // A gateway that never executes must not make us hold keys forever: keep the newest few.
-      if (this.#staged.size >= MAX_STAGED_TRANSITIONS) this.#staged.delete(this.#staged.keys().next().value!);
-      this.#staged.set(transitionId, { kind: 'ratchet', ratchet: own });
-    } else this.#encryptor.setKeyRatchet(own);
+    if (transitionId) this.#stage(transitionId, { kind: 'ratchet', ratchet: own });
+    else this.#encryptor.setKeyRatchet(own);
+  }
+
+  /** A gateway that never executes must not make us hold keys or markers forever: keep the newest few. */
+  #stage(transitionId: number, staged: Staged): void {
+    this.#staged.delete(transitionId);
+    if (this.#staged.size >= MAX_STAGED_TRANSITIONS) this.#staged.delete(this.#staged.keys().next().value!);
+    this.#staged.set(transitionId, staged);
   }
 
   // ------------------------------------------------------------------ transitions (ops 21-24)
@@ -682,7 +686,7 @@ export class DaveSession {
     if (protocolVersion === 0) {
       for (const d of this.#decryptors.values()) d.transitionToPassthroughMode(true);
       this.#passthrough = true;
-      this.#staged.set(transitionId, { kind: 'downgrade' });
+      this.#stage(transitionId, { kind: 'downgrade' });
     }
     if (transitionId === 0) {
       this.executeTransition(0);
@@ -720,6 +724,13 @@ export class DaveSession {
     protocolVersion: number = this.#protocolVersion,
   ): Promise<Uint8Array | null> {
     return this.#run(async () => {
+      // The epoch comes from op 24's JSON: anything but an integer is a typed error, not a RangeError.
+      if (typeof epoch !== 'bigint' && !Number.isSafeInteger(epoch)) {
+        throw new DaveSessionError(
+          DaveSessionErrorCode.INVALID_ARGUMENT,
+          `op 24: epoch ${String(epoch)} is not an integer`,
+        );
+      }
       if (BigInt(epoch) !== 1n) return null;
       this.#protocolVersion = DaveSession.#checkVersion(protocolVersion);
       const pending = this.#externalSender ? await this.#createPendingGroup(this.#externalSender) : null;

@@ -2,7 +2,7 @@
 // stay usable for 10 s on an injected clock, transition 0 executes at once, downgrade and upgrade
 // open and close passthrough windows.
 import { describe, expect, it } from 'vitest';
-import { DaveFrameError, ExternalSender } from '../src/index.js';
+import { DaveFrameError, DaveSessionErrorCode, ExternalSender } from '../src/index.js';
 import { ManualClock } from './fixtures/helpers.js';
 import { DaveyPeer, MixedGroup, TsPeer } from './fixtures/mixedGroup.js';
 
@@ -56,6 +56,22 @@ describe('transitions', () => {
     expect(a.session.prepareTransition(3, 1)).toBe(true);
     a.session.executeTransition(3); // nothing staged: a no-op
     expect(a.session.ready).toBe(true);
+  });
+
+  it('bad op 21 / op 24 input: staged transitions are capped, a non-integer epoch is a typed error', async () => {
+    const clock = new ManualClock();
+    const { a } = await group(clock);
+    // 20 downgrades the gateway never executes: only the newest 8 stay staged.
+    for (let id = 1; id <= 20; id++) expect(a.session.prepareTransition(id, 0)).toBe(true);
+    a.session.executeTransition(12); // evicted: a no-op, still encrypting
+    expect(hex(a.encryptOpus(opus(1)))).not.toBe(hex(opus(1)));
+    a.session.executeTransition(13); // the oldest one kept
+    expect(hex(a.encryptOpus(opus(1)))).toBe(hex(opus(1)));
+    for (const epoch of [1.5, Number.NaN, 2 ** 60])
+      await expect(a.session.prepareEpoch(epoch)).rejects.toMatchObject({
+        code: DaveSessionErrorCode.INVALID_ARGUMENT,
+      });
+    expect(a.session.epoch).toBeGreaterThan(0n); // the group is untouched
   });
 
   it('downgrade to protocol 0 opens passthrough at prepare and stops encryption at execute; upgrade closes it after 10 s', async () => {
