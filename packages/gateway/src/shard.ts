@@ -51,6 +51,27 @@ type EventOf<T extends ShardEvent['type']> = WithShard<Extract<ShardEvent, { typ
 /** Event map of a Shard (and of a ShardManager, which re-emits them). */
 export type ShardEvents = { [T in ShardEvent['type']]: [event: EventOf<T>] };
 
+/** Every event name a Shard emits; a Record so that a new ShardEvent type cannot be left out. */
+const EVENT_NAMES: Record<ShardEvent['type'], true> = {
+  connecting: true,
+  hello: true,
+  ready: true,
+  resumed: true,
+  reconnecting: true,
+  closed: true,
+  eventsMayHaveBeenMissed: true,
+  sequenceGap: true,
+  sendDropped: true,
+  heartbeat: true,
+  dispatch: true,
+  inboundError: true,
+  timeout: true,
+  fatal: true,
+  debug: true,
+};
+/** What a manager or a worker forwards from its shards. */
+export const SHARD_EVENT_NAMES = Object.keys(EVENT_NAMES) as ReadonlyArray<keyof ShardEvents>;
+
 const CLOSE_GRACE_MS = 1000;
 
 export class Shard extends EventEmitter<ShardEvents> {

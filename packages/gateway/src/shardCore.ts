@@ -9,11 +9,16 @@
  * first-beat jitter, resuming on resume_gateway_url, op 7, op 9 with a 1-5 s wait) and
  * research/anchors.md 1 and 1.1 (what other clients do; the resume-loop breaker).
  */
-import { type ClosePolicy, GatewayOpcodes, gatewayClosePolicy } from '@cordwire/opcodes';
+import {
+  type ClosePolicy,
+  decodeGatewayPayload,
+  GatewayOpcodes,
+  gatewayClosePolicy,
+} from '@cordwire/opcodes';
 import {
   type GatewayError,
   GatewayFatalCloseError,
-  type GatewayInboundError,
+  GatewayInboundError,
   GatewayTimeoutError,
 } from './errors.js';
 import type { GatewayEncoding, TransportCompression } from './inbound.js';
@@ -78,6 +83,22 @@ export type ShardEvent =
       readonly lastSequence: number;
       readonly reason: string;
     }
+  | {
+      /**
+       * Within one session a dispatch arrived with a sequence beyond the next one: the events
+       * `expected`..`got - 1` never arrived. Delivery goes on (the server does not resend them).
+       */
+      readonly type: 'sequenceGap';
+      readonly expected: number;
+      readonly got: number;
+    }
+  | {
+      /** A user send (op 3, 4, 8, ...) that will never go out, and why. */
+      readonly type: 'sendDropped';
+      readonly op: number;
+      /** queueFull: beyond `maxQueuedSends` the oldest queued send is dropped. */
+      readonly reason: 'queueFull' | 'stopped' | 'fatal';
+    }
   | { readonly type: 'heartbeat'; readonly latencyMs: number }
   | { readonly type: 'dispatch'; readonly t: string; readonly s: number; readonly d: unknown }
   | { readonly type: 'inboundError'; readonly error: GatewayInboundError }
@@ -126,6 +147,11 @@ export interface ShardCoreOptions {
   readonly invalidSessionDelayMs?: readonly [number, number];
   /** Reconnect backoff: the first retry waits up to `firstMs`, then base * 2^n capped, with jitter. */
   readonly backoff?: { readonly firstMs?: number; readonly baseMs?: number; readonly maxMs?: number };
+  /**
+   * HELLO heartbeat intervals below this are rejected (a typed inboundError and a reconnect).
+   * Default 1000 ms; Discord sends about 41 s. Lower it only for tests against a fast emulator.
+   */
+  readonly minHeartbeatIntervalMs?: number;
   /** Failed resumes in a row before the breaker starts a new session. */
   readonly maxResumeAttempts?: number;
   /** User sends waiting for the rate limit or for READY; beyond this the oldest is dropped. */
@@ -333,9 +359,18 @@ export class ShardCore {
 
   private onHello(d: unknown): void {
     if (this.stateValue !== 'waitingHello') return;
-    const interval = (d as { heartbeat_interval?: unknown } | null)?.heartbeat_interval;
-    if (typeof interval !== 'number' || !(interval > 0)) {
-      this.debug('HELLO without a heartbeat_interval');
+    // The catalog's decoder checks the shape (a finite number in (0, 2^31 - 1]: setTimeout
+    // turns anything larger into 1 ms); the floor keeps a hostile or broken server from making
+    // us beat every millisecond.
+    const decoded = decodeGatewayPayload({ op: GatewayOpcodes.HELLO, d });
+    const min = this.options.minHeartbeatIntervalMs ?? 1000;
+    const interval = decoded.ok ? (d as { heartbeat_interval: number }).heartbeat_interval : Number.NaN;
+    if (!decoded.ok || !(interval >= min)) {
+      const why = decoded.ok ? `heartbeat_interval ${interval} is below ${min} ms` : decoded.error.message;
+      this.emit({
+        type: 'inboundError',
+        error: new GatewayInboundError('GATEWAY_DECODE_FAILED', `malformed HELLO: ${why}`),
+      });
       this.dropConnection('malformed HELLO', true);
       return;
     }
@@ -390,7 +425,7 @@ export class ShardCore {
       }
       if (this.seq !== null && s > this.seq + 1 && t !== 'READY') {
         this.stats.gaps++;
-        this.debug(`sequence gap: ${this.seq} -> ${s}`);
+        this.emit({ type: 'sequenceGap', expected: this.seq + 1, got: s });
       }
       this.seq = s;
     }
@@ -590,13 +625,14 @@ export class ShardCore {
   private onUserSend(payload: GatewayPayload): void {
     if (this.stateValue === 'fatal' || this.stateValue === 'stopped') {
       this.stats.sendsDropped++;
-      this.debug(`send of op ${payload.op} dropped: shard is ${this.stateValue}`);
+      this.emit({ type: 'sendDropped', op: payload.op, reason: this.stateValue });
       return;
     }
     this.queue.push(payload);
     if (this.queue.length > (this.options.maxQueuedSends ?? 1000)) {
-      this.queue.shift();
+      const dropped = this.queue.shift()!;
       this.stats.sendsDropped++;
+      this.emit({ type: 'sendDropped', op: dropped.op, reason: 'queueFull' });
     }
     if (this.stateValue === 'ready') this.flushQueue();
   }

@@ -15,7 +15,7 @@ import type { GatewayDispatchMap, UserSendData, UserSendOpcode } from './payload
 import { fetchGatewayBot, type GatewayBotInfo } from './gatewayBot.js';
 import { keepToken, tokenOf, withoutToken } from './botToken.js';
 import { type IdentifyQueue, InMemoryIdentifyQueue } from './identifyQueue.js';
-import { Shard, type ShardEvents, type ShardOptions } from './shard.js';
+import { SHARD_EVENT_NAMES, Shard, type ShardEvents, type ShardOptions } from './shard.js';
 
 export interface ShardManagerOptions extends Omit<ShardOptions, 'shardId' | 'shardCount' | 'gatewayUrl'> {
   /** REST base used for /gateway/bot. Default https://discord.com/api/v10. */
@@ -42,21 +42,7 @@ export interface ShardHandle {
 
 export type ShardEventSink = <K extends keyof ShardEvents>(name: K, ...args: ShardEvents[K]) => void;
 
-const LIFECYCLE: readonly (keyof ShardEvents)[] = [
-  'connecting',
-  'hello',
-  'ready',
-  'resumed',
-  'reconnecting',
-  'closed',
-  'eventsMayHaveBeenMissed',
-  'heartbeat',
-  'dispatch',
-  'inboundError',
-  'timeout',
-  'fatal',
-  'debug',
-];
+const LIFECYCLE = SHARD_EVENT_NAMES;
 
 export const inProcessStrategy: ShardingStrategy = {
   spawn(_shardId, options, sink) {

@@ -5,7 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { UserSendOpcode } from './payloads.js';
 import type { SessionInfo } from './shardCore.js';
-import { Shard, type ShardEvents } from './shard.js';
+import { SHARD_EVENT_NAMES, Shard, type ShardEvents } from './shard.js';
 import type { FromWorker, SerializedError, ToWorker } from './workerProtocol.js';
 
 const port = parentPort;
@@ -40,21 +40,7 @@ function serializeError(e: unknown): SerializedError {
   };
 }
 
-const EVENTS: readonly (keyof ShardEvents)[] = [
-  'connecting',
-  'hello',
-  'ready',
-  'resumed',
-  'reconnecting',
-  'closed',
-  'eventsMayHaveBeenMissed',
-  'heartbeat',
-  'dispatch',
-  'inboundError',
-  'timeout',
-  'fatal',
-  'debug',
-];
+const EVENTS = SHARD_EVENT_NAMES;
 
 port.on('message', (m: ToWorker) => {
   switch (m.type) {

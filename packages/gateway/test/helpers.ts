@@ -6,6 +6,7 @@ export const fastTimers = {
   timeouts: { handshakeMs: 2000, helloMs: 2000, readyMs: 3000 },
   invalidSessionDelayMs: [5, 30] as const,
   backoff: { firstMs: 20, baseMs: 20, maxMs: 200 },
+  minHeartbeatIntervalMs: 100,
 };
 
 export async function emulator(options: EmulatorOptions = {}): Promise<Emulator> {

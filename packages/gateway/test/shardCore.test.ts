@@ -407,3 +407,77 @@ describe('outbound', () => {
     expect(JSON.stringify(h.urls)).not.toContain(TOKEN);
   });
 });
+
+describe('HELLO validation', () => {
+  it.each([
+    ['1e-6 (would beat every millisecond)', 1e-6],
+    ['below the floor', 999],
+    ['zero', 0],
+    ['negative', -41_250],
+    ['beyond setTimeout (2^31 ms)', 2 ** 31],
+    ['Infinity', Number.POSITIVE_INFINITY],
+    ['NaN', Number.NaN],
+    ['a string', '41250'],
+    ['missing', undefined],
+  ])('rejects heartbeat_interval %s: typed error, reconnect, no heartbeat timer', (_name, interval) => {
+    const h = new Harness();
+    h.input({ type: 'start' }).open();
+    h.server({ op: GatewayOpcodes.HELLO, d: interval === undefined ? {} : { heartbeat_interval: interval } });
+    const [error] = h.ofType('inboundError');
+    expect(error?.error).toBeInstanceOf(GatewayInboundError);
+    expect(error?.error.code).toBe('GATEWAY_DECODE_FAILED');
+    expect(error?.error.message).toMatch(/malformed HELLO/);
+    expect(h.timers.has('heartbeat')).toBe(false);
+    expect(h.identifyRequests).toBe(0);
+    expect(h.closes.at(-1)?.code).toBe(4900);
+    expect(h.ofType('reconnecting')).toHaveLength(1);
+    // The next connection with a sane HELLO proceeds.
+    h.advance(h.ofType('reconnecting')[0]!.delayMs).open().hello(41_250);
+    expect(h.identifyRequests).toBe(1);
+    expect(h.timers.get('heartbeat')).toBeLessThanOrEqual(h.now + 41_250);
+  });
+
+  it('accepts a lower floor when configured (fast test servers)', () => {
+    const h = new Harness({ minHeartbeatIntervalMs: 50 });
+    h.input({ type: 'start' }).open().hello(300);
+    expect(h.ofType('inboundError')).toHaveLength(0);
+    expect(h.identifyRequests).toBe(1);
+  });
+});
+
+describe('losses are events, not only counters', () => {
+  it('a sequence gap inside a session emits sequenceGap {expected, got}', () => {
+    const h = new Harness();
+    h.started().dispatch(2).dispatch(5).dispatch(6).dispatch(9);
+    expect(h.ofType('sequenceGap')).toEqual([
+      { type: 'sequenceGap', expected: 3, got: 5 },
+      { type: 'sequenceGap', expected: 7, got: 9 },
+    ]);
+    // A new session restarting at 1 is not a gap.
+    h.server({ op: 9, d: false });
+    h.advance(5000).open().hello().ready('sess-2', 1);
+    h.dispatch(2);
+    expect(h.ofType('sequenceGap')).toHaveLength(2);
+  });
+
+  it('sends beyond the queue cap drop the oldest with sendDropped {op, reason}', () => {
+    const h = new Harness({ maxQueuedSends: 3 });
+    h.input({ type: 'start' }).open().hello();
+    h.input({ type: 'send', payload: { op: 3, d: 'a' } });
+    h.input({ type: 'send', payload: { op: 4, d: 'b' } });
+    h.input({ type: 'send', payload: { op: 8, d: 'c' } });
+    expect(h.ofType('sendDropped')).toHaveLength(0);
+    h.input({ type: 'send', payload: { op: 31, d: 'd' } });
+    h.input({ type: 'send', payload: { op: 3, d: 'e' } });
+    expect(h.ofType('sendDropped')).toEqual([
+      { type: 'sendDropped', op: 3, reason: 'queueFull' },
+      { type: 'sendDropped', op: 4, reason: 'queueFull' },
+    ]);
+    h.ready();
+    expect(h.sent.filter((p) => p.op !== 2).map((p) => p.d)).toEqual(['c', 'd', 'e']);
+    h.input({ type: 'stop' });
+    h.input({ type: 'send', payload: { op: 3, d: 'late' } });
+    expect(h.ofType('sendDropped').at(-1)).toEqual({ type: 'sendDropped', op: 3, reason: 'stopped' });
+    expect(h.core.stats.sendsDropped).toBe(3);
+  });
+});
