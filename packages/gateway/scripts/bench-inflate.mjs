@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { StreamInflater } from '../dist/inflate.js';
 import { InboundDecoder } from '../dist/index.js';
 
 const N = 20000;
@@ -77,12 +78,56 @@ const presetDictionary = () => {
     JSON.parse(out.toString());
   }
 };
+// Inflate alone (no JSON.parse), small messages and large ones (GUILD_CREATE-sized, ~100 KiB).
+const big = [];
+for (let i = 0; i < 200; i++) {
+  big.push(
+    Buffer.from(
+      JSON.stringify({
+        op: 0,
+        s: i,
+        t: 'GUILD_CREATE',
+        d: {
+          members: Array.from({ length: 600 }, (_, k) => ({
+            user: { id: String(1e17 + k * 7919 + i), username: `member${k}` },
+            roles: [String(k % 13)],
+          })),
+        },
+      }),
+    ),
+  );
+}
+const bigFrames = [];
+{
+  const d = zlib.createDeflate();
+  let parts = [];
+  d.on('data', (c) => parts.push(c));
+  for (const m of big) {
+    await new Promise((r) => {
+      d.write(m);
+      d.flush(zlib.constants.Z_SYNC_FLUSH, r);
+    });
+    bigFrames.push(Buffer.concat(parts));
+    parts = [];
+  }
+}
+const inflateOnly = (fs) => () => {
+  const inf = new StreamInflater();
+  inf.inflate(fs[0].subarray(2), 1 << 24);
+  for (let i = 1; i < fs.length; i++) inf.inflate(fs[i], 1 << 24);
+};
 const rows = {
+  'inflate alone, small messages (StreamInflater)': [],
+  'inflate alone, ~100 KiB messages (StreamInflater)': [],
   'zlib-stream, ours (pure TS, sync, stateful)': [],
   'zlib-stream, node:zlib async stream': [],
   'zlib-stream, inflateRawSync + preset dictionary': [],
 };
 for (let round = 0; round < 7; round++) {
+  rows['inflate alone, small messages (StreamInflater)'].push(await cpu(inflateOnly(frames), N));
+  rows['inflate alone, ~100 KiB messages (StreamInflater)'].push(
+    await cpu(inflateOnly(bigFrames), big.length),
+  );
   rows['zlib-stream, ours (pure TS, sync, stateful)'].push(await cpu(ours, N));
   rows['zlib-stream, node:zlib async stream'].push(await cpu(asyncStream, N));
   rows['zlib-stream, inflateRawSync + preset dictionary'].push(await cpu(presetDictionary, N));

@@ -5,7 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { UserSendOpcode } from './payloads.js';
 import type { SessionInfo } from './shardCore.js';
-import { SHARD_EVENT_NAMES, Shard, type ShardEvents } from './shard.js';
+import { SHARD_EVENT_NAMES, Shard } from './shard.js';
 import type { FromWorker, SerializedError, ToWorker } from './workerProtocol.js';
 
 const port = parentPort;
