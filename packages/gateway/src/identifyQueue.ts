@@ -15,6 +15,16 @@ export interface InMemoryIdentifyQueueOptions {
   /** Spacing per rate-limit key; Discord's is 5 s. */
   readonly spacingMs?: number;
   readonly now?: () => number;
+  /**
+   * Runs `fn` after `ms` and returns its cancel function; default setTimeout. With `now`, lets
+   * a test drive the queue on a manual clock.
+   */
+  readonly schedule?: (fn: () => void, ms: number) => () => void;
+}
+
+function scheduleWithTimeout(fn: () => void, ms: number): () => void {
+  const t = setTimeout(fn, ms);
+  return () => clearTimeout(t);
 }
 
 interface Waiter {
@@ -27,7 +37,7 @@ interface Waiter {
 interface Bucket {
   nextAt: number;
   readonly waiters: Waiter[];
-  timer?: ReturnType<typeof setTimeout>;
+  cancelTimer?: () => void;
 }
 
 function abortError(signal: AbortSignal): unknown {
@@ -39,11 +49,13 @@ export class InMemoryIdentifyQueue implements IdentifyQueue {
   readonly maxConcurrency: number;
   private readonly spacingMs: number;
   private readonly now: () => number;
+  private readonly schedule: (fn: () => void, ms: number) => () => void;
 
   constructor(options: InMemoryIdentifyQueueOptions = {}) {
     this.maxConcurrency = Math.max(1, options.maxConcurrency ?? 1);
     this.spacingMs = options.spacingMs ?? 5000;
     this.now = options.now ?? Date.now;
+    this.schedule = options.schedule ?? scheduleWithTimeout;
   }
 
   waitForIdentify(shardId: number, signal?: AbortSignal): Promise<void> {
@@ -73,12 +85,12 @@ export class InMemoryIdentifyQueue implements IdentifyQueue {
   }
 
   private drain(b: Bucket): void {
-    if (b.timer) return;
+    if (b.cancelTimer) return;
     while (b.waiters.length > 0) {
       const wait = b.nextAt - this.now();
       if (wait > 0) {
-        b.timer = setTimeout(() => {
-          b.timer = undefined;
+        b.cancelTimer = this.schedule(() => {
+          b.cancelTimer = undefined;
           this.drain(b);
         }, wait);
         return;
@@ -93,8 +105,8 @@ export class InMemoryIdentifyQueue implements IdentifyQueue {
   /** Cancels pending timers (waiters stay pending until their signals abort). */
   close(): void {
     for (const b of this.buckets.values()) {
-      if (b.timer) clearTimeout(b.timer);
-      b.timer = undefined;
+      b.cancelTimer?.();
+      b.cancelTimer = undefined;
     }
   }
 }

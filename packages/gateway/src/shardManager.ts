@@ -14,7 +14,11 @@ import { EventEmitter } from 'node:events';
 import type { GatewayDispatchMap, UserSendData, UserSendOpcode } from './payloads.js';
 import { fetchGatewayBot, type GatewayBotInfo } from './gatewayBot.js';
 import { keepToken, tokenOf, withoutToken } from './botToken.js';
-import { type IdentifyQueue, InMemoryIdentifyQueue } from './identifyQueue.js';
+import {
+  type IdentifyQueue,
+  InMemoryIdentifyQueue,
+  type InMemoryIdentifyQueueOptions,
+} from './identifyQueue.js';
 import { SHARD_EVENT_NAMES, Shard, type ShardEvents, type ShardOptions } from './shard.js';
 
 export interface ShardManagerOptions extends Omit<ShardOptions, 'shardId' | 'shardCount' | 'gatewayUrl'> {
@@ -26,6 +30,8 @@ export interface ShardManagerOptions extends Omit<ShardOptions, 'shardId' | 'sha
   readonly shardIds?: readonly number[] | { readonly start: number; readonly end: number };
   /** Spacing per max_concurrency key for the default queue. Default 5000 ms. */
   readonly identifySpacingMs?: number;
+  /** Clock and timer of the default queue (InMemoryIdentifyQueueOptions); for tests. */
+  readonly identifyClock?: Pick<InMemoryIdentifyQueueOptions, 'now' | 'schedule'>;
   readonly strategy?: ShardingStrategy;
 }
 
@@ -101,7 +107,11 @@ export class ShardManager extends EventEmitter<ShardEvents> {
     const maxConcurrency = Math.max(1, this.info.session_start_limit.max_concurrency);
     const inner: IdentifyQueue =
       o.identifyQueue ??
-      new InMemoryIdentifyQueue({ maxConcurrency, spacingMs: o.identifySpacingMs ?? 5000 });
+      new InMemoryIdentifyQueue({
+        maxConcurrency,
+        spacingMs: o.identifySpacingMs ?? 5000,
+        ...o.identifyClock,
+      });
     const started = new Map<number, () => void>();
     const live = new Map<number, () => void>();
     const allLive: Promise<void>[] = [];
