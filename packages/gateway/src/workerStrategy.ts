@@ -11,7 +11,7 @@ import {
   GatewayInboundError,
   GatewayTimeoutError,
 } from './errors.js';
-import { InMemoryIdentifyQueue } from './identifyQueue.js';
+import { type IdentifyQueue, InMemoryIdentifyQueue } from './identifyQueue.js';
 import { MemorySessionStore } from './sessionStore.js';
 import type { ShardEventSink, ShardHandle, ShardingStrategy } from './shardManager.js';
 import type { ShardOptions } from './shard.js';
@@ -24,6 +24,12 @@ export interface WorkerStrategyOptions {
   readonly execArgv?: string[];
   /** The worker entry; default dist/shardWorker.js beside this file (override to run from source). */
   readonly workerUrl?: URL;
+  /**
+   * The identify queue for shards spawned without one (a ShardManager always passes its own).
+   * Default: one InMemoryIdentifyQueue (max_concurrency 1, 5 s) shared by every shard of this
+   * strategy, so shards spawned directly still identify one at a time.
+   */
+  readonly identifyQueue?: IdentifyQueue;
 }
 
 export interface WorkerStrategy extends ShardingStrategy {
@@ -55,6 +61,9 @@ export function workerThreadsStrategy(options: WorkerStrategyOptions = {}): Work
   const connectWaiters = new Map<number, () => void>();
   let count = 0;
   let closing = false;
+  // One queue and one store per strategy: shards that fall back to them coordinate identifies.
+  const defaultQueue = options.identifyQueue ?? new InMemoryIdentifyQueue();
+  const defaultStore = new MemorySessionStore();
 
   function workerFor(): Worker {
     const index = Math.floor(count++ / perWorker);
@@ -92,8 +101,8 @@ export function workerThreadsStrategy(options: WorkerStrategyOptions = {}): Work
       const worker = workerFor();
       shardIds.get(worker)!.push(shardId);
       sinks.set(shardId, sink);
-      const queue = shardOptions.identifyQueue ?? new InMemoryIdentifyQueue();
-      const store = shardOptions.sessionStore ?? new MemorySessionStore();
+      const queue = shardOptions.identifyQueue ?? defaultQueue;
+      const store = shardOptions.sessionStore ?? defaultStore;
       const { identifyQueue: _q, sessionStore: _s, random: _r, ...rest } = shardOptions;
       // Only data crosses to the worker (a manager also passes its strategy and other objects).
       const plain = JSON.parse(JSON.stringify(rest)) as WorkerShardOptions;
@@ -147,6 +156,7 @@ export function workerThreadsStrategy(options: WorkerStrategyOptions = {}): Work
     },
     async close() {
       closing = true;
+      if (defaultQueue instanceof InMemoryIdentifyQueue && !options.identifyQueue) defaultQueue.close();
       await Promise.all(workers.map((w) => w.terminate()));
       workers.length = 0;
     },

@@ -1,8 +1,10 @@
 import type { Emulator } from '@cordwire/emulator';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   GatewayFatalCloseError,
+  InMemoryIdentifyQueue,
   MemorySessionStore,
+  type ShardEventSink,
   ShardManager,
   workerThreadsStrategy,
 } from '../src/index.js';
@@ -65,6 +67,41 @@ describe('worker_threads strategy', () => {
       expect((error as GatewayFatalCloseError).closeCode).toBe(4014);
     } finally {
       manager.destroy();
+      await strategy.close();
+    }
+  });
+});
+
+describe('worker_threads strategy used without a manager', () => {
+  it('shards spawned without a queue share one identify queue per strategy', async () => {
+    const strategy = workerThreadsStrategy({ workerUrl, execArgv: ['--conditions=cordwire-source'] });
+    const asked = vi.spyOn(InMemoryIdentifyQueue.prototype, 'waitForIdentify');
+    const ready: number[] = [];
+    const sink = ((name: string, e: { shardId: number }) => {
+      if (name === 'ready') ready.push(e.shardId);
+    }) as ShardEventSink;
+    const handles = [0, 1].map((shardId) =>
+      strategy.spawn(
+        shardId,
+        { token: emu.token, intents: 1, gatewayUrl: emu.gatewayUrl, shardId, shardCount: 2, ...fastTimers },
+        sink,
+      ),
+    );
+    try {
+      await handles[0]!.connect();
+      void handles[1]!.connect();
+      await waitFor(
+        () => asked.mock.calls.length === 2 && ready.includes(0),
+        5000,
+        'both shards to ask the queue',
+      );
+      // One queue instance (max_concurrency 1) served both: the second shard waits its 5 s.
+      expect(asked.mock.instances[0]).toBe(asked.mock.instances[1]);
+      expect(asked.mock.calls.map((c) => c[0])).toEqual([0, 1]);
+      expect(emu.control.identifyLog().filter((e) => e.shard[1] === 2)).toHaveLength(1);
+    } finally {
+      asked.mockRestore();
+      for (const h of handles) h.destroy();
       await strategy.close();
     }
   });
