@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { type EmulatorClock, sleep, systemClock } from './clock.js';
 import { type DispatchStream, type StreamOptions, startDispatchStream } from './dispatchStream.js';
@@ -15,7 +16,8 @@ import { PRIVILEGED_INTENTS_MASK } from '@cordwire/opcodes';
 import { handleRest } from './rest.js';
 import { defaultSeed, type EmulatorSeed, normalizeSeed } from './seed.js';
 import { DISCORD_SEND_LIMIT, type SendLimit } from './sendRateLimit.js';
-import { initZstd } from './transportCompression.js';
+import { SessionStartLimit } from './sessionStartLimit.js';
+import { initZstd, type ZstdFraming } from './transportCompression.js';
 import type { VoiceProvider } from './voiceProvider.js';
 
 export interface EmulatorOptions {
@@ -47,8 +49,22 @@ export interface EmulatorOptions {
   sendLimit?: SendLimit;
   /** Members per GUILD_MEMBERS_CHUNK (default 1000, as Discord). */
   memberChunkSize?: number;
-  /** session_start_limit.total (default 1000). */
+  /** session_start_limit.total: IDENTIFYs per window (default 1000). */
   sessionStartLimit?: number;
+  /** session_start_limit window: `remaining` is back to `total` this long after the window's first IDENTIFY (default 24 h). */
+  sessionStartResetAfterMs?: number;
+  /** How long a connection sent op 7 may stay open before it is closed with 4000 (default 5000). */
+  reconnectGraceMs?: number;
+  /**
+   * zstd-stream framing: 'single-frame' is Discord's (one frame per connection, blocks flushed
+   * per message, written uncompressed); 'per-message' (default) sends each message as its own
+   * compressed frame, and keeps raw byte faults (sendRaw of a whole zstd frame) at a frame start.
+   */
+  zstdFraming?: ZstdFraming;
+  /** Concurrent gateway connections before upgrades get HTTP 503 (default 10000). */
+  maxConnections?: number;
+  /** Connections upgrading or not yet identified/resumed before upgrades get HTTP 503 (default 4096). */
+  maxPendingHandshakes?: number;
   /** Bare host:port in VOICE_SERVER_UPDATE when no voice provider is set (default: the emulator's). */
   voiceEndpoint?: string;
   /** Answers op 4 joins with a voice server and token; see VoiceProvider. */
@@ -78,6 +94,13 @@ export interface EmulatorControl {
   runScript(script: FaultScript | unknown): Promise<void>;
   /** Replaces the voice provider (the voice server attaches here). */
   setVoiceProvider(provider: VoiceProvider | undefined): void;
+  /**
+   * single-frame zstd-stream: the next message ends the connection's zstd frame (its last block
+   * has Last_Block set) and the message after begins a new frame. Returns how many connections.
+   */
+  endZstdFrame(sessionId?: string): number;
+  /** Gateway connections now, those not identified yet, and upgrades refused by the caps. */
+  connectionStats(): { connections: number; pendingHandshakes: number; refusedUpgrades: number };
 }
 
 export interface Emulator {
@@ -106,6 +129,19 @@ function isSendableCloseCode(code: number): boolean {
   return code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006;
 }
 
+/**
+ * Refuses an upgrade before the WebSocket handshake: a plain HTTP 503 with Retry-After, in
+ * Discord's JSON error shape, then the socket is closed once the answer is flushed.
+ */
+function refuseUpgrade(socket: Duplex, reason: string): void {
+  const body = JSON.stringify({ message: `503: Service Unavailable (${reason})`, code: 0 });
+  socket.end(
+    'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\n' +
+      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    () => socket.destroy(),
+  );
+}
+
 function positive(name: string, v: number | undefined, dflt: number, min = 1): number {
   if (v === undefined) return dflt;
   if (!Number.isFinite(v) || v < min)
@@ -124,6 +160,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const heartbeatIntervalMs = positive('heartbeatIntervalMs', options.heartbeatIntervalMs, 41_250);
   const shards = positive('shards', options.shards, 1);
   const maxConcurrency = positive('maxConcurrency', options.maxConcurrency, 1);
+  const zstdFraming = options.zstdFraming ?? 'per-message';
+  if (zstdFraming !== 'per-message' && zstdFraming !== 'single-frame') {
+    throw new EmulatorError('EMULATOR_BAD_OPTION', "zstdFraming must be 'per-message' or 'single-frame'");
+  }
+  const sessionStartLimit = new SessionStartLimit(
+    positive('sessionStartLimit', options.sessionStartLimit, 1000),
+    positive('sessionStartResetAfterMs', options.sessionStartResetAfterMs, 86_400_000),
+    clock,
+  );
   await initZstd();
 
   let port = 0;
@@ -150,6 +195,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       requireSharding: positive('requireSharding', options.requireSharding, 2500, 0),
       sendLimit: options.sendLimit ?? DISCORD_SEND_LIMIT,
       memberChunkSize: positive('memberChunkSize', options.memberChunkSize, 1000),
+      sessionStartLimit,
+      reconnectGraceMs: positive('reconnectGraceMs', options.reconnectGraceMs, 5000, 0),
+      zstdFraming,
+      maxConnections: positive('maxConnections', options.maxConnections, 10_000),
+      maxPendingHandshakes: positive('maxPendingHandshakes', options.maxPendingHandshakes, 4096),
       log,
     },
     world,
@@ -157,15 +207,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     options.voice ?? voiceFallback,
   );
 
-  const sessionStartTotal = positive('sessionStartLimit', options.sessionStartLimit, 1000);
   const restContext = {
     token,
     world,
     gatewayUrl,
     shards,
     maxConcurrency,
-    sessionStartTotal,
-    identifiesSinceStart: () => gateway.identifiesSinceStart,
+    sessionStartLimit: () => sessionStartLimit.info(),
     log,
   };
 
@@ -186,7 +234,26 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       socket.destroy();
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => gateway.accept(ws, req));
+    const refusal = gateway.admit();
+    if (refusal !== undefined) {
+      log(`refused an upgrade: ${refusal}`);
+      refuseUpgrade(socket, refusal);
+      return;
+    }
+    // Counted until the handshake completes or the socket dies (ws answers a bad handshake
+    // with 400 and never calls back), so a flood of half-done upgrades is bounded too.
+    gateway.upgrading += 1;
+    let counted = true;
+    const release = () => {
+      if (!counted) return;
+      counted = false;
+      gateway.upgrading -= 1;
+    };
+    socket.once('close', release);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      release();
+      gateway.accept(ws, req);
+    });
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -228,7 +295,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       void stream.done.then(() => streams.delete(stream));
       return stream;
     },
-    reconnect: (sessionId) => eachConn(sessionId, (c) => c.send({ op: 7, d: null, s: null, t: null })),
+    reconnect: (sessionId) => eachConn(sessionId, (c) => gateway.requestReconnect(c)),
     invalidateSession: (resumable, sessionId) => eachConn(sessionId, (c) => gateway.invalidate(c, resumable)),
     closeConnection: (code, reason = 'closed by the emulator', sessionId) => {
       if (!isSendableCloseCode(code)) {
@@ -270,6 +337,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     setVoiceProvider: (provider) => {
       gateway.voice = provider ?? options.voice ?? voiceFallback;
     },
+    endZstdFrame: (sessionId) => {
+      let n = 0;
+      eachConn(sessionId, (c) => {
+        if (c.endZstdFrame()) n += 1;
+      });
+      return n;
+    },
+    connectionStats: () => ({
+      connections: gateway.connections.size,
+      pendingHandshakes: gateway.pendingHandshakes(),
+      refusedUpgrades: gateway.refusedUpgrades,
+    }),
   };
 
   function runStep(step: FaultStep): Promise<void> | undefined {

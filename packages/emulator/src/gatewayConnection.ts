@@ -8,7 +8,12 @@ import type { EmulatorClock } from './clock.js';
 import { decodeEtfPayload, encodeEtfPayload } from './etf.js';
 import { SendRateLimit, type SendLimit } from './sendRateLimit.js';
 import type { Encoding, Session } from './session.js';
-import { type Compressor, type CompressMode, createCompressor } from './transportCompression.js';
+import {
+  type Compressor,
+  type CompressMode,
+  createCompressor,
+  type ZstdFraming,
+} from './transportCompression.js';
 
 /** Discord's limit on a payload sent by a client (docs topics/gateway "Sending Events"): 4096 bytes. */
 export const MAX_INBOUND_PAYLOAD = 4096;
@@ -52,6 +57,7 @@ export class GatewayConnection {
   private chain: Promise<void> = Promise.resolve();
   private pending = 0;
   private heartbeatTimer: unknown;
+  private reconnectTimer: unknown;
 
   constructor(
     readonly ws: WebSocket,
@@ -62,8 +68,9 @@ export class GatewayConnection {
     sendLimit: SendLimit,
     private readonly frameDelay: () => number,
     private readonly log: (line: string) => void,
+    zstdFraming: ZstdFraming = 'per-message',
   ) {
-    this.compressor = createCompressor(transport);
+    this.compressor = createCompressor(transport, zstdFraming);
     this.rate = new SendRateLimit(sendLimit, clock);
   }
 
@@ -108,6 +115,27 @@ export class GatewayConnection {
     this.heartbeatTimer = this.clock.setTimeout(() => {
       this.heartbeatTimer = undefined;
       onMiss();
+    }, ms);
+  }
+
+  /**
+   * single-frame zstd-stream: the next message carries the frame's Last_Block and the message
+   * after starts a new frame. Ordered with the other sends. False when there is no such frame.
+   */
+  endZstdFrame(): boolean {
+    const compressor = this.compressor;
+    if (this.closing || this.closed || !compressor.endFrame) return false;
+    this.enqueue(() => compressor.endFrame?.());
+    return true;
+  }
+
+  /** Runs `onExpire` after `ms` unless the connection ends first (op 7 grace). Replaces an earlier one. */
+  armReconnectDeadline(ms: number, onExpire: () => void): void {
+    if (this.reconnectTimer !== undefined) this.clock.clearTimeout(this.reconnectTimer);
+    if (this.closing || this.closed) return;
+    this.reconnectTimer = this.clock.setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (!this.closing && !this.closed) onExpire();
     }, ms);
   }
 
@@ -183,6 +211,8 @@ export class GatewayConnection {
     this.closing = true;
     if (this.heartbeatTimer !== undefined) this.clock.clearTimeout(this.heartbeatTimer);
     this.heartbeatTimer = undefined;
+    if (this.reconnectTimer !== undefined) this.clock.clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
     this.cancelIdentify?.();
     this.cancelIdentify = undefined;
     this.compressor.close();

@@ -21,8 +21,9 @@ import { sessionReceives } from './intents.js';
 import { VOICE_CHANNEL_TYPES, type World, type WorldVoiceState } from './seed.js';
 import type { SendLimit } from './sendRateLimit.js';
 import { type Encoding, Session } from './session.js';
+import type { SessionStartLimit } from './sessionStartLimit.js';
 import { shardForGuild } from './shardRouting.js';
-import type { CompressMode } from './transportCompression.js';
+import type { CompressMode, ZstdFraming } from './transportCompression.js';
 import type { VoiceProvider } from './voiceProvider.js';
 
 export interface GatewayConfig {
@@ -39,6 +40,15 @@ export interface GatewayConfig {
   requireSharding: number;
   sendLimit: SendLimit;
   memberChunkSize: number;
+  /** IDENTIFYs left in the window; enforced at IDENTIFY, reported by /gateway/bot. */
+  sessionStartLimit: SessionStartLimit;
+  /** How long a connection sent op 7 may stay before the emulator closes it with 4000. */
+  reconnectGraceMs: number;
+  zstdFraming: ZstdFraming;
+  /** Concurrent gateway connections; upgrades beyond are refused with HTTP 503. */
+  maxConnections: number;
+  /** Connections upgrading or not yet identified/resumed; upgrades beyond are refused with 503. */
+  maxPendingHandshakes: number;
   log: (line: string) => void;
 }
 
@@ -101,6 +111,10 @@ export class GatewayServer {
   readonly identifies: Array<{ shard: [number, number]; at: number }> = [];
   frameDelayMs = 0;
   identifiesSinceStart = 0;
+  /** Upgrades admitted by `admit()` whose WebSocket handshake has not completed yet. */
+  upgrading = 0;
+  /** Upgrades refused by the connection caps since start. */
+  refusedUpgrades = 0;
   voice: VoiceProvider;
   private readonly identifyQueue: IdentifyQueue;
   private closed = false;
@@ -113,6 +127,30 @@ export class GatewayServer {
   ) {
     this.voice = defaultVoice;
     this.identifyQueue = new IdentifyQueue(config.maxConcurrency, config.identifyIntervalMs, config.clock);
+  }
+
+  /** Connections that have not identified or resumed yet, plus upgrades in progress. */
+  pendingHandshakes(): number {
+    let n = this.upgrading;
+    for (const c of this.connections) if (c.state === 'new' && !c.closing) n += 1;
+    return n;
+  }
+
+  /**
+   * Whether one more upgrade fits under the caps; a reason when it does not. Discord documents
+   * no such limit; the caps bound the emulator's memory under a flood of connects.
+   */
+  admit(): string | undefined {
+    if (this.closed) return 'the emulator is closing';
+    if (this.connections.size + this.upgrading >= this.config.maxConnections) {
+      this.refusedUpgrades += 1;
+      return `at most ${this.config.maxConnections} gateway connections`;
+    }
+    if (this.pendingHandshakes() >= this.config.maxPendingHandshakes) {
+      this.refusedUpgrades += 1;
+      return `at most ${this.config.maxPendingHandshakes} connections may be waiting to identify`;
+    }
+    return undefined;
   }
 
   /** Takes an upgraded socket; validates the query, then sends HELLO. */
@@ -153,6 +191,7 @@ export class GatewayServer {
       this.config.sendLimit,
       () => this.frameDelayMs,
       this.config.log,
+      this.config.zstdFraming,
     );
     this.connections.add(conn);
     ws.on('message', (data, isBinary) => {
@@ -314,6 +353,11 @@ export class GatewayServer {
       return;
     }
 
+    if (!this.config.sessionStartLimit.take()) {
+      this.sessionStartLimitReached(conn);
+      return;
+    }
+
     conn.state = 'identifying';
     this.config.log(`connection ${conn.id}: identify for shard [${shard[0]}, ${shard[1]}] queued`);
     const compress = d.compress === true;
@@ -322,6 +366,27 @@ export class GatewayServer {
       if (conn.closing) return;
       this.startSession(conn, shard, intents, compress, guildIds, acceptedAt);
     });
+  }
+
+  /**
+   * An IDENTIFY with no session start left. Discord documents the consequence (topics/gateway
+   * "Identifying", "Session Start Limit"): every active session of the app is terminated and the
+   * token is reset. It documents no close code; we use 4004 (authentication failed), the code a
+   * client sees with a reset token, whose policy is fatal, so a client stops instead of burning
+   * more identifies. The emulator keeps its token (tests hold it), so IDENTIFY works again once
+   * `reset_after` has passed.
+   */
+  private sessionStartLimitReached(conn: GatewayConnection): void {
+    const info = this.config.sessionStartLimit.info();
+    this.config.log(
+      `connection ${conn.id}: session start limit of ${info.total} reached (resets in ${info.reset_after} ms); terminating every session`,
+    );
+    this.closeConn(conn, 4004, 'session start limit reached');
+    for (const other of this.connections) {
+      if (other !== conn && other.session !== null)
+        this.closeConn(other, 4004, 'session start limit reached');
+    }
+    for (const session of [...this.sessions.values()]) this.destroySession(session);
   }
 
   private startSession(
@@ -660,6 +725,20 @@ export class GatewayServer {
     const keep = gatewayClosePolicy(code) === 'resume';
     this.config.log(`connection ${conn.id}: closing with ${code} (${reason})`);
     conn.close(code, truncateUtf8(reason, 123), keep);
+  }
+
+  /**
+   * Op 7. Discord closes a connection whose client does not reconnect after it; the emulator
+   * does so after `reconnectGraceMs` with 4000 (resume policy), so the session stays resumable.
+   */
+  requestReconnect(conn: GatewayConnection): void {
+    conn.send({ op: GatewayOpcodes.RECONNECT, d: null, s: null, t: null });
+    conn.armReconnectDeadline(this.config.reconnectGraceMs, () => {
+      this.config.log(
+        `connection ${conn.id}: no reconnect within ${this.config.reconnectGraceMs} ms of op 7`,
+      );
+      this.closeConn(conn, 4000, 'reconnect requested');
+    });
   }
 
   invalidate(conn: GatewayConnection, resumable: boolean): void {

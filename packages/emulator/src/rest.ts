@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { World } from './seed.js';
+import type { SessionStartLimitInfo } from './sessionStartLimit.js';
 
 export interface RestContext {
   token: string;
@@ -12,8 +13,7 @@ export interface RestContext {
   gatewayUrl(): string;
   shards: number;
   maxConcurrency: number;
-  sessionStartTotal: number;
-  identifiesSinceStart(): number;
+  sessionStartLimit(): SessionStartLimitInfo;
   log(line: string): void;
 }
 
@@ -84,12 +84,7 @@ export function handleRest(ctx: RestContext, req: IncomingMessage, res: ServerRe
       body: () => ({
         url: ctx.gatewayUrl(),
         shards: ctx.shards,
-        session_start_limit: {
-          total: ctx.sessionStartTotal,
-          remaining: Math.max(0, ctx.sessionStartTotal - ctx.identifiesSinceStart()),
-          reset_after: 86_400_000,
-          max_concurrency: ctx.maxConcurrency,
-        },
+        session_start_limit: { ...ctx.sessionStartLimit(), max_concurrency: ctx.maxConcurrency },
       }),
     },
     '/users/@me': { auth: true, body: bot },

@@ -47,6 +47,8 @@ test('zstd-stream: a streaming decoder (fzstd) reads the connection as one zstd 
   expectNumbered(events);
   // zstd frame magic 28 b5 2f fd (RFC 8878 section 3.1.1) at the start of every message.
   for (const raw of c.rawFrames) expect(raw.subarray(0, 4)).toEqual(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]));
+  // per-message is the default framing: there is no long frame to end.
+  expect(emu.control.endZstdFrame()).toBe(0);
 });
 
 test('payload compression (compress: true): every message after IDENTIFY is a complete zlib stream', async () => {

@@ -32,7 +32,15 @@ export class RawClient {
   private waiters: Array<() => void> = [];
   private inflateChunks: Buffer[] = [];
   private readonly inflate = createInflate();
-  private readonly zstd = new Decompress((chunk) => this.push(Buffer.from(chunk)));
+  /**
+   * fzstd hands over one chunk per block, and holds a frame back until 18 bytes have arrived,
+   * so a chunk is not a message: chunks are joined until they parse as a payload.
+   */
+  private zstdPending: Buffer[] = [];
+  private readonly zstd = new Decompress((chunk) => {
+    this.zstdPending.push(Buffer.from(chunk));
+    if (this.push(Buffer.concat(this.zstdPending), false)) this.zstdPending = [];
+  });
   private zlibQueue: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -81,7 +89,11 @@ export class RawClient {
           }),
       );
     } else if (this.compress === 'zstd-stream') {
-      this.zstd.push(new Uint8Array(data));
+      try {
+        this.zstd.push(new Uint8Array(data));
+      } catch {
+        this.undecodable += 1;
+      }
     } else if (isBinary && !(this.encoding === 'etf' && data[0] === 131)) {
       // Binary JSON, or ETF under payload compression: a complete zlib stream per message.
       let bytes: Buffer;
@@ -97,7 +109,8 @@ export class RawClient {
     }
   }
 
-  private push(bytes: Buffer): void {
+  /** Records one decoded payload; false (and, if `countFailure`, one more undecodable) if it is none. */
+  private push(bytes: Buffer, countFailure = true): boolean {
     try {
       if (this.encoding === 'etf') {
         const r = decodeEtf(new Uint8Array(bytes));
@@ -107,9 +120,11 @@ export class RawClient {
         this.frames.push(JSON.parse(bytes.toString('utf8')));
       }
     } catch {
-      this.undecodable += 1;
+      if (countFailure) this.undecodable += 1;
+      return false;
     }
     this.wake();
+    return true;
   }
 
   private wake(): void {

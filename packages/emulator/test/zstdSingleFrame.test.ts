@@ -1,0 +1,126 @@
+import * as zstd from '@bokuweb/zstd-wasm';
+import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { type Emulator, startEmulator } from '../src/index.js';
+import { MAX_BLOCK_SIZE, ZstdFrameWriter } from '../src/zstdFrameWriter.js';
+import { RawClient } from './gatewayClient.js';
+
+// Discord's zstd-stream is one zstd frame per connection, flushed at each message. The writer is
+// ours (from RFC 8878); these tests check its bytes with two decoders we did not write: the
+// reference libzstd (through @bokuweb/zstd-wasm, one-shot over the whole stream) and fzstd's
+// streaming Decompress (fed message by message, as a client reads them).
+
+beforeAll(async () => {
+  await zstd.init();
+});
+
+const MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
+const HELLO = new TextEncoder().encode('{"op":10,"d":{"heartbeat_interval":41250},"s":null,"t":null}');
+
+/** Byte equality without a deep-equal diff over hundreds of KiB. */
+function same(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length));
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Walks one frame's structure (RFC 8878 3.1.1) and returns its block headers. */
+function blocksOf(frame: Uint8Array): Array<{ last: boolean; type: number; size: number }> {
+  expect([...frame.subarray(0, 4)]).toEqual(MAGIC);
+  const fhd = frame[4]!;
+  expect(fhd >> 6).toBe(0); // no Frame_Content_Size field
+  expect((fhd >> 5) & 1).toBe(0); // Single_Segment off, so a Window_Descriptor follows
+  expect(fhd & 0b111).toBe(0); // no checksum, no dictionary
+  expect(frame[5]).toBe(0x38); // 2^17 = 128 KiB window
+  const blocks: Array<{ last: boolean; type: number; size: number }> = [];
+  let at = 6;
+  while (at < frame.length) {
+    const h = frame[at]! | (frame[at + 1]! << 8) | (frame[at + 2]! << 16);
+    const block = { last: (h & 1) === 1, type: (h >> 1) & 3, size: h >>> 3 };
+    blocks.push(block);
+    at += 3 + (block.type === 1 ? 1 : block.size);
+    if (block.last) break;
+  }
+  expect(at).toBe(frame.length);
+  return blocks;
+}
+
+describe('the gateway with zstdFraming: single-frame', () => {
+  let emu: Emulator | undefined;
+  const clients: RawClient[] = [];
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.terminate();
+    await emu?.close();
+    emu = undefined;
+  });
+
+  test('the connection is one zstd frame: HELLO opens it, no later message starts a frame', async () => {
+    emu = await startEmulator({ identifyIntervalMs: 0, zstdFraming: 'single-frame' });
+    const c = await RawClient.connect(emu.gatewayUrl, { query: 'v=10&encoding=json&compress=zstd-stream' });
+    clients.push(c);
+    const ready = await c.ready(emu.token);
+    await c.waitDispatch('GUILD_CREATE');
+    const from = c.frames.length;
+    const guildId = ready.d.guilds[0].id as string;
+    // Mostly small events, and one far over 128 KiB so a message spans several blocks.
+    expect(emu.control.dispatch('MESSAGE_CREATE', { n: -1, blob: 'x'.repeat(300_000) }, { guildId })).toBe(1);
+    await emu.control.startStream({ ratePerSecond: 5000, count: 300 }).done;
+    await c.waitFor((f) => f.t === 'MESSAGE_CREATE' && f.d.n === 299, from);
+    expect(c.undecodable).toBe(0);
+    const events = c.frames.slice(from).filter((f) => f.t === 'MESSAGE_CREATE');
+    expect(events.map((e) => e.d.n)).toEqual([-1, ...Array.from({ length: 300 }, (_, i) => i)]);
+    expect(events[0]!.d.blob).toHaveLength(300_000);
+    expect([...c.rawFrames[0]!.subarray(0, 4)]).toEqual(MAGIC);
+    const texts = c.frames.map((f) => JSON.stringify(f));
+
+    // Ask the emulator to cap its frame; the next dispatch carries the Last_Block.
+    expect(emu.control.endZstdFrame()).toBe(1);
+    emu.control.dispatch('MESSAGE_CREATE', { n: 300 }, { guildId });
+    await c.waitFor((f) => f.t === 'MESSAGE_CREATE' && f.d.n === 300, from);
+    // Every message decoded to one payload, so frame i came from raw message i.
+    expect(c.frames.length).toBe(c.rawFrames.length);
+    const capAt = c.frames.findIndex((f) => f.t === 'MESSAGE_CREATE' && f.d.n === 300);
+    const frame = concat(c.rawFrames.slice(0, capAt + 1));
+    const blocks = blocksOf(frame);
+    expect(blocks.filter((b) => b.last)).toHaveLength(1);
+    for (const b of blocks) expect(b.size).toBeLessThanOrEqual(MAX_BLOCK_SIZE);
+    // libzstd reads the whole connection as one frame: every payload, back to back. (The heap
+    // given is the exact size: zstd-wasm's memory is small, and an oversized guess fails.)
+    const payloads = c.frames.slice(0, capAt + 1).map((f) => JSON.stringify(f));
+    expect(payloads.slice(0, texts.length)).toEqual(texts);
+    const expected = payloads.join('');
+    const decoded = zstd.decompress(frame, { defaultHeapSize: Buffer.byteLength(expected) });
+    expect(new TextDecoder().decode(decoded)).toBe(expected);
+
+    // After the cap the stream goes on in a new frame.
+    emu.control.dispatch('MESSAGE_CREATE', { n: 301 }, { guildId });
+    await c.waitFor((f) => f.t === 'MESSAGE_CREATE' && f.d.n === 301, from);
+    expect([...c.rawFrames.at(-1)!.subarray(0, 4)]).toEqual(MAGIC);
+    for (const raw of c.rawFrames.slice(1, capAt + 1)) expect([...raw.subarray(0, 4)]).not.toEqual(MAGIC);
+  });
+
+  test('a bomb through single-frame compression is RLE blocks inside the open frame', async () => {
+    emu = await startEmulator({ identifyIntervalMs: 0, zstdFraming: 'single-frame' });
+    const c = await RawClient.connect(emu.gatewayUrl, { query: 'v=10&encoding=json&compress=zstd-stream' });
+    clients.push(c);
+    const ready = await c.ready(emu.token);
+    const before = c.rawFrames.length;
+    emu.control.sendCompressed(Buffer.alloc(4 * 1024 * 1024, 0x20));
+    emu.control.dispatch('MESSAGE_CREATE', { n: 1 }, { guildId: ready.d.guilds[0].id });
+    await c.waitFor((f) => f.t === 'MESSAGE_CREATE' && f.d.n === 1);
+    expect(c.rawFrames[before]!.length).toBe(32 * 4);
+  });
+
+  test('an unknown zstdFraming is a typed option error', async () => {
+    await expect(startEmulator({ zstdFraming: 'both' as never })).rejects.toMatchObject({
+      code: 'EMULATOR_BAD_OPTION',
+    });
+  });
+});
