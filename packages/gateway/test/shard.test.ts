@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '@cordwire/emulator';
 import { MemorySessionStore, RequestGuildMembersTimeoutError, type Shard } from '../src/index.js';
+import { gatewayTap } from './gatewayTap.js';
 import { emulator, once, shardFor, waitFor } from './helpers.js';
 
 let emu: Emulator | undefined;
@@ -160,25 +161,47 @@ describe('Shard features over a real socket', () => {
 });
 
 describe('outbound limit against the emulator', () => {
-  it('200 presence updates at once never trip 4008: the client keeps to 120 per 60 s', async () => {
+  it('200 presence updates at once: the server receives exactly the user budget of op 3, and no 4008', async () => {
     emu = await emulator({ heartbeatIntervalMs: 41_250 });
-    shard = shardFor(emu);
-    const ready = once(shard, 'ready');
-    await shard.connect();
-    await ready;
-    let closed = 0;
-    shard.on('closed', () => closed++);
-    for (let i = 0; i < 200; i++) {
-      shard.updatePresence({
-        since: null,
-        activities: [{ name: `n${i}`, type: 0 }],
-        status: 'online',
-        afk: false,
-      });
+    const tap = await gatewayTap(emu.gatewayUrl);
+    try {
+      // random 0.99: the first heartbeat is ~41 s away, so the window holds IDENTIFY + op 3s only.
+      shard = shardFor(emu, { gatewayUrl: tap.url, random: () => 0.99 });
+      const ready = once(shard, 'ready');
+      await shard.connect();
+      await ready;
+      let closed = 0;
+      shard.on('closed', () => closed++);
+      for (let i = 0; i < 200; i++) {
+        shard.updatePresence({
+          since: null,
+          activities: [{ name: `n${i}`, type: 0 }],
+          status: 'online',
+          afk: false,
+        });
+      }
+      // A server-requested heartbeat is a priority send: it goes out behind whatever op 3 the
+      // client sent, and the server ACKs it after reading them, so once the ACK is back the
+      // server has read every op 3 of this window (a 121st message would have closed with 4008).
+      const acksBefore = tap.serverOps.filter((op) => op === 11).length;
+      emu.control.requestHeartbeat();
+      await waitFor(
+        () => tap.serverOps.filter((op) => op === 11).length > acksBefore || tap.serverCloses.length > 0,
+        5000,
+        'the ACK of the requested heartbeat',
+      );
+      const op3 = tap.clientOps.filter((op) => op === 3).length;
+      // Budget with a 41.25 s interval: 120 - 2 beats - 2 reserved = 116, less the IDENTIFY.
+      expect(tap.clientOps.filter((op) => op === 2)).toHaveLength(1);
+      expect(op3).toBe(115);
+      expect(tap.clientOps.length).toBeLessThanOrEqual(120);
+      expect(tap.serverCloses).toEqual([]);
+      expect(closed).toBe(0);
+      expect(shard.state).toBe('ready');
+    } finally {
+      shard?.destroy();
+      shard = undefined;
+      await tap.close();
     }
-    // Let the emulator read everything that was sent; a 121st message would close with 4008.
-    await new Promise((r) => setTimeout(r, 500));
-    expect(closed).toBe(0);
-    expect(shard.state).toBe('ready');
   });
 });
