@@ -24,7 +24,7 @@ async function zlibStream(messages: Buffer[]): Promise<Buffer[]> {
   return frames;
 }
 
-describe('zlib-stream inflater (window as a preset dictionary)', () => {
+describe('zlib-stream inflater', () => {
   it('inflates a long stream whose messages reference far back into the window', async () => {
     // Repetitive messages of varied size make deflate reach back up to 32 KiB, across messages.
     const messages = Array.from({ length: 400 }, (_, i) =>
