@@ -343,7 +343,7 @@ export class StreamInflater {
     let bitCnt = this.bitCnt;
     try {
       for (;;) {
-        // 15 bits cover the longest code; 24+ leave room for the extra bits that follow.
+        // Refill to 25+ bits (when input remains): the longest code is 15, leaving 10 or more.
         while (bitCnt <= 24 && pos < inLen) {
           bitBuf |= input[pos++]! << bitCnt;
           bitCnt += 8;
@@ -373,7 +373,7 @@ export class StreamInflater {
         if (symbol === 256) return;
         const li = symbol - 257;
         if (li >= 29) throw new InflateError('invalid length symbol');
-        // Extra bits: at most 5 for the length (bitCnt may have dropped below 24 by 15).
+        // Length extra bits: at most 5, which the 10 left after the code cover (unless input ran out).
         let extra = LENGTH_EXTRA[li]!;
         if (bitCnt < extra) throw new InflateError('truncated deflate data');
         const length = LENGTH_BASE[li]! + (bitBuf & ((1 << extra) - 1));
@@ -398,7 +398,7 @@ export class StreamInflater {
         bitCnt -= bits;
         const di = entry >>> 8;
         if (di >= 30) throw new InflateError('invalid distance symbol');
-        // Up to 13 extra bits; a 15-bit code leaves at least 9 of 24, so refill once more.
+        // Distance extra bits: up to 13, more than the 10 a code may leave, so refill when short.
         extra = DISTANCE_EXTRA[di]!;
         if (bitCnt < extra) {
           while (bitCnt <= 24 && pos < inLen) {
