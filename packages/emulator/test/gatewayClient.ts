@@ -93,6 +93,7 @@ export class RawClient {
         this.zstd.push(new Uint8Array(data));
       } catch {
         this.undecodable += 1;
+        this.wake();
       }
     } else if (isBinary && !(this.encoding === 'etf' && data[0] === 131)) {
       // Binary JSON, or ETF under payload compression: a complete zlib stream per message.
@@ -120,7 +121,10 @@ export class RawClient {
         this.frames.push(JSON.parse(bytes.toString('utf8')));
       }
     } catch {
-      if (countFailure) this.undecodable += 1;
+      if (countFailure) {
+        this.undecodable += 1;
+        this.wake();
+      }
       return false;
     }
     this.wake();
