@@ -4,7 +4,8 @@
  *
  *   cordwire-emulator [--port 0] [--seed world.json] [--script faults.json] [--token T]
  *                     [--shards N] [--max-concurrency N] [--identify-interval ms]
- *                     [--heartbeat-interval ms] [--voice-endpoint host:port] [--verbose]
+ *                     [--heartbeat-interval ms] [--voice-endpoint host:port]
+ *                     [--zstd-framing per-message|single-frame] [--max-connections N] [--verbose]
  *
  * Prints the REST and gateway URLs and only the first characters of the token.
  */
@@ -17,7 +18,7 @@ import { parseFaultScript } from './faultScript.js';
 
 const USAGE = `usage: cordwire-emulator [--port N] [--seed file.json] [--script file.json] [--token T]
   [--shards N] [--max-concurrency N] [--identify-interval ms] [--heartbeat-interval ms]
-  [--voice-endpoint host:port] [--verbose]`;
+  [--voice-endpoint host:port] [--zstd-framing per-message|single-frame] [--max-connections N] [--verbose]`;
 
 function readJson(path: string, what: string): unknown {
   let text: string;
@@ -62,6 +63,8 @@ export async function main(argv: string[], out: (line: string) => void = console
       'identify-interval': { type: 'string' },
       'heartbeat-interval': { type: 'string' },
       'voice-endpoint': { type: 'string' },
+      'zstd-framing': { type: 'string' },
+      'max-connections': { type: 'string' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -85,6 +88,14 @@ export async function main(argv: string[], out: (line: string) => void = console
   const hb = int(values['heartbeat-interval'], 'heartbeat-interval');
   if (hb !== undefined) options.heartbeatIntervalMs = hb;
   if (values['voice-endpoint'] !== undefined) options.voiceEndpoint = values['voice-endpoint'];
+  const framing = values['zstd-framing'];
+  if (framing !== undefined) {
+    if (framing !== 'per-message' && framing !== 'single-frame')
+      throw new EmulatorError('EMULATOR_BAD_OPTION', '--zstd-framing must be per-message or single-frame');
+    options.zstdFraming = framing;
+  }
+  const maxConnections = int(values['max-connections'], 'max-connections');
+  if (maxConnections !== undefined) options.maxConnections = maxConnections;
   if (values.verbose) options.logger = (line) => out(`[emulator] ${line}`);
   // Parse the script before starting, so a typo fails fast instead of after the server is up.
   const script =

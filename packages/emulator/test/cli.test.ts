@@ -77,3 +77,22 @@ test('the CLI refuses a bad seed with a readable error and exit code 2', async (
   expect(await p.exit).toBe(2);
   expect(p.output()).toContain('seed $: expected an object');
 });
+
+test('--zstd-framing single-frame makes the connection one zstd frame; a bad value is refused', async () => {
+  const { main } = await import('../src/cli.js');
+  await expect(main(['--zstd-framing', 'both'], () => {})).rejects.toMatchObject({
+    code: 'EMULATOR_BAD_OPTION',
+  });
+  const emu = await main(['--zstd-framing', 'single-frame', '--max-connections', '5'], () => {});
+  try {
+    const c = await RawClient.connect(emu.gatewayUrl, { query: 'v=10&encoding=json&compress=zstd-stream' });
+    await c.ready(emu.token);
+    // Only HELLO starts a frame; READY continues it.
+    expect(c.rawFrames[0]!.subarray(0, 4)).toEqual(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]));
+    expect(c.rawFrames[1]!.subarray(0, 4)).not.toEqual(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]));
+    expect(emu.control.endZstdFrame()).toBe(1);
+    c.terminate();
+  } finally {
+    await emu.close();
+  }
+});
