@@ -1,5 +1,6 @@
 import type { Emulator } from '@cordwire/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { GatewayInboundError, type ShardOptions } from '../src/index.js';
 import { emulator, once, shardFor, waitFor } from './helpers.js';
 
@@ -60,7 +61,37 @@ async function receive(options: Partial<ShardOptions>, stream: Array<{ t: string
   }
 }
 
+/** The first two messages a plain socket gets (HELLO, then READY after an IDENTIFY), raw. */
+async function firstTwoMessages(): Promise<Buffer[]> {
+  const ws = new WebSocket(`${emu.gatewayUrl}/?v=10&encoding=json&compress=zstd-stream`);
+  const got: Buffer[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      ws.on('error', reject);
+      ws.on('message', (data: Buffer) => {
+        got.push(data);
+        if (got.length === 1) {
+          ws.send(JSON.stringify({ op: 2, d: { token: emu.token, intents: 1, properties: {} } }));
+        }
+        if (got.length === 2) resolve();
+      });
+    });
+  } finally {
+    ws.terminate();
+  }
+  return got;
+}
+
 describe('zstd-stream as one frame per connection', () => {
+  it('really is one frame: only the first message carries the zstd magic', async () => {
+    const [hello, ready] = await firstTwoMessages();
+    const magic = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
+    expect(hello!.subarray(0, 4)).toEqual(magic);
+    // Frame_Header_Descriptor 0: no content size, so the frame can run for the whole connection.
+    expect(hello![4]).toBe(0);
+    expect(ready!.subarray(0, 4)).not.toEqual(magic);
+  });
+
   it('delivers 10,000 events identically to plain JSON, across a frame boundary', async () => {
     const stream = events(COUNT);
     const json = await receive({ encoding: 'json', transportCompression: 'none' }, stream);
@@ -118,6 +149,28 @@ describe('zstd-stream as one frame per connection', () => {
       // The replay after the resume fills in what the broken connection never delivered.
       await waitFor(() => got.length >= 100, 10_000, 'the stream after the resume');
       expect(got).toEqual(Array.from({ length: 100 }, (_, n) => n));
+    } finally {
+      shard.destroy();
+    }
+  });
+});
+
+describe('a bomb inside the open frame', () => {
+  it('RLE blocks past the cap give GATEWAY_FRAME_TOO_LARGE, then a resume', async () => {
+    const shard = shardFor(emu, { transportCompression: 'zstd-stream', maxFrameBytes: 1024 * 1024 });
+    try {
+      const ready = once(shard, 'ready');
+      await shard.connect();
+      const { sessionId } = await ready;
+      const errored = once(shard, 'inboundError');
+      const resumed = once(shard, 'resumed');
+      // 8 MiB of spaces through the connection's own single-frame compressor: 64 RLE blocks,
+      // 256 bytes on the wire, continuing the frame the client is in the middle of.
+      emu.control.sendCompressed(Buffer.alloc(8 * 1024 * 1024, 0x20), sessionId);
+      const { error } = await errored;
+      expect(error.code).toBe('GATEWAY_FRAME_TOO_LARGE');
+      await resumed;
+      expect(shard.session?.sessionId).toBe(sessionId);
     } finally {
       shard.destroy();
     }
