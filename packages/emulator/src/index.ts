@@ -10,3 +10,14 @@ export type { VoiceAllocation, VoiceProvider, VoiceServerInfo } from './voicePro
 export type { EmulatorClock } from './clock.js';
 export type { SendLimit } from './sendRateLimit.js';
 export { EmulatorClosedError, EmulatorError, FaultScriptError, SeedError } from './errors.js';
+export { startVoiceServer } from './voice/index.js';
+export type {
+  MediaRelayCounters,
+  NetworkConditions,
+  VoiceMemberInfo,
+  VoiceServer,
+  VoiceServerControl,
+  VoiceServerDaveHooks,
+  VoiceServerOptions,
+  VoiceServerStats,
+} from './voice/index.js';
