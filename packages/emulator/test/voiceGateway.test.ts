@@ -1,3 +1,4 @@
+import { createSocket } from 'node:dgram';
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,9 +85,13 @@ describe('emulated voice gateway: handshake and violations', () => {
     expect(ready.modes[0]).toBe('aead_aes256_gcm_rtpsize');
     c.send(3, { t: 1234, seq_ack: -1 });
     expect((await c.waitFor(6)).d).toEqual({ t: 1234 });
+    // The address we announce is a socket of our own, so anything the relay sends lands here.
+    const udp = createSocket('udp4');
+    await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
+    const udpPort = udp.address().port;
     c.send(1, {
       protocol: 'udp',
-      data: { address: '127.0.0.1', port: 5000, mode: 'aead_xchacha20_poly1305_rtpsize' },
+      data: { address: '127.0.0.1', port: udpPort, mode: 'aead_xchacha20_poly1305_rtpsize' },
     });
     const sd = (await c.waitFor(4)).d as {
       mode: string;
@@ -99,6 +104,7 @@ describe('emulated voice gateway: handshake and violations', () => {
     c.send(16, {});
     expect((await c.waitFor(16)).d).toMatchObject({ voice: expect.any(String) });
     c.ws.close();
+    udp.close();
   });
 
   it('SPEAKING is relayed with ssrc and user_id; CLIENTS_CONNECT, FLAGS, PLATFORM, CLIENT_DISCONNECT; seq on each', async () => {
