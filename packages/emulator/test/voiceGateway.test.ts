@@ -402,7 +402,13 @@ describe('emulated voice gateway: handshake and violations', () => {
 
 describe('emulated voice gateway: faults', () => {
   it('delays frames, and expires a vanished member after sessionTimeoutMs with CLIENT_DISCONNECT', async () => {
-    const s = await startVoiceServer({ plainWs: true, sessionTimeoutMs: 200 });
+    // Held frames are released by hand: the test proves the delay by order, not by wall time.
+    const held: Array<{ fn: () => void; ms: number }> = [];
+    const s = await startVoiceServer({
+      plainWs: true,
+      sessionTimeoutMs: 200,
+      frameDelayTimer: { setTimeout: (fn, ms) => held.push({ fn, ms }) },
+    });
     try {
       const join = async (userId: string) => {
         const { token } = s.allocate({ guildId: 'g', channelId: 'c', userId, sessionId: `s${userId}` });
@@ -415,12 +421,22 @@ describe('emulated voice gateway: faults', () => {
       const a = await join('a');
       const b = await join('b');
       s.control.setFrameDelay(150);
-      const sentAt = Date.now();
       a.send(3, { t: 1, seq_ack: -1 });
-      await a.waitFor(6);
-      // The ACK was held back by the injected delay (a lower bound, not a timing budget).
-      expect(Date.now() - sentAt).toBeGreaterThanOrEqual(140);
+      // The server handled the heartbeat: its ACK is held for 150 ms and not on the wire.
+      while (held.length === 0) await new Promise((r) => setTimeout(r, 5));
+      expect(held.map((h) => h.ms)).toEqual([150]);
+      // Delay off: a later frame must still wait behind the held ACK (a socket never reorders).
       s.control.setFrameDelay(0);
+      a.send(3, { t: 2, seq_ack: -1 });
+      const ssrc = (a.json(2)[0]!.d as { ssrc: number }).ssrc;
+      a.send(5, { speaking: 1, delay: 0, ssrc });
+      // b hears a's SPEAKING, so the server has handled the second heartbeat too; a has no ACK yet.
+      await b.waitFor(5);
+      expect(a.json(6)).toEqual([]);
+      held.shift()!.fn();
+      await a.waitFor(6);
+      while (a.json(6).length < 2) await new Promise((r) => setTimeout(r, 5));
+      expect(a.json(6).map((m) => (m.d as { t: number }).t)).toEqual([1, 2]);
       b.ws.terminate();
       const gone = await a.waitFor(13, 3000);
       expect(gone.d).toEqual({ user_id: 'b' });

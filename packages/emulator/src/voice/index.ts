@@ -8,4 +8,5 @@ export {
   type VoiceMemberInfo,
 } from './voiceServer.js';
 export type { NetworkConditions } from './networkConditions.js';
+export type { FrameDelayTimer } from './frameDelay.js';
 export type { MediaRelayCounters } from './mediaRelay.js';

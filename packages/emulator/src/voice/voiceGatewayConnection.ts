@@ -13,6 +13,7 @@ import { isTransportEncryptionMode, type TransportEncryptionMode } from '@cordwi
 import type { RawData, WebSocket } from 'ws';
 import type { VoiceCalls } from './voiceCalls.js';
 import type { VoiceMemberSession } from './voiceSession.js';
+import { type FrameDelayTimer, writeDelayed } from './frameDelay.js';
 
 const CLIENT_JSON_OPS: ReadonlySet<number> = new Set([
   VoiceOpcodes.IDENTIFY,
@@ -41,6 +42,7 @@ export interface VoiceGatewayContext {
   readonly requiresE2EE: (guildId: string, channelId: string) => boolean;
   readonly counters: { invalidMessages: number; heartbeats: number; resumes: number };
   readonly frameDelayMs: () => number;
+  readonly frameDelayTimer: FrameDelayTimer;
   readonly closeWs: (ws: WebSocket, code: number, reason?: string) => void;
   /** Another connection took this session over; forget it there. */
   readonly detachOthers: (ws: WebSocket) => void;
@@ -126,9 +128,7 @@ export class VoiceGatewayConnection {
   #writeRaw(op: number, d: unknown): void {
     const ws = this.ws;
     const text = JSON.stringify({ op, d });
-    const delay = this.#ctx.frameDelayMs();
-    if (delay > 0) setTimeout(() => ws.readyState === 1 && ws.send(text), delay).unref();
-    else if (ws.readyState === 1) ws.send(text);
+    writeDelayed(ws, text, this.#ctx.frameDelayMs(), this.#ctx.frameDelayTimer);
   }
 
   #attach(m: VoiceMemberSession): void {
@@ -141,6 +141,7 @@ export class VoiceGatewayConnection {
     this.member = m;
     m.ws = this.ws;
     m.frameDelayMs = this.#ctx.frameDelayMs();
+    m.frameDelayTimer = this.#ctx.frameDelayTimer;
   }
 
   #onText(text: string) {

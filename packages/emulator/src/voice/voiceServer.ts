@@ -17,6 +17,7 @@ import type {
   VoiceServerInfo,
 } from '../voiceProvider.js';
 import { type LoopbackCertificate, makeLoopbackCertificate } from './certificate.js';
+import { type FrameDelayTimer, systemFrameDelayTimer } from './frameDelay.js';
 import { MediaRelay, type MediaRelayCounters } from './mediaRelay.js';
 import type { NetworkConditions } from './networkConditions.js';
 import { VoiceCalls } from './voiceCalls.js';
@@ -66,6 +67,8 @@ export interface VoiceServerOptions {
   /** Injected loss/reorder/jitter on the media relay's forward path. */
   readonly network?: NetworkConditions;
   readonly dave?: VoiceServerDaveHooks;
+  /** Timer behind `control.setFrameDelay`; tests pass a manual one to release held frames. */
+  readonly frameDelayTimer?: FrameDelayTimer;
   /** Debug lines; never receive tokens or keys. */
   readonly logger?: (line: string) => void;
 }
@@ -101,7 +104,7 @@ export interface VoiceServerControl {
   closeMember(userId: string, code: number, reason?: string): void;
   /** End a call: 4022 to every member of the channel (or guild). */
   terminateCall(guildId: string, channelId?: string): void;
-  /** Delay every outbound gateway frame by `ms`. */
+  /** Delay every outbound gateway frame by `ms` (order kept: later frames wait behind held ones). */
   setFrameDelay(ms: number): void;
   setNetwork(conditions: NetworkConditions): void;
   /** What the injected network did to packets bound for `userId`. */
@@ -208,6 +211,7 @@ export async function startVoiceServer(options: VoiceServerOptions = {}): Promis
       typeof requireE2EE === 'function' ? requireE2EE(guildId, channelId) : requireE2EE === true,
     counters,
     frameDelayMs: () => frameDelayMs,
+    frameDelayTimer: options.frameDelayTimer ?? systemFrameDelayTimer,
     closeWs,
     detachOthers: (ws) => {
       for (const c of connections) if (c.ws === ws) c.member = undefined;

@@ -7,6 +7,7 @@
  */
 import { encodeServerBinaryFrame } from '@cordwire/opcodes';
 import type { WebSocket } from 'ws';
+import { type FrameDelayTimer, systemFrameDelayTimer, writeDelayed } from './frameDelay.js';
 
 /** Opcodes that are part of one connection's handshake and never replayed after RESUMED. */
 const HANDSHAKE_OPS: ReadonlySet<number> = new Set([2, 4, 6, 8, 9]);
@@ -42,6 +43,7 @@ export class VoiceMemberSession {
   #replay: Buffered[] = [];
   readonly #replayLimit: number;
   frameDelayMs = 0;
+  frameDelayTimer: FrameDelayTimer = systemFrameDelayTimer;
 
   constructor(allocation: VoiceAllocation, replayLimit: number) {
     this.allocation = allocation;
@@ -94,12 +96,6 @@ export class VoiceMemberSession {
   #write(data: string | Uint8Array): void {
     const ws = this.ws;
     if (ws?.readyState !== 1) return;
-    if (this.frameDelayMs > 0) {
-      setTimeout(() => {
-        if (ws.readyState === 1) ws.send(data);
-      }, this.frameDelayMs).unref();
-    } else {
-      ws.send(data);
-    }
+    writeDelayed(ws, data, this.frameDelayMs, this.frameDelayTimer);
   }
 }
