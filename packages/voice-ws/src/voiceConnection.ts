@@ -12,15 +12,13 @@
  * waits for a fresh server/token pair; `fatal` ends in `disconnected` with the error (4017 is an
  * E2EERequiredError). UDP survives a gateway resume: Discord keeps the media session.
  */
-import { createSocket, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { VoiceOpcodes } from '@cordwire/opcodes';
 import {
-  buildKeepalive,
+  type ClockTimer,
   chooseTransportMode,
   createTransportCipher,
   type FrameTransform,
-  KEEPALIVE_INTERVAL_MS,
   type PlayoutBufferOptions,
   type PlayoutStats,
   type ReceivedFrame,
@@ -29,6 +27,7 @@ import {
   VoiceReceiver,
   type VoiceReceiverStats,
   VoiceSender,
+  VoiceUdpSocket,
 } from '@cordwire/voice-udp';
 import type {
   VoiceAdapter,
@@ -39,7 +38,6 @@ import type {
 import { VoiceConnectionError, type VoiceWsError } from './errors.js';
 import type { ReadyData, SessionDescriptionData } from './payloads.js';
 import { frameSource, type OpusSource } from './frameSource.js';
-import { discoverAddress } from './ipDiscovery.js';
 import { VoiceGateway, type VoiceGatewayEndInfo, type VoiceGatewayTimers } from './voiceGateway.js';
 
 export type VoiceConnectionStatus = 'signalling' | 'connecting' | 'ready' | 'disconnected' | 'destroyed';
@@ -98,7 +96,10 @@ export interface VoiceConnectionStats {
   readonly receiver: VoiceReceiverStats;
   /** Datagrams held because their SSRC was not mapped to a user yet (SPEAKING not seen). */
   readonly stashedDatagrams: number;
+  /** Stashed datagrams evicted (oldest first) or refused because the stash was full or they were too big. */
   readonly stashOverflow: number;
+  /** Datagrams in the stash right now (at most 64). */
+  readonly stashHeld: number;
   readonly ipDiscoveryRejected: number;
   readonly rejoins: number;
   readonly packetsSent: number;
@@ -115,16 +116,22 @@ export type VoiceConnectionEvents = {
   debug: [line: string];
 };
 
-const STASH_LIMIT = 256;
+/**
+ * RTP from an SSRC that SPEAKING has not mapped yet is held, unauthenticated (the SSRC is clear
+ * text, so anyone can forge it): 64 datagrams in all, oldest evicted first, each at most 2 KiB
+ * (an Opus frame is at most 1275 bytes, RFC 6716 §3.2.1), so at most 128 KiB whatever arrives.
+ * 64 packets are 1.3 s of one speaker at 50 packets/s, more than SPEAKING takes to be relayed.
+ */
+const STASH_LIMIT = 64;
+const STASH_MAX_DATAGRAM = 2048;
 
 interface Media {
-  readonly socket: Socket;
+  readonly socket: VoiceUdpSocket;
   readonly ssrc: number;
   sender?: VoiceSender;
   /** What op 5 last told the server, so the early announcement and the sender's agree. */
   speaking?: boolean;
   removeFromClock?: () => void;
-  keepalive?: NodeJS.Timeout;
 }
 
 let sharedClock: SendClock | undefined;
@@ -144,10 +151,13 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
   readonly #receiver: VoiceReceiver;
   readonly #clock: SendClock;
   #source: (() => Uint8Array | null) | undefined;
-  #stash = new Map<number, Uint8Array[]>();
+  /** Oldest first; see STASH_LIMIT. */
+  #stash: Array<{ readonly ssrc: number; readonly datagram: Uint8Array }> = [];
   #stashed = 0;
   #stashOverflow = 0;
   #ipDiscoveryRejected = 0;
+  /** Bumped by every READY and teardown, so a UDP setup still awaiting knows it is stale. */
+  #udpAttempt = 0;
   #rejoins = 0;
   #rejoinAttempts = 0;
   #packetsSent = 0;
@@ -205,7 +215,8 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
       receiver: this.#receiver.stats,
       stashedDatagrams: this.#stashed,
       stashOverflow: this.#stashOverflow,
-      ipDiscoveryRejected: this.#ipDiscoveryRejected,
+      stashHeld: this.#stash.length,
+      ipDiscoveryRejected: this.#ipDiscoveryRejected + (this.#media?.socket.stats.discoveryRejected ?? 0),
       rejoins: this.#rejoins,
       packetsSent: this.#packetsSent,
     };
@@ -469,26 +480,27 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
     // A new READY (fresh identify) means a fresh media session and a fresh view of the call.
     this.#teardownMedia();
     this.#connectedUsers.clear();
-    const socket = createSocket('udp4');
-    const media: Media = { socket, ssrc: ready.ssrc };
-    this.#media = media;
-    socket.on('error', (e) => this.#log(`udp error: ${e.message}`));
+    const attempt = ++this.#udpAttempt;
+    let media: Media | undefined;
     try {
-      await new Promise<void>((resolve, reject) => {
-        socket.once('error', reject);
-        socket.connect(ready.port, ready.ip, () => {
-          socket.off('error', reject);
-          resolve();
-        });
+      const socket = await VoiceUdpSocket.connect({
+        address: ready.ip,
+        port: ready.port,
+        timer: this.#udpTimer(),
+        keepaliveIntervalMs: this.#opts.keepaliveIntervalMs,
       });
-      const discovered = await discoverAddress(
-        socket,
-        ready.ssrc,
-        this.#opts.ipDiscoveryTimeoutMs ?? 5_000,
-        () => {
-          this.#ipDiscoveryRejected++;
-        },
-      );
+      // Torn down, or a newer READY, while the socket was being bound: this one is stale.
+      if (attempt !== this.#udpAttempt || this.#gateway !== gateway) {
+        await socket.close();
+        return;
+      }
+      media = { socket, ssrc: ready.ssrc };
+      this.#media = media;
+      socket.on('error', (e) => this.#log(`udp error: ${e.message}`));
+      const discovered = await socket.discoverIp(ready.ssrc, {
+        timeoutMs: this.#opts.ipDiscoveryTimeoutMs ?? 5_000,
+        retryMs: Math.max(50, (this.#opts.ipDiscoveryTimeoutMs ?? 5_000) / 5),
+      });
       if (this.#media !== media || this.#gateway !== gateway) return;
       const mode = chooseTransportMode(ready.modes, this.#opts.modes);
       if (!mode) {
@@ -505,18 +517,16 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
         });
         return;
       }
-      socket.on('message', (msg) => this.#onDatagram(msg));
-      const interval = this.#opts.keepaliveIntervalMs ?? KEEPALIVE_INTERVAL_MS;
-      const ka = buildKeepalive(ready.ssrc);
-      socket.send(ka);
-      media.keepalive = setInterval(() => socket.send(ka), interval);
-      media.keepalive.unref();
+      socket.on('datagram', (datagram) => this.#onDatagram(datagram));
+      socket.startKeepalive(ready.ssrc);
       gateway.send(VoiceOpcodes.SELECT_PROTOCOL, {
         protocol: 'udp',
         data: { address: discovered.address, port: discovered.port, mode },
       });
     } catch (error) {
-      if (this.#media !== media) return;
+      // Torn down meanwhile (destroy, a newer READY): the socket's close ended discovery.
+      if (attempt !== this.#udpAttempt || this.#media !== media) return;
+      const code = (error as { code?: unknown }).code;
       this.#log(`udp setup failed: ${(error as Error).message}`);
       gateway.destroy();
       this.#teardownMedia();
@@ -526,9 +536,23 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
         error:
           error instanceof VoiceConnectionError
             ? error
-            : new VoiceConnectionError('UDP_FAILED', String(error)),
+            : new VoiceConnectionError(
+                typeof code === 'string' && code.startsWith('IP_DISCOVERY') ? code : 'UDP_FAILED',
+                (error as Error).message,
+              ),
       });
     }
+  }
+
+  /** The UDP socket's retry and keepalive timers follow the injected timers when there are any. */
+  #udpTimer(): ClockTimer | undefined {
+    const timers = this.#opts.timers;
+    if (!timers) return undefined;
+    return {
+      now: () => performance.now(),
+      setTimeout: (fn, ms) => timers.setTimeout(fn, ms),
+      clearTimeout: (handle) => timers.clearTimeout(handle),
+    };
   }
 
   #onSessionDescription(desc: SessionDescriptionData): void {
@@ -571,28 +595,23 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
     this.#setState({ status: 'ready' });
   }
 
-  #onDatagram(msg: Buffer): void {
-    const bytes = new Uint8Array(msg.buffer, msg.byteOffset, msg.length);
+  #onDatagram(bytes: Uint8Array): void {
     // RTP whose SSRC is not yet mapped may have overtaken the SPEAKING relayed over the
     // gateway; hold a bounded number and replay them when the mapping arrives.
     if (bytes.length >= 12 && bytes[0]! >> 6 === 2 && (bytes[1]! & 0x7f) === 120) {
       const ssrc = ((bytes[8]! << 24) | (bytes[9]! << 16) | (bytes[10]! << 8) | bytes[11]!) >>> 0;
       if (this.#receiver.userForSsrc(ssrc) === undefined) {
-        let list = this.#stash.get(ssrc);
-        if (!list) {
-          if (this.#stash.size >= 16) {
-            this.#stashOverflow++;
-            return;
-          }
-          list = [];
-          this.#stash.set(ssrc, list);
-        }
-        if (list.length >= STASH_LIMIT) {
+        if (bytes.length > STASH_MAX_DATAGRAM) {
           this.#stashOverflow++;
           return;
         }
+        if (this.#stash.length >= STASH_LIMIT) {
+          this.#stash.shift();
+          this.#stashOverflow++;
+        }
         this.#stashed++;
-        list.push(bytes.slice());
+        // A copy: the socket's buffer is not ours to keep.
+        this.#stash.push({ ssrc, datagram: bytes.slice() });
         return;
       }
     }
@@ -600,10 +619,10 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
   }
 
   #replayStash(ssrc: number): void {
-    const list = this.#stash.get(ssrc);
-    if (!list) return;
-    this.#stash.delete(ssrc);
-    for (const d of list) this.#receiver.handleDatagram(d);
+    if (!this.#stash.some((entry) => entry.ssrc === ssrc)) return;
+    const mine = this.#stash.filter((entry) => entry.ssrc === ssrc);
+    this.#stash = this.#stash.filter((entry) => entry.ssrc !== ssrc);
+    for (const entry of mine) this.#receiver.handleDatagram(entry.datagram);
   }
 
   #ssrcsOf(userId: string): number[] {
@@ -634,15 +653,13 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
   #teardownMedia(): void {
     const m = this.#media;
     this.#media = undefined;
+    this.#udpAttempt++;
+    this.#stash = [];
     if (!m) return;
+    this.#ipDiscoveryRejected += m.socket.stats.discoveryRejected;
     m.removeFromClock?.();
-    if (m.keepalive) clearInterval(m.keepalive);
-    try {
-      m.socket.close();
-    } catch {
-      // already closed
-    }
-    this.#stash.clear();
+    // Closing ends a pending IP discovery (it rejects) and the keepalive timer.
+    void m.socket.close();
   }
 
   #setState(next: VoiceConnectionState): void {

@@ -132,5 +132,105 @@ describe('a hostile voice server', () => {
       'junk accounted for',
     );
     expect(conn.state.status).toBe('ready');
+
+    // Forged RTP for one SSRC nobody announced: the unauthenticated stash stays bounded.
+    const before = conn.stats;
+    const forged = new Uint8Array(200);
+    forged.set([0x80, 0x78, 0, 0, 0, 0, 0, 0, 0xde, 0xad, 0xbe, 0xef]);
+    for (let i = 0; i < 300; i++) {
+      forged[3] = i & 0xff;
+      await new Promise<void>((r) => udp.send(forged, client!.port, client!.address, () => r()));
+      if (i % 32 === 0) await new Promise((r) => setTimeout(r, 2));
+    }
+    const oversized = new Uint8Array(4096);
+    oversized.set(forged.subarray(0, 12));
+    await new Promise<void>((r) => udp.send(oversized, client!.port, client!.address, () => r()));
+    await waitFor(
+      () =>
+        conn.stats.stashedDatagrams +
+          conn.stats.stashOverflow -
+          before.stashedDatagrams -
+          before.stashOverflow >=
+        250,
+      5000,
+      'forged RTP stashed or refused',
+    );
+    expect(conn.stats.stashHeld).toBe(64);
+    expect(conn.stats.stashOverflow - before.stashOverflow).toBeGreaterThan(150);
+  });
+
+  it('IP discovery retries on the injected timers, and leaving mid-discovery clears every timer', async () => {
+    const udp = createSocket('udp4');
+    await new Promise<void>((r) => udp.bind(0, '127.0.0.1', () => r()));
+    const requests: number[] = [];
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await new Promise((r) => wss.once('listening', r));
+    cleanup.push(() => {
+      wss.close();
+      udp.close();
+    });
+    wss.on('connection', (ws) => {
+      ws.send(JSON.stringify({ op: 8, d: { heartbeat_interval: 10_000 } }));
+      ws.on('message', (raw) => {
+        if (JSON.parse(String(raw)).op !== 0) return;
+        const port = (udp.address() as AddressInfo).port;
+        const ready = { ssrc: 5, ip: '127.0.0.1', port, modes: ['aead_aes256_gcm_rtpsize'] };
+        ws.send(JSON.stringify({ op: 2, d: ready, seq: 0 }));
+      });
+    });
+    // Every timer of the connection is ours: nothing fires unless the test fires it.
+    const pending = new Map<number, { fn: () => void; ms: number }>();
+    let nextId = 0;
+    const add = (fn: () => void, ms: number) => {
+      pending.set(++nextId, { fn, ms });
+      return nextId;
+    };
+    const remove = (handle: unknown) => void pending.delete(handle as number);
+    const adapter: VoiceAdapterCreator = (methods) => ({
+      sendPayload: (p) => {
+        if (p.d.channel_id === null) return true;
+        queueMicrotask(() => {
+          methods.onVoiceStateUpdate({ session_id: 's', user_id: 'u', guild_id: 'g', channel_id: 'c' });
+          methods.onVoiceServerUpdate({
+            token: 't',
+            guild_id: 'g',
+            endpoint: `127.0.0.1:${(wss.address() as AddressInfo).port}`,
+          });
+        });
+        return true;
+      },
+      destroy() {},
+    });
+    const conn = joinVoiceChannel({
+      guildId: 'g',
+      channelId: 'c',
+      adapterCreator: adapter,
+      scheme: 'ws',
+      sendClock: fastClock(20),
+      ipDiscoveryTimeoutMs: 60_000,
+      timers: { setTimeout: add, clearTimeout: remove, setInterval: add, clearInterval: remove },
+    });
+    const firstRequest = new Promise<void>((resolve) =>
+      udp.on('message', (msg) => {
+        requests.push(msg.length);
+        resolve();
+      }),
+    );
+    await firstRequest;
+    expect(requests).toEqual([74]);
+    // The discovery retry (every timeout/5 = 12 s) runs on the injected timers: firing it
+    // resends now, long before a wall-clock retry could.
+    for (const [id, timer] of [...pending]) {
+      if (timer.ms !== 12_000) continue;
+      pending.delete(id);
+      timer.fn();
+    }
+    await waitFor(() => requests.length === 2, 5000, 'a retried request');
+    expect(pending.size).toBeGreaterThan(0);
+    conn.destroy();
+    // Closing the socket ends discovery: every timer is cleared, none is left to fire a send
+    // on a closed socket (which would throw ERR_SOCKET_DGRAM_NOT_RUNNING from a timer).
+    await waitFor(() => pending.size === 0, 5000, 'timers cleared');
+    expect(conn.state.status).toBe('destroyed');
   });
 });
