@@ -22,6 +22,7 @@ import {
   type PlayoutBufferOptions,
   type PlayoutStats,
   type ReceivedFrame,
+  type ReceivedRtcp,
   SendClock,
   type TransportEncryptionMode,
   VoiceReceiver,
@@ -109,6 +110,11 @@ export type VoiceConnectionEvents = {
   stateChange: [oldState: VoiceConnectionState, newState: VoiceConnectionState];
   /** An Opus frame (or a lost slot: `opus` null) from one user, in sequence order. */
   frame: [frame: ReceivedFrame];
+  /**
+   * An RTCP packet (sender/receiver report, ...) that decrypted under the session key; its
+   * header is parsed, the report blocks are left to the caller (RFC 3550 §6.4).
+   */
+  rtcp: [rtcp: ReceivedRtcp];
   /** A user started/stopped speaking (op 5 from the server). */
   speaking: [userId: string, speaking: number, ssrc: number];
   clientConnect: [userIds: readonly string[]];
@@ -177,6 +183,7 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
       transform: options.frameTransform,
       playout: options.playout,
       onFrame: (frame) => this.emit('frame', frame),
+      onRtcp: (rtcp) => this.emit('rtcp', rtcp),
     });
     this.#adapter = options.adapterCreator({
       onVoiceServerUpdate: (data) => this.#onServerUpdate(data),

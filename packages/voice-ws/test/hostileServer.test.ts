@@ -1,6 +1,6 @@
 import { createSocket } from 'node:dgram';
 import type { AddressInfo } from 'node:net';
-import { buildIpDiscoveryResponse } from '@cordwire/voice-udp';
+import { buildIpDiscoveryResponse, createTransportCipher, type ReceivedRtcp } from '@cordwire/voice-udp';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
@@ -132,6 +132,23 @@ describe('a hostile voice server', () => {
       'junk accounted for',
     );
     expect(conn.state.status).toBe('ready');
+
+    // RTCP under the session key is surfaced as an event; a forged tag is dropped and counted.
+    const rtcpSeen: ReceivedRtcp[] = [];
+    conn.on('rtcp', (r) => rtcpSeen.push(r));
+    const serverCipher = createTransportCipher('aead_aes256_gcm_rtpsize', Array(32).fill(3));
+    const receiverReport = Uint8Array.of(0x80, 201, 0, 1, 0, 0, 0, 42);
+    const sealed = serverCipher.encryptRtcp(receiverReport);
+    const tampered = Uint8Array.from(sealed);
+    tampered[9]! ^= 1;
+    const authFailedBefore = conn.stats.receiver.dropped.auth_failed;
+    for (const d of [tampered, sealed])
+      await new Promise<void>((r) => udp.send(d, client!.port, client!.address, () => r()));
+    await waitFor(() => rtcpSeen.length === 1, 5000, 'an RTCP event');
+    expect(rtcpSeen[0]!.header).toMatchObject({ packetType: 201, ssrc: 42, count: 0, lengthWords: 1 });
+    expect([...rtcpSeen[0]!.packet]).toEqual([...receiverReport]);
+    expect(conn.stats.receiver.dropped.auth_failed - authFailedBefore).toBe(1);
+    expect(conn.stats.receiver.rtcp).toBe(1);
 
     // Forged RTP for one SSRC nobody announced: the unauthenticated stash stays bounded.
     const before = conn.stats;
