@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { startVoiceServer } from '@cordwire/emulator';
 import { describe, expect, it } from 'vitest';
 import { joinVoiceChannel, type VoiceAdapterCreator } from '../src/index.js';
@@ -39,6 +40,13 @@ describe('secrets', () => {
       await conn.ready();
       const key = conn.gateway!.core.sessionDescription!.secret_key;
       const keyText = [...key].join(',');
+      // Inspecting the live objects (what a crash dump or console.log shows) leaks neither.
+      const keyForms = [keyText, [...key].join(', '), Buffer.from(key).toString('hex')];
+      for (const object of [conn, conn.gateway, conn.gateway!.core]) {
+        const text = inspect(object, { depth: 8, showHidden: true, getters: false });
+        for (const t of tokens) expect(text).not.toContain(t);
+        for (const form of keyForms) expect(text).not.toContain(form);
+      }
       server.control.crash();
       await waitFor(() => server.stats().resumes > 0 && conn.state.status === 'ready', 5000, 'resumed');
       server.control.closeMember('u', 4004);
