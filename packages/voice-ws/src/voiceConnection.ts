@@ -138,6 +138,9 @@ interface Media {
   /** What op 5 last told the server, so the early announcement and the sender's agree. */
   speaking?: boolean;
   removeFromClock?: () => void;
+  /** The key and mode `sender` encrypts with, to recognise a repeated SESSION_DESCRIPTION. */
+  sessionKey?: Uint8Array;
+  sessionMode?: TransportEncryptionMode;
 }
 
 let sharedClock: SendClock | undefined;
@@ -567,6 +570,19 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
     if (!media) return;
     const mode = desc.mode as TransportEncryptionMode;
     this.#daveProtocolVersion = desc.dave_protocol_version;
+    // The same key again (a replay after RESUME, a repeated op 4): keep the sender and its nonce
+    // counter. A fresh cipher would start a new random counter under a key that already used
+    // nonces, and an AEAD nonce must never repeat under one key.
+    if (
+      media.sender &&
+      media.sessionKey &&
+      media.sessionMode === mode &&
+      sameBytes(media.sessionKey, desc.secret_key)
+    ) {
+      this.#log('session description repeats the current key; sender kept');
+      this.#setState({ status: 'ready' });
+      return;
+    }
     let cipher: ReturnType<typeof createTransportCipher>;
     try {
       cipher = createTransportCipher(mode, desc.secret_key);
@@ -596,6 +612,8 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
       onError: (e) => this.#log(`send dropped a frame: ${(e as Error).message}`),
     });
     media.sender = sender;
+    media.sessionKey = Uint8Array.from(desc.secret_key);
+    media.sessionMode = mode;
     media.speaking = false;
     media.removeFromClock = this.#clock.add(sender);
     this.#rejoinAttempts = 0;
@@ -664,6 +682,7 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
     this.#stash = [];
     if (!m) return;
     this.#ipDiscoveryRejected += m.socket.stats.discoveryRejected;
+    m.sessionKey?.fill(0);
     m.removeFromClock?.();
     // Closing ends a pending IP discovery (it rejects) and the keepalive timer.
     void m.socket.close();
@@ -687,4 +706,10 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
 /** Join a voice channel: sends op 4 through the adapter and brings the connection up. */
 export function joinVoiceChannel(options: VoiceConnectionOptions): VoiceConnection {
   return new VoiceConnection(options);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
