@@ -88,6 +88,24 @@ describe('every mode round-trips on both backends, with CSRC, extension and padd
   }
 });
 
+describe('ownership of returned bytes', () => {
+  it('a datagram is a plain Uint8Array that later packets never overwrite, and slice() copies it', () => {
+    const cipher = createTransportCipher('aead_aes256_gcm_rtpsize', new Uint8Array(32));
+    const rtp = buildRtpPacket({ sequence: 1, timestamp: 1, ssrc: 1 }, new Uint8Array(200).fill(9));
+    const first = cipher.encryptRtp(rtp);
+    expect(Buffer.isBuffer(first)).toBe(false);
+    const before = toHex(first);
+    const copy = first.slice();
+    copy[0] = 0;
+    expect(first[0]).toBe(0x80);
+    // Enough packets to fill several 16 KiB slabs: none of them lands on `first`.
+    const opened = [];
+    for (let i = 0; i < 400; i++) opened.push(cipher.decryptRtp(cipher.encryptRtp(rtp)));
+    expect(opened.every((r) => r.ok)).toBe(true);
+    expect(toHex(first)).toBe(before);
+  });
+});
+
 describe('nonces', () => {
   it('AEAD datagrams carry consecutive counters from a random start', () => {
     const cipher = createTransportCipher('aead_aes256_gcm_rtpsize', new Uint8Array(32), {
