@@ -4,7 +4,8 @@
 //   npm run demo   the same set-up, then runs apps/demo against the embedded emulator
 // It prints a closing line "N passed, N failed" summed from every package's vitest JSON report.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
 const PNPM_VERSION = JSON.parse(
@@ -77,9 +78,9 @@ function workspaceDirs() {
   return dirs.filter((d) => existsSync(join(d, 'package.json')));
 }
 
-function summarize(exitCode) {
-  let passed = 0;
-  let failed = 0;
+function summarize(exitCode, benchRan) {
+  let passed = benchRan ? 1 : 0;
+  let failed = benchRan ? 0 : 1;
   for (const dir of workspaceDirs()) {
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
     if (!pkg.scripts?.test) continue;
@@ -114,7 +115,11 @@ if (mode === 'test') {
   });
   const lint = run(pnpm, ['run', 'lint']);
   if (lint !== 0) console.log('[cordwire] lint failed');
-  process.exit(summarize(code | lint));
+  // The benchmarks are not tests, but CI proves they still run: --quick, results to a temp dir.
+  const benchOut = mkdtempSync(join(tmpdir(), 'cordwire-bench-'));
+  const bench = run(pnpm, ['--filter', '@cordwire/bench', 'run', 'bench:quick', `--out=${benchOut}`]);
+  console.log(`[cordwire] bench --quick: ${bench === 0 ? 'ran' : 'FAILED'} (results in ${benchOut})`);
+  process.exit(summarize(code | lint, bench === 0));
 } else if (mode === 'demo') {
   if (existsSync(join(root, 'apps/demo/package.json'))) {
     process.exit(run(pnpm, ['--filter', '@cordwire/demo', 'run', 'demo', ...process.argv.slice(3)]));
