@@ -140,7 +140,9 @@ describe('emulated voice gateway: handshake and violations', () => {
     // While a is away, b speaks: a must get it on resume.
     const ssrcB = (b.json(2)[0]!.d as { ssrc: number }).ssrc;
     b.send(5, { speaking: 1, delay: 0, ssrc: ssrcB });
-    await new Promise((r) => setTimeout(r, 50));
+    // The server has queued it for a (a's session seq moved past seqAck) while a was away.
+    const memberA = () => server.control.members().find((m) => m.userId === idA.user_id)!;
+    while (memberA().seq <= seqAck) await new Promise((r) => setTimeout(r, 5));
     const a2 = new RawClient(url());
     await a2.opened;
     a2.send(7, { server_id: 'g1', session_id: idA.session_id, token: idA.token, seq_ack: seqAck });
@@ -367,7 +369,9 @@ describe('emulated voice gateway: handshake and violations', () => {
     expect(again.token).toBe(id.token);
     expect((await there.waitFor(11)).d).toEqual({ user_ids: [id.user_id] });
     expect((await mover.waitFor(11)).d).toEqual({ user_ids: [thereId.user_id] });
-    await new Promise((r) => setTimeout(r, 20));
+    // A heartbeat round trip after the move: had the move closed the socket, no ACK would come.
+    mover.send(3, { t: 7, seq_ack: -1 });
+    expect((await mover.waitFor(6)).d).toEqual({ t: 7 });
     expect(mover.closeCode).toBeUndefined();
     expect(server.control.members().find((m) => m.userId === id.user_id)?.channelId).toBe('to');
     mover.ws.close();

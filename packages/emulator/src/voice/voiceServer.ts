@@ -67,6 +67,11 @@ export interface VoiceServerOptions {
   /** Injected loss/reorder/jitter on the media relay's forward path. */
   readonly network?: NetworkConditions;
   readonly dave?: VoiceServerDaveHooks;
+  /**
+   * Wall clock (ms) behind udpTimeoutMs, sessionTimeoutMs, the rate-limit window and crash
+   * downtime. Default Date.now; tests advance a manual one instead of sleeping.
+   */
+  readonly now?: () => number;
   /** Timer behind `control.setFrameDelay`; tests pass a manual one to release held frames. */
   readonly frameDelayTimer?: FrameDelayTimer;
   /** Debug lines; never receive tokens or keys. */
@@ -144,7 +149,7 @@ export async function startVoiceServer(options: VoiceServerOptions = {}): Promis
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 13_750;
   const sessionTimeoutMs = options.sessionTimeoutMs ?? 60_000;
   const log = options.logger ?? (() => {});
-  const now = () => Date.now();
+  const now = options.now ?? (() => Date.now());
   const connections = new Set<VoiceGatewayConnection>();
   const closes: Record<number, number> = {};
   const counters = { invalidMessages: 0, heartbeats: 0, resumes: 0 };
