@@ -331,6 +331,17 @@ describe('emulated voice gateway: handshake and violations', () => {
       },
     ],
   ];
+  it('a flood past the rate limit gets one 4021 and nothing after it is processed', async () => {
+    const before = server.stats();
+    const { c } = await identified();
+    for (let i = 0; i < 60; i++) c.send(3, { t: i, seq_ack: -1 });
+    expect(await c.closed).toBe(4021);
+    const after = server.stats();
+    expect((after.closes[4021] ?? 0) - (before.closes[4021] ?? 0)).toBe(1);
+    // IDENTIFY plus 29 heartbeats fill the window of 30; the 31st message closes.
+    expect(after.heartbeats - before.heartbeats).toBe(29);
+  });
+
   for (const [code, what, run] of cases) {
     it(`closes with ${code} on ${what}`, async () => {
       const c = await run();

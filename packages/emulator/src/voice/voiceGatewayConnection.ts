@@ -62,6 +62,7 @@ export class VoiceGatewayConnection {
   member: VoiceMemberSession | undefined;
   readonly #ctx: VoiceGatewayContext;
   #watchdog: NodeJS.Timeout | undefined;
+  #closing = false;
   readonly #recent: number[] = [];
 
   constructor(ws: WebSocket, ctx: VoiceGatewayContext) {
@@ -89,10 +90,15 @@ export class VoiceGatewayConnection {
   }
 
   #close(code: number, reason?: string): void {
+    if (this.#closing) return;
+    this.#closing = true;
     this.#ctx.closeWs(this.ws, code, reason);
   }
 
   #onMessage(data: RawData, isBinary: boolean) {
+    // After our close frame nothing a client sends counts: a flood cannot grow the rate window,
+    // re-trigger closes or act on the session while the socket drains.
+    if (this.#closing) return;
     const { rate, now } = this.#ctx;
     const t = now();
     this.#recent.push(t);
