@@ -105,11 +105,21 @@ export class VoiceReceiver {
     this.#cipher = cipher;
   }
 
-  /** Map an SSRC to a user (from SPEAKING). A new user for a known SSRC starts a fresh stream. */
+  /**
+   * Map an SSRC to a user (from SPEAKING). A new user for a known SSRC starts a fresh stream.
+   * A user has one audio SSRC: mapping them to a new one (they rejoined) retires the old stream,
+   * so streams stay bounded by the users in the call however often SPEAKING changes SSRCs.
+   */
   mapSsrc(ssrc: number, userId: string): void {
     const existing = this.#streams.get(ssrc);
     if (existing?.userId === userId) return;
     if (existing) this.#deliver(ssrc, existing, existing.playout.flush());
+    for (const [other, stream] of this.#streams) {
+      if (other !== ssrc && stream.userId === userId) {
+        this.#deliver(other, stream, stream.playout.flush());
+        this.#streams.delete(other);
+      }
+    }
     this.#streams.set(ssrc, {
       userId,
       lastPacketAt: this.#now(),
@@ -153,6 +163,11 @@ export class VoiceReceiver {
 
   playoutStats(ssrc: number): PlayoutStats | undefined {
     return this.#streams.get(ssrc)?.playout.stats;
+  }
+
+  /** SSRCs currently mapped to users. */
+  get streamCount(): number {
+    return this.#streams.size;
   }
 
   get stats(): VoiceReceiverStats {

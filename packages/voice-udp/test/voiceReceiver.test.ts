@@ -168,6 +168,32 @@ describe('VoiceReceiver', () => {
   });
 });
 
+describe('VoiceReceiver SSRC mapping', () => {
+  it('a user mapped to a new SSRC retires the old stream (flushing it), so streams stay one per user', () => {
+    const frames: ReceivedFrame[] = [];
+    const receiver = new VoiceReceiver({
+      cipher: createTransportCipher('aead_aes256_gcm_rtpsize', key),
+      playout: { depth: 5 },
+      onFrame: (frame) => frames.push(frame),
+    });
+    const sender = createTransportCipher('aead_aes256_gcm_rtpsize', key);
+    receiver.mapSsrc(1, 'dave');
+    receiver.handleDatagram(
+      sender.encryptRtp(buildRtpPacket({ sequence: 7, timestamp: 0, ssrc: 1 }, Uint8Array.of(7))),
+    );
+    expect(frames).toEqual([]);
+    // SPEAKING after a rejoin, then a server spraying fresh SSRCs for the same user.
+    for (let ssrc = 2; ssrc < 1000; ssrc++) receiver.mapSsrc(ssrc, 'dave');
+    expect(receiver.streamCount).toBe(1);
+    expect(receiver.userForSsrc(1)).toBeUndefined();
+    expect(receiver.userForSsrc(999)).toBe('dave');
+    // What the old stream held was delivered, not lost silently.
+    expect(frames.map((f) => [f.ssrc, f.sequence])).toEqual([[1, 7]]);
+    receiver.mapSsrc(5, 'erin');
+    expect(receiver.streamCount).toBe(2);
+  });
+});
+
 describe('VoiceReceiver idle flush and re-keying', () => {
   it('releases a short spurt held by the fill phase once the stream has been idle', () => {
     let now = 0;
