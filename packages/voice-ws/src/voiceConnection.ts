@@ -451,6 +451,7 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
     gateway.on('clientDisconnect', (d) => {
       if (!mine()) return;
       this.#receiver.removeUser(d.user_id);
+      this.#userSsrc.delete(d.user_id);
       this.#connectedUsers.delete(d.user_id);
       this.emit('clientDisconnect', d.user_id);
     });
