@@ -44,6 +44,12 @@ export interface VoiceGatewayCoreOptions extends VoiceSessionCredentials {
   readonly maxReconnectAttempts?: number;
   /** Messages queued while not connected; the oldest are dropped beyond it. Default 64. */
   readonly outboxLimit?: number;
+  /**
+   * Shortest heartbeat interval obeyed; a HELLO asking for less is raised to it (and counted in
+   * `counters.heartbeatIntervalRaised`). Discord sends 13750 ms; a server asking for 1 ms would
+   * have us spin the timer and, missing ACKs, drop and resume in a loop. Default 250 ms.
+   */
+  readonly minHeartbeatIntervalMs?: number;
 }
 
 /** Event names for every opcode the server sends, JSON and binary. */
@@ -126,6 +132,8 @@ export interface VoiceGatewayCounters {
   heartbeatAcks: number;
   reconnects: number;
   resumes: number;
+  /** HELLOs whose heartbeat_interval was below `minHeartbeatIntervalMs`. */
+  heartbeatIntervalRaised: number;
 }
 
 /** Client close code used when heartbeats go unanswered (4000-4999 are for applications). */
@@ -151,6 +159,7 @@ export class VoiceGatewayCore {
     heartbeatAcks: 0,
     reconnects: 0,
     resumes: 0,
+    heartbeatIntervalRaised: 0,
   };
 
   constructor(options: VoiceGatewayCoreOptions) {
@@ -166,6 +175,7 @@ export class VoiceGatewayCore {
       maxMissedHeartbeats: options.maxMissedHeartbeats ?? 3,
       maxReconnectAttempts: options.maxReconnectAttempts ?? 5,
       outboxLimit: options.outboxLimit ?? 64,
+      minHeartbeatIntervalMs: options.minHeartbeatIntervalMs ?? 250,
     };
   }
 
@@ -237,12 +247,13 @@ export class VoiceGatewayCore {
     if (seq !== undefined) this.#seq = seq;
     const out: VoiceGatewayAction[] = [];
     switch (op) {
-      case VoiceOpcodes.HELLO:
-        out.push({
-          type: 'heartbeat',
-          intervalMs: (d as { heartbeat_interval: number }).heartbeat_interval,
-        });
+      case VoiceOpcodes.HELLO: {
+        const asked = (d as { heartbeat_interval: number }).heartbeat_interval;
+        const floor = this.#opts.minHeartbeatIntervalMs;
+        if (asked < floor) this.counters.heartbeatIntervalRaised++;
+        out.push({ type: 'heartbeat', intervalMs: Math.max(asked, floor) });
         break;
+      }
       case VoiceOpcodes.HEARTBEAT_ACK: {
         this.#missedAcks = 0;
         this.counters.heartbeatAcks++;

@@ -19,7 +19,7 @@ const find = <T extends VoiceGatewayAction['type']>(actions: VoiceGatewayAction[
 
 function readyCore(options: Partial<ConstructorParameters<typeof VoiceGatewayCore>[0]> = {}) {
   let now = 1000;
-  const core = new VoiceGatewayCore({ ...creds, now: () => now, ...options });
+  const core = new VoiceGatewayCore({ ...creds, now: () => now, minHeartbeatIntervalMs: 100, ...options });
   core.start();
   core.onOpen();
   core.onMessage(JSON.stringify({ op: 8, d: { heartbeat_interval: 100 } }));
@@ -51,6 +51,23 @@ describe('VoiceGatewayCore', () => {
     expect(find(core.onMessage('{"op":8,"d":{"heartbeat_interval":41250}}'), 'heartbeat')?.intervalMs).toBe(
       41250,
     );
+  });
+
+  it('raises a HELLO heartbeat_interval below the floor instead of spinning the timer', () => {
+    const core = new VoiceGatewayCore(creds);
+    core.start();
+    core.onOpen();
+    expect(find(core.onMessage('{"op":8,"d":{"heartbeat_interval":0.5}}'), 'heartbeat')?.intervalMs).toBe(
+      250,
+    );
+    expect(core.counters.heartbeatIntervalRaised).toBe(1);
+    const lowered = new VoiceGatewayCore({ ...creds, minHeartbeatIntervalMs: 10 });
+    lowered.start();
+    lowered.onOpen();
+    expect(find(lowered.onMessage('{"op":8,"d":{"heartbeat_interval":20}}'), 'heartbeat')?.intervalMs).toBe(
+      20,
+    );
+    expect(lowered.counters.heartbeatIntervalRaised).toBe(0);
   });
 
   it('has a typed event for every opcode the catalog says a server sends (op 3 is answered instead)', () => {
