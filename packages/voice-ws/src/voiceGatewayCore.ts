@@ -256,6 +256,10 @@ export class VoiceGatewayCore {
       }
       case VoiceOpcodes.HEARTBEAT_ACK: {
         this.#missedAcks = 0;
+        // A session counts as up once a heartbeat round trip succeeds on it, not at READY or
+        // RESUMED: a server that accepts and then closes at once must not get a retry loop
+        // with no backoff and no end.
+        if (this.#phase === 'ready') this.#attempts = 0;
         this.counters.heartbeatAcks++;
         const t = (d as { t: number }).t;
         this.#ping = Math.max(0, this.#opts.now() - t);
@@ -264,14 +268,12 @@ export class VoiceGatewayCore {
       case VoiceOpcodes.READY:
         this.#ready = d as ReadyData;
         this.#phase = 'ready';
-        this.#attempts = 0;
         break;
       case VoiceOpcodes.SESSION_DESCRIPTION:
         this.#sessionDescription = d as SessionDescriptionData;
         break;
       case VoiceOpcodes.RESUMED:
         this.#phase = 'ready';
-        this.#attempts = 0;
         break;
     }
     out.push({ type: 'event', event: { name, op, data: d, seq } as VoiceReceiveEvent });

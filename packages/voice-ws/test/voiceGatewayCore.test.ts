@@ -137,6 +137,35 @@ describe('VoiceGatewayCore', () => {
     expect(end?.error?.message).toMatch(/this channel requires E2EE/);
   });
 
+  it('a server that resumes and closes at once runs out of reconnects; a heartbeat round trip resets them', () => {
+    const { core } = readyCore({ maxReconnectAttempts: 3 });
+    const delays: number[] = [];
+    let end: Extract<VoiceGatewayAction, { type: 'end' }> | undefined;
+    for (let i = 0; i < 10 && !end; i++) {
+      const actions = core.onClose(4015);
+      end = find(actions, 'end');
+      const connect = find(actions, 'connect');
+      if (connect) delays.push(connect.delayMs);
+      if (end) break;
+      core.onOpen();
+      core.onMessage('{"op":9,"d":null}');
+    }
+    expect(end?.policy).toBe('rejoin');
+    expect(end?.error?.code).toBe('RECONNECT_LIMIT');
+    expect(delays).toEqual([0, 250, 500]);
+
+    const { core: healthy } = readyCore({ maxReconnectAttempts: 3 });
+    for (let i = 0; i < 10; i++) {
+      const actions = healthy.onClose(4015);
+      expect(find(actions, 'end')).toBeUndefined();
+      expect(find(actions, 'connect')?.delayMs).toBe(0);
+      healthy.onOpen();
+      healthy.onMessage('{"op":9,"d":null}');
+      healthy.onHeartbeatTimer();
+      healthy.onMessage('{"op":6,"d":{"t":1000}}');
+    }
+  });
+
   it('treats unanswered heartbeats as a dead socket and resumes', () => {
     const { core } = readyCore({ maxMissedHeartbeats: 2 });
     core.onHeartbeatTimer();
