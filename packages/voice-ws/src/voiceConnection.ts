@@ -455,6 +455,11 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
       this.#connectedUsers.delete(d.user_id);
       this.emit('clientDisconnect', d.user_id);
     });
+    // Rejoins count as spent until a heartbeat round trip succeeds on the new session: a server
+    // that hands out a session and closes it at once (4006, 4009...) must not loop forever.
+    gateway.on('heartbeatAck', () => {
+      if (mine() && this.#state.status === 'ready') this.#rejoinAttempts = 0;
+    });
     gateway.on('end', (info) => mine() && this.#onGatewayEnd(info));
     gateway.on('debug', (line) => this.emit('debug', line));
     gateway.connect();
@@ -617,7 +622,6 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
     media.sessionMode = mode;
     media.speaking = false;
     media.removeFromClock = this.#clock.add(sender);
-    this.#rejoinAttempts = 0;
     this.#setState({ status: 'ready' });
   }
 

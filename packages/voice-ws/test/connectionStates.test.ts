@@ -43,6 +43,45 @@ describe('VoiceConnection states', () => {
     expect(conn.state.status).toBe('destroyed');
   });
 
+  it('a server that closes every new session at once (4006) ends in rejoinLimit instead of looping', async () => {
+    server = await voiceServer();
+    const adapter = testAdapter(server, { userId: '77' });
+    // Timers that never fire: no heartbeat round trip can vouch for any of these sessions.
+    const never = {
+      setTimeout: () => 0,
+      clearTimeout: () => {},
+      setInterval: () => 0,
+      clearInterval: () => {},
+    };
+    const conn = joinVoiceChannel({
+      guildId: 'g',
+      channelId: 'c',
+      scheme: 'ws',
+      sendClock: fastClock(20),
+      adapterCreator: adapter.creator,
+      maxRejoinAttempts: 2,
+      timers: never,
+    });
+    conns.push(conn);
+    let readies = 0;
+    conn.on('stateChange', (_, next) => {
+      if (next.status === 'ready') readies++;
+    });
+    let closes = 0;
+    for (; closes < 10; closes++) {
+      await waitFor(
+        () => readies > closes || conn.state.status === 'disconnected',
+        5000,
+        'ready again or given up',
+      );
+      if (conn.state.status === 'disconnected') break;
+      server.control.closeMember('77', 4006);
+    }
+    expect(conn.state).toMatchObject({ status: 'disconnected', reason: 'rejoinLimit', closeCode: 4006 });
+    expect(closes).toBe(3);
+    expect(conn.stats.rejoins).toBe(2);
+  });
+
   it('an unreachable voice endpoint ends in disconnected (rejoinLimit) after bounded retries', async () => {
     // A port that refuses connections: bound then closed, never listened on again.
     const probe = createServer();
