@@ -483,7 +483,18 @@ describe('emulated voice gateway: fuzzed client frames', () => {
         c.send(0, { server_id: 'g', user_id: 'u', session_id: 's', token });
         await c.waitFor(2);
         c.ws.send(input);
-        const code = await Promise.race([c.closed, new Promise<number>((r) => setTimeout(() => r(0), 30))]);
+        // A heartbeat right behind it: the server handles messages in order and ignores what
+        // follows its close, so an ACK means the input was accepted or ignored, a close means not.
+        const acked = new Promise<number>((resolve) => {
+          const onMessage = (data: WebSocket.RawData, isBinary: boolean) => {
+            if (isBinary || (JSON.parse(String(data)) as { op: number }).op !== 6) return;
+            c.ws.off('message', onMessage);
+            resolve(0);
+          };
+          c.ws.on('message', onMessage);
+        });
+        c.send(3, { t: -7, seq_ack: -1 });
+        const code = await Promise.race([c.closed, acked]);
         codes.set(code, (codes.get(code) ?? 0) + 1);
         if (code === 0) c.ws.terminate();
         await c.closed;
