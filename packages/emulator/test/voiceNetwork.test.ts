@@ -26,4 +26,29 @@ describe('injected network conditions', () => {
     expect(link.counters.reordered).toBeGreaterThan(50);
     for (let i = 0; i < out.length; i++) expect(Math.abs(out[i]! - i)).toBeLessThanOrEqual(1);
   });
+
+  it('a reordered packet with no successor is sent after reorderHoldMs instead of waiting for the next spurt', () => {
+    const pending: Array<{ fn: () => void; ms: number }> = [];
+    const timer = {
+      setTimeout: (fn: () => void, ms: number) => pending.push({ fn, ms }),
+      clearTimeout: (handle: unknown) => {
+        const entry = pending[(handle as number) - 1];
+        if (entry) entry.fn = () => {};
+      },
+    };
+    const link = new NetworkLink({ reorder: 1, seed: 1, reorderHoldMs: 60 }, timer);
+    const out: number[] = [];
+    link.send(() => out.push(1));
+    expect(out).toEqual([]);
+    expect(link.counters.reordered).toBe(1);
+    expect(pending.map((p) => p.ms)).toEqual([60]);
+    pending[0]!.fn();
+    expect(out).toEqual([1]);
+    // A successor within the hold releases it first, and cancels the hold timer.
+    link.send(() => out.push(2));
+    link.send(() => out.push(3));
+    expect(out).toEqual([1, 3, 2]);
+    pending.at(-1)!.fn();
+    expect(out).toEqual([1, 3, 2]);
+  });
 });

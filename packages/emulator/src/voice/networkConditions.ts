@@ -5,6 +5,8 @@
  * Reordering swaps neighbours: a packet picked for reordering is held back and sent right
  * after the next packet to the same receiver, so it arrives exactly one place late. That
  * is what a playout buffer must absorb; longer displacements are modelled with jitter.
+ * If no next packet comes within `reorderHoldMs` (the held one ended a talk spurt), it is
+ * sent anyway: otherwise it would surface only when the next spurt starts, seconds late.
  */
 
 export interface NetworkConditions {
@@ -16,7 +18,20 @@ export interface NetworkConditions {
   readonly jitterMs?: number;
   /** Seed of the generator; the same seed gives the same fate sequence. Default 1. */
   readonly seed?: number;
+  /** Longest a reordered packet waits for the next one before it is sent alone. Default 100 ms. */
+  readonly reorderHoldMs?: number;
 }
+
+/** Timers of a link (jitter delays, the reorder hold); injectable for tests. */
+export interface NetworkLinkTimer {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const systemLinkTimer: NetworkLinkTimer = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
 
 /** mulberry32: a tiny seeded PRNG, good enough for fault injection (not for keys). */
 export function seededRandom(seed: number): () => number {
@@ -43,11 +58,14 @@ export class NetworkLink {
   #conditions: Required<NetworkConditions>;
   #random: () => number;
   #held: (() => void) | undefined;
-  #timers = new Set<NodeJS.Timeout>();
+  #holdTimer: unknown;
+  #timers = new Set<unknown>();
+  readonly #timer: NetworkLinkTimer;
 
-  constructor(conditions: NetworkConditions = {}) {
+  constructor(conditions: NetworkConditions = {}, timer: NetworkLinkTimer = systemLinkTimer) {
     this.#conditions = normalize(conditions);
     this.#random = seededRandom(this.#conditions.seed);
+    this.#timer = timer;
   }
 
   set(conditions: NetworkConditions): void {
@@ -70,6 +88,10 @@ export class NetworkLink {
     if (reorder > 0 && this.#held === undefined && this.#random() < reorder) {
       this.counters.reordered++;
       this.#held = out;
+      this.#holdTimer = this.#timer.setTimeout(() => {
+        this.#holdTimer = undefined;
+        this.#releaseHeld();
+      }, this.#conditions.reorderHoldMs);
       return;
     }
     const delay = jitterMs > 0 ? this.#random() * jitterMs : 0;
@@ -79,7 +101,7 @@ export class NetworkLink {
     };
     if (delay >= 1) {
       this.counters.delayed++;
-      const t = setTimeout(() => {
+      const t = this.#timer.setTimeout(() => {
         this.#timers.delete(t);
         emit();
       }, delay);
@@ -90,14 +112,18 @@ export class NetworkLink {
   }
 
   #releaseHeld(): void {
+    if (this.#holdTimer !== undefined) this.#timer.clearTimeout(this.#holdTimer);
+    this.#holdTimer = undefined;
     const held = this.#held;
     this.#held = undefined;
     held?.();
   }
 
   dispose(): void {
-    for (const t of this.#timers) clearTimeout(t);
+    for (const t of this.#timers) this.#timer.clearTimeout(t);
     this.#timers.clear();
+    if (this.#holdTimer !== undefined) this.#timer.clearTimeout(this.#holdTimer);
+    this.#holdTimer = undefined;
     this.#held = undefined;
   }
 }
@@ -109,5 +135,6 @@ function normalize(c: NetworkConditions): Required<NetworkConditions> {
     reorder: p(c.reorder),
     jitterMs: Math.max(0, c.jitterMs ?? 0),
     seed: c.seed ?? 1,
+    reorderHoldMs: Math.max(0, c.reorderHoldMs ?? 100),
   };
 }
