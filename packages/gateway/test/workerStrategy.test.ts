@@ -48,11 +48,11 @@ describe('worker_threads strategy', () => {
       const log = emu.control.identifyLog().map((e) => e.shard[0]);
       expect(log.slice(0, 2).sort()).toEqual([0, 1]);
       expect(log.slice(2).sort()).toEqual([2, 3]);
-      await waitFor(() => [0, 1, 2, 3].every((id) => store.get(id) !== null), 5000, 'sessions stored');
+      await waitFor(() => [0, 1, 2, 3].every((id) => store.get(id) !== null), 20_000, 'sessions stored');
 
       const stream = emu.control.startStream({ ratePerSecond: 2000, count: 50 });
       await stream.done;
-      await waitFor(() => ns.length === 50, 5000, 'stream');
+      await waitFor(() => ns.length === 50, 20_000, 'stream');
       expect(ns).toEqual(Array.from({ length: 50 }, (_, i) => i));
 
       const resumed = once(manager, 'resumed');
@@ -92,7 +92,8 @@ describe('worker_threads strategy used without a manager', () => {
       void handles[1]!.connect();
       await waitFor(
         () => asked.mock.calls.length === 2 && ready.includes(0),
-        5000,
+        // Generous: a worker thread compiles the TypeScript sources first, slow on a loaded machine.
+        20_000,
         'both shards to ask the queue',
       );
       // One queue instance (max_concurrency 1) served both: the second shard waits its 5 s.
