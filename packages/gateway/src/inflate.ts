@@ -15,7 +15,8 @@
  * - Input bits sit in a 32-bit buffer refilled a byte at a time; the hot loop keeps the buffer,
  *   the input position and the output length in locals.
  * - Output goes into one growing buffer that starts with the 32 KiB window of earlier messages;
- *   before each message it is compacted back to that window, so memory stays bounded.
+ *   when less than a window of room is left before a message, it is compacted back to that
+ *   window, so memory stays bounded. Each message's output is returned as a view, not a copy.
  * - Every read is bounds-checked, so malformed or truncated input throws InflateError and every
  *   loop step consumes input or throws (no infinite loop on garbage). Output past the caller's cap
  *   throws InflateLimitError as soon as it would be written.
@@ -91,11 +92,19 @@ function reverseBits(code: number, bits: number): number {
 
 const lengthCount = new Uint16Array(MAX_CODE_BITS + 1);
 const nextCode = new Uint16Array(MAX_CODE_BITS + 1);
+const firstOfLength = new Uint16Array(MAX_CODE_BITS + 2);
+const byCode = new Uint16Array(288); // symbols in canonical code order (length, then symbol)
 
 /**
  * Fills `table` with the canonical Huffman code for `lengths[0..n)` (RFC 1951 3.2.2).
  * Rejects over-subscribed codes and, as zlib does, incomplete ones, except a code with a single
  * 1-bit length (a block with one distance, RFC 1951 3.2.7) or no codes at all (never usable).
+ *
+ * Symbols are placed in canonical code order. Codes then increase monotonically, so long codes
+ * sharing their first ROOT bits are consecutive and each subtable is opened exactly once without
+ * reading stale entries; and a complete code writes every primary entry, so the primary table
+ * only needs clearing for the (single-code) incomplete case. This runs once per dynamic block,
+ * which for small gateway messages costs about as much as decoding the block.
  */
 function buildTable(
   table: Uint32Array,
@@ -111,8 +120,11 @@ function buildTable(
     lengthCount[len]!++;
     if (len > longest) longest = len;
   }
-  table.fill(0, 0, 1 << root);
-  if (longest === 0) return;
+  const rootSize = 1 << root;
+  if (longest === 0) {
+    table.fill(0, 0, rootSize);
+    return;
+  }
   lengthCount[0] = 0;
   // Unused code space after each length: negative means more codes than bit patterns.
   let unused = 1;
@@ -120,19 +132,30 @@ function buildTable(
     unused = unused * 2 - lengthCount[len]!;
     if (unused < 0) throw new InflateError('over-subscribed Huffman code');
   }
-  if (unused > 0 && !(allowSingle && longest === 1)) throw new InflateError('incomplete Huffman code');
-  // RFC 1951 3.2.2 step 2: the first code of each length.
+  if (unused > 0) {
+    if (!(allowSingle && longest === 1)) throw new InflateError('incomplete Huffman code');
+    table.fill(0, 0, rootSize); // only part of the code space is used: the rest must be invalid
+  }
+  // RFC 1951 3.2.2 step 2: the first code of each length; and a counting sort by length.
   let code = 0;
+  firstOfLength[1] = 0;
   for (let len = 1; len <= MAX_CODE_BITS; len++) {
     code = (code + lengthCount[len - 1]!) << 1;
     nextCode[len] = code;
+    firstOfLength[len + 1] = firstOfLength[len]! + lengthCount[len]!;
   }
-  const rootSize = 1 << root;
-  const subBits = longest > root ? longest - root : 0;
-  let free = rootSize; // next free subtable slot
   for (let s = 0; s < n; s++) {
     const len = lengths[s]!;
-    if (len === 0) continue;
+    if (len !== 0) byCode[firstOfLength[len]!++] = s;
+  }
+  const count = firstOfLength[MAX_CODE_BITS]!; // after the sort: the number of coded symbols
+  const subBits = longest > root ? longest - root : 0;
+  let free = rootSize; // next free subtable slot
+  let openHead = -1; // primary entry of the subtable being filled
+  let offset = 0;
+  for (let k = 0; k < count; k++) {
+    const s = byCode[k]!;
+    const len = lengths[s]!;
     const reversed = reverseBits(nextCode[len]!++, len);
     if (len <= root) {
       const leaf = (s << 8) | len;
@@ -141,14 +164,13 @@ function buildTable(
     }
     // The first ROOT bits on the wire are the low bits of the reversed code.
     const head = reversed & (rootSize - 1);
-    let link = table[head]!;
-    if ((link & SUBTABLE) === 0) {
-      link = (free << 8) | SUBTABLE | subBits;
-      table[head] = link;
+    if (head !== openHead) {
+      openHead = head;
+      offset = free;
+      table[head] = (free << 8) | SUBTABLE | subBits;
       table.fill(0, free, free + (1 << subBits));
       free += 1 << subBits;
     }
-    const offset = link >>> 8;
     const rest = len - root;
     const leaf = (s << 8) | rest;
     for (let i = reversed >>> root; i < 1 << subBits; i += 1 << rest) table[offset + i] = leaf;
@@ -170,7 +192,7 @@ const FIXED_DISTANCE = new Uint32Array(DISTANCE_TABLE_SIZE);
 }
 
 export class StreamInflater {
-  private out: Uint8Array = new Uint8Array(4 * WINDOW);
+  private out: Uint8Array = new Uint8Array(8 * WINDOW);
   private outLen = 0;
   private outCap = 0; // outLen may not pass this (start of message + caller's cap)
   private input: Uint8Array = new Uint8Array(0);
@@ -185,7 +207,8 @@ export class StreamInflater {
 
   /**
    * Inflates one message (whole blocks, the last one ending on a byte boundary) and returns a
-   * copy of its output. Throws InflateError on bad or truncated data and InflateLimitError when
+   * view of its output inside the inflater's buffer: valid only until the next call, so decode
+   * or copy it before inflating again (no per-message allocation or copy). Throws InflateError on bad or truncated data and InflateLimitError when
    * the message would exceed `maxOutput` bytes. After a throw the stream state is lost: replace
    * the inflater together with the connection.
    */
@@ -195,7 +218,10 @@ export class StreamInflater {
     this.pos = 0;
     this.bitBuf = 0;
     this.bitCnt = 0;
-    if (this.outLen > WINDOW) {
+    // Slide the window back to the front only once less than a window of room is left: one
+    // 32 KiB copy per (buffer - 2 windows) of output instead of one per message, which for
+    // typical ~1 KiB dispatches cost more than the decoding itself.
+    if (this.outLen > this.out.length - WINDOW) {
       this.out.copyWithin(0, this.outLen - WINDOW, this.outLen);
       this.outLen = WINDOW;
     }
@@ -216,7 +242,7 @@ export class StreamInflater {
         break;
       }
     }
-    return this.out.slice(start, this.outLen);
+    return this.out.subarray(start, this.outLen);
   }
 
   /** Reads `n` (0..24) bits, least significant first. */

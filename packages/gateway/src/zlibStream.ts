@@ -32,8 +32,9 @@ export class ZlibStreamInflater {
   constructor(private readonly maxMessageBytes: number) {}
 
   /**
-   * Feeds one WebSocket message. Returns the inflated bytes of a complete gateway message,
-   * `undefined` when the message continues in the next frame, or throws GatewayInboundError.
+   * Feeds one WebSocket message. Returns the inflated bytes of a complete gateway message (a
+   * view valid until the next push: decode it before feeding more), `undefined` when the
+   * message continues in the next frame, or throws GatewayInboundError.
    * After an error the inflater is unusable: the connection must be replaced.
    */
   push(frame: Uint8Array): Uint8Array | undefined {
