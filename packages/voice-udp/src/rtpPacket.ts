@@ -58,25 +58,41 @@ export function isRtcpPacket(bytes: Uint8Array): boolean {
   return bytes.length >= 8 && bytes[0]! >> 6 === RTP_VERSION && bytes[1]! >= 192 && bytes[1]! <= 223;
 }
 
+/** Shared by every header without CSRCs (nearly all of Discord's), so parsing allocates no list. */
+const NO_CSRCS: readonly number[] = Object.freeze([]);
+
 /**
  * Read the part of an RTP header that is in clear under the rtpsize modes: fixed header, CSRC
  * list and extension preamble. Does not need (or look at) the extension body or payload.
  */
 export function parseRtpHeader(bytes: Uint8Array): Result<RtpHeader, RtpPacketError> {
+  const header = readRtpHeader(bytes);
+  return header instanceof RtpPacketError ? err(header) : ok(header);
+}
+
+/**
+ * `parseRtpHeader` without the `Result` wrapper, for the receive path: the header, or the error
+ * (returned, not thrown).
+ */
+export function readRtpHeader(bytes: Uint8Array): RtpHeader | RtpPacketError {
   const length = bytes.length;
   if (length < RTP_FIXED_HEADER_LENGTH) {
-    return err(new RtpPacketError(`packet of ${length} bytes is shorter than an RTP header`));
+    return new RtpPacketError(`packet of ${length} bytes is shorter than an RTP header`);
   }
   const b0 = bytes[0]!;
-  if (b0 >> 6 !== RTP_VERSION) return err(new RtpPacketError(`RTP version ${b0 >> 6}, expected 2`));
+  if (b0 >> 6 !== RTP_VERSION) return new RtpPacketError(`RTP version ${b0 >> 6}, expected 2`);
   const cc = b0 & 0x0f;
   const hasExtension = (b0 & 0x10) !== 0;
   let offset = RTP_FIXED_HEADER_LENGTH + 4 * cc;
   if (offset + (hasExtension ? 4 : 0) > length) {
-    return err(new RtpPacketError('CSRC list or extension preamble runs past the packet'));
+    return new RtpPacketError('CSRC list or extension preamble runs past the packet');
   }
-  const csrcs: number[] = [];
-  for (let i = 0; i < cc; i++) csrcs.push(readU32(bytes, RTP_FIXED_HEADER_LENGTH + 4 * i));
+  let csrcs = NO_CSRCS;
+  if (cc > 0) {
+    const list: number[] = [];
+    for (let i = 0; i < cc; i++) list.push(readU32(bytes, RTP_FIXED_HEADER_LENGTH + 4 * i));
+    csrcs = list;
+  }
   let extensionProfile: number | null = null;
   let extensionWords = 0;
   if (hasExtension) {
@@ -84,10 +100,11 @@ export function parseRtpHeader(bytes: Uint8Array): Result<RtpHeader, RtpPacketEr
     extensionWords = (bytes[offset + 2]! << 8) | bytes[offset + 3]!;
     offset += 4;
   }
-  return ok({
+  const b1 = bytes[1]!;
+  return {
     padding: (b0 & 0x20) !== 0,
-    marker: (bytes[1]! & 0x80) !== 0,
-    payloadType: bytes[1]! & 0x7f,
+    marker: (b1 & 0x80) !== 0,
+    payloadType: b1 & 0x7f,
     sequence: (bytes[2]! << 8) | bytes[3]!,
     timestamp: readU32(bytes, 4),
     ssrc: readU32(bytes, 8),
@@ -95,7 +112,33 @@ export function parseRtpHeader(bytes: Uint8Array): Result<RtpHeader, RtpPacketEr
     extensionProfile,
     extensionWords,
     headerLength: offset,
-  });
+  };
+}
+
+/**
+ * Where the payload ends in `packet[bodyStart..]` once RFC 3550 padding is removed, checking that
+ * padding and extension body fit; the error otherwise. The extension body is
+ * `[bodyStart, bodyStart + 4 * extensionWords)` and the payload follows it up to the returned end.
+ */
+export function rtpPayloadEnd(
+  header: RtpHeader,
+  packet: Uint8Array,
+  bodyStart: number,
+): number | RtpPacketError {
+  const extensionLength = 4 * header.extensionWords;
+  let end = packet.length - bodyStart;
+  if (header.padding) {
+    if (end <= 0) return new RtpPacketError('padding bit set on an empty body');
+    const padding = packet[packet.length - 1]!;
+    if (padding === 0 || padding > end - extensionLength) {
+      return new RtpPacketError(`padding count ${padding} does not fit the body`);
+    }
+    end -= padding;
+  }
+  if (extensionLength > end) {
+    return new RtpPacketError('extension body runs past the packet');
+  }
+  return bodyStart + end;
 }
 
 /**
@@ -104,19 +147,9 @@ export function parseRtpHeader(bytes: Uint8Array): Result<RtpHeader, RtpPacketEr
  * "encrypted extension body" is stripped before the frame reaches DAVE.
  */
 export function splitRtpBody(header: RtpHeader, body: Uint8Array): Result<RtpPacket, RtpPacketError> {
+  const end = rtpPayloadEnd(header, body, 0);
+  if (end instanceof RtpPacketError) return err(end);
   const extensionLength = 4 * header.extensionWords;
-  let end = body.length;
-  if (header.padding) {
-    if (end === 0) return err(new RtpPacketError('padding bit set on an empty body'));
-    const padding = body[end - 1]!;
-    if (padding === 0 || padding > end - extensionLength) {
-      return err(new RtpPacketError(`padding count ${padding} does not fit the body`));
-    }
-    end -= padding;
-  }
-  if (extensionLength > end) {
-    return err(new RtpPacketError('extension body runs past the packet'));
-  }
   return ok({
     header,
     extensionBody: body.subarray(0, extensionLength),
@@ -126,9 +159,17 @@ export function splitRtpBody(header: RtpHeader, body: Uint8Array): Result<RtpPac
 
 /** Parse an unencrypted RTP packet (for example after transport decryption). */
 export function parseRtpPacket(bytes: Uint8Array): Result<RtpPacket, RtpPacketError> {
-  const header = parseRtpHeader(bytes);
-  if (!header.ok) return header;
-  return splitRtpBody(header.value, bytes.subarray(header.value.headerLength));
+  const header = readRtpHeader(bytes);
+  if (header instanceof RtpPacketError) return err(header);
+  const start = header.headerLength;
+  const end = rtpPayloadEnd(header, bytes, start);
+  if (end instanceof RtpPacketError) return err(end);
+  const extensionEnd = start + 4 * header.extensionWords;
+  return ok({
+    header,
+    extensionBody: bytes.subarray(start, extensionEnd),
+    payload: bytes.subarray(extensionEnd, end),
+  });
 }
 
 function checkField(name: string, value: number, max: number): void {

@@ -1,6 +1,12 @@
 import type { VoiceUdpError } from './errors.js';
-import { type Result, ok } from './errors.js';
-import { type RtpHeaderInit, type RtpPacket, buildRtpPacket, parseRtpPacket } from './rtpPacket.js';
+import { type Result, RtpPacketError, err, ok } from './errors.js';
+import {
+  type RtpHeaderInit,
+  type RtpPacket,
+  buildRtpPacket,
+  readRtpHeader,
+  rtpPayloadEnd,
+} from './rtpPacket.js';
 import type { TransportCipher } from './transportCipher.js';
 
 /** A decrypted RTP datagram: the parsed packet plus the whole plain packet for re-encryption. */
@@ -20,9 +26,28 @@ export function decryptVoicePacket(
 ): Result<DecryptedVoicePacket, VoiceUdpError> {
   const plain = cipher.decryptRtp(datagram);
   if (!plain.ok) return plain;
-  const packet = parseRtpPacket(plain.value);
-  if (!packet.ok) return packet;
-  return ok({ ...packet.value, rtp: plain.value });
+  const rtp = plain.value;
+  // The header is parsed once, straight into the result: no intermediate packet, no spread.
+  const header = readRtpHeader(rtp);
+  if (header instanceof RtpPacketError) return err(header);
+  const start = header.headerLength;
+  const end = rtpPayloadEnd(header, rtp, start);
+  if (end instanceof RtpPacketError) return err(end);
+  const extensionEnd = start + 4 * header.extensionWords;
+  return ok({
+    header,
+    extensionBody: view(rtp, start, extensionEnd),
+    payload: view(rtp, extensionEnd, end),
+    rtp,
+  });
+}
+
+/**
+ * `rtp[start..end)` sharing its bytes. A direct constructor call: `subarray` goes through the
+ * species lookup and costs several times more per packet.
+ */
+function view(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  return new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start);
 }
 
 /** Build and encrypt one RTP packet (the general path; `VoiceSender` has a leaner one for Opus). */

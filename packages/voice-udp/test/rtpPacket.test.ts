@@ -143,6 +143,41 @@ describe('RTP properties', () => {
     );
   });
 
+  it('decryptVoicePacket agrees with decryptRtp + parseRtpPacket on any plain packet, well-formed or not', () => {
+    const key = new Uint8Array(32).fill(0x17);
+    for (const mode of ['aead_aes256_gcm_rtpsize', 'aead_xchacha20_poly1305_rtpsize'] as const) {
+      const cipher = createTransportCipher(mode, key);
+      fc.assert(
+        fc.property(fc.uint8Array({ minLength: 12, maxLength: 160 }), (bytes) => {
+          // Mostly version 2, so the padding/extension checks are reached, not just the version check.
+          bytes[0] = (bytes[0]! & 0x3f) | (bytes[1]! & 1 ? bytes[0]! & 0xc0 : 0x80);
+          const clear = cipher.clearLength(bytes);
+          if (clear < 0) return;
+          // Small extension lengths and padding counts, so both usually fit and the split is exercised.
+          if (bytes[0]! & 0x10) bytes[clear - 2] = 0;
+          if (bytes[0]! & 0x10) bytes[clear - 1]! &= 7;
+          if (bytes[1]! & 2) bytes[bytes.length - 1]! &= 15;
+          const datagram = cipher.encryptRtp(bytes);
+          const plain = cipher.decryptRtp(datagram);
+          expect(plain.ok).toBe(true);
+          const expected = parseRtpPacket(plain.ok ? plain.value : new Uint8Array(0));
+          const actual = decryptVoicePacket(cipher, datagram);
+          expect(actual.ok).toBe(expected.ok);
+          if (!actual.ok || !expected.ok) {
+            expect(!actual.ok && actual.error.code).toBe(!expected.ok && expected.error.code);
+            expect(!actual.ok && actual.error.message).toBe(!expected.ok && expected.error.message);
+            return;
+          }
+          expect(actual.value.header).toEqual(expected.value.header);
+          expect(toHex(actual.value.payload)).toBe(toHex(expected.value.payload));
+          expect(toHex(actual.value.extensionBody)).toBe(toHex(expected.value.extensionBody));
+          expect(toHex(actual.value.rtp)).toBe(toHex(bytes));
+        }),
+        { numRuns: 1000 },
+      );
+    }
+  });
+
   it('decryption in every mode never throws and never accepts a mutated, truncated or random datagram', () => {
     const key = new Uint8Array(32).fill(0x42);
     for (const mode of TRANSPORT_ENCRYPTION_MODES) {
