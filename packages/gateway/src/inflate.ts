@@ -66,8 +66,8 @@ const CODE_LENGTH_ORDER = new Uint8Array([16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 
  *                                       the bits after the first ROOT
  */
 const SUBTABLE = 0x80;
-const LITERAL_ROOT = 10; // 1 KiB primary table: covers nearly every literal/length code in practice
-const DISTANCE_ROOT = 8;
+const LITERAL_ROOT = 9; // 512 entries, as zlib's inflate uses: covers nearly every literal/length code in practice
+const DISTANCE_ROOT = 7;
 const CODE_LENGTH_ROOT = 7; // code-length codes are at most 7 bits (RFC 1951 3.2.7): no subtables
 
 // Upper bounds on table size: the primary table plus one subtable per long code, each at most
@@ -304,55 +304,64 @@ export class StreamInflater {
     const clTable = this.codeLengthTable;
     buildTable(clTable, lengths, 19, CODE_LENGTH_ROOT, false);
     const total = literalCount + distanceCount;
+    // The bit reader lives in locals here, as in huffmanBlock: this loop runs for every
+    // dynamic block, i.e. for nearly every gateway message.
+    const input = this.input;
+    const inLen = input.length;
+    const clMask = (1 << CODE_LENGTH_ROOT) - 1;
+    let pos = this.pos;
+    let bitBuf = this.bitBuf;
+    let bitCnt = this.bitCnt;
     let i = 0;
     while (i < total) {
-      const symbol = this.decodeSlow(clTable, CODE_LENGTH_ROOT);
+      // Refill to 25+ bits (when input remains): a code (at most 7 bits, no subtables) and its
+      // repeat count (at most 7 extra bits) always fit.
+      while (bitCnt <= 24 && pos < inLen) {
+        bitBuf |= input[pos++]! << bitCnt;
+        bitCnt += 8;
+      }
+      const entry = clTable[bitBuf & clMask]!;
+      const bits = entry & 0x7f;
+      if (bits === 0) throw new InflateError('invalid Huffman code');
+      if (bits > bitCnt) throw new InflateError('truncated deflate data');
+      bitBuf >>>= bits;
+      bitCnt -= bits;
+      const symbol = entry >>> 8;
       if (symbol < 16) {
         lengths[i++] = symbol;
         continue;
       }
       let fill = 0;
+      let extra: number;
       let repeat: number;
       if (symbol === 16) {
         if (i === 0) throw new InflateError('length repeat with no previous length');
         fill = lengths[i - 1]!;
-        repeat = 3 + this.take(2);
+        extra = 2;
+        repeat = 3;
       } else if (symbol === 17) {
-        repeat = 3 + this.take(3);
+        extra = 3;
+        repeat = 3;
       } else {
-        repeat = 11 + this.take(7);
+        extra = 7;
+        repeat = 11;
       }
+      if (bitCnt < extra) throw new InflateError('truncated deflate data');
+      repeat += bitBuf & ((1 << extra) - 1);
+      bitBuf >>>= extra;
+      bitCnt -= extra;
       if (i + repeat > total) throw new InflateError('code lengths run past the declared count');
       lengths.fill(fill, i, i + repeat);
       i += repeat;
     }
+    this.pos = pos;
+    this.bitBuf = bitBuf;
+    this.bitCnt = bitCnt;
     if (lengths[256] === 0) throw new InflateError('no end-of-block code');
     buildTable(this.literalTable, lengths, literalCount, LITERAL_ROOT, true);
     // The distance code starts right after the literal lengths: build from a view.
     buildTable(this.distanceTable, lengths.subarray(literalCount, total), distanceCount, DISTANCE_ROOT, true);
     this.huffmanBlock(this.literalTable, this.distanceTable);
-  }
-
-  /** Decodes one symbol outside the hot loop (code lengths). */
-  private decodeSlow(table: Uint32Array, root: number): number {
-    while (this.bitCnt < MAX_CODE_BITS && this.pos < this.input.length) {
-      this.bitBuf |= this.input[this.pos++]! << this.bitCnt;
-      this.bitCnt += 8;
-    }
-    let entry = table[this.bitBuf & ((1 << root) - 1)]!;
-    let bits = entry & 0x7f;
-    if (entry & SUBTABLE) {
-      if (this.bitCnt < root) throw new InflateError('truncated deflate data');
-      this.bitBuf >>>= root;
-      this.bitCnt -= root;
-      entry = table[(entry >>> 8) + (this.bitBuf & ((1 << bits) - 1))]!;
-      bits = entry & 0x7f;
-    }
-    if (bits === 0) throw new InflateError('invalid Huffman code');
-    if (bits > this.bitCnt) throw new InflateError('truncated deflate data');
-    this.bitBuf >>>= bits;
-    this.bitCnt -= bits;
-    return entry >>> 8;
   }
 
   /** RFC 1951 3.2.5: literals, <length, distance> pairs, end of block (256). */

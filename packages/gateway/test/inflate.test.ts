@@ -132,6 +132,26 @@ describe('StreamInflater against node:zlib', () => {
     expect(frames[2]!.length).toBeLessThan(200);
   });
 
+  it('keeps the window across buffer slides and growth (megabytes of output, matches into earlier messages)', async () => {
+    // The output buffer slides its last 32 KiB to the front only when nearly full, and grows for
+    // a message larger than it: both must keep every distance pointing at the right bytes.
+    const block = Buffer.from(Array.from({ length: 30000 }, (_, i) => (i * 7919) % 251));
+    const messages: Buffer[] = [];
+    for (let k = 0; k < 70; k++) {
+      const r = (k * 4099) % block.length;
+      messages.push(
+        Buffer.concat([block.subarray(r), block.subarray(0, r)]).subarray(0, 1000 + ((k * 7717) % 29000)),
+      );
+      if (k % 9 === 0) messages.push(Buffer.from(`{"op":0,"s":${k}}`));
+      if (k === 33)
+        messages.push(Buffer.concat(Array.from({ length: 12 }, (_, j) => block.subarray(j * 100))));
+    }
+    const frames = await zlibStream(messages, { level: 6 });
+    const inflater = new ZlibStreamInflater(1 << 22);
+    for (let i = 0; i < frames.length; i++)
+      expect(Buffer.from(inflater.push(frames[i]!)!)).toEqual(messages[i]);
+  });
+
   it('never accepts what zlib rejects, and agrees with zlib on what it accepts (mutated input)', () => {
     fc.assert(
       fc.property(
