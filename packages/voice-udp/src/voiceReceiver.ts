@@ -1,9 +1,10 @@
-import type { VoiceUdpError } from './errors.js';
+import { RtpPacketError, type VoiceUdpError } from './errors.js';
 import { type FrameTransform, isSilenceFrame } from './frameHook.js';
 import { parseKeepalive } from './keepalive.js';
 import { PlayoutBuffer, type PlayoutBufferOptions, type PlayoutStats } from './playoutBuffer.js';
-import { type RtcpHeader, isRtcpPacket, parseRtcpHeader, parseRtpPacket, readU32 } from './rtpPacket.js';
+import { type RtcpHeader, isRtcpPacket, parseRtcpHeader, readU32 } from './rtpPacket.js';
 import type { TransportCipher } from './transportCipher.js';
+import { decryptVoicePacket } from './voicePacket.js';
 
 /** One Opus frame (or a lost slot) from one speaker, in sequence order. */
 export interface ReceivedFrame {
@@ -193,15 +194,19 @@ export class VoiceReceiver {
     if (!stream) return this.#drop('unknown_ssrc');
     const cipher = this.#cipher;
     if (!cipher) return this.#drop('no_cipher');
-    const plain = cipher.decryptRtp(datagram);
-    if (!plain.ok) {
-      return this.#drop(
-        plain.error.code === 'TRANSPORT_AUTH_FAILED' ? 'auth_failed' : 'too_short',
-        plain.error,
-      );
+    // One pass: decrypt, then the header parsed once into the packet (see decryptVoicePacket).
+    const packet = decryptVoicePacket(cipher, datagram);
+    if (!packet.ok) {
+      const error = packet.error;
+      // Transport errors count as before (auth failure, else too short); RTP errors are malformed.
+      const reason =
+        error instanceof RtpPacketError
+          ? 'malformed'
+          : error.code === 'TRANSPORT_AUTH_FAILED'
+            ? 'auth_failed'
+            : 'too_short';
+      return this.#drop(reason, error);
     }
-    const packet = parseRtpPacket(plain.value);
-    if (!packet.ok) return this.#drop('malformed', packet.error);
     let opus: Uint8Array | null = packet.value.payload;
     const transform = this.#transform;
     if (transform?.transformInbound && !isSilenceFrame(opus)) {

@@ -76,6 +76,10 @@ describe('VoiceReceiver', () => {
     );
     const forged = good.slice();
     forged[14]! ^= 1;
+    // Authentic but malformed inside: the padding bit is set and the count is larger than the body.
+    const badPadding = buildRtpPacket({ sequence: 4, timestamp: 0, ssrc: 5 }, Uint8Array.of(1, 2, 3));
+    badPadding[0]! |= 0x20;
+    badPadding[badPadding.length - 1] = 200;
     const results = [
       receiver.handleDatagram(
         sender.encryptRtp(buildRtpPacket({ sequence: 1, timestamp: 0, ssrc: 6 }, Uint8Array.of(1))),
@@ -90,16 +94,27 @@ describe('VoiceReceiver', () => {
           buildRtpPacket({ sequence: 3, timestamp: 0, ssrc: 5, payloadType: 96 }, Uint8Array.of(1)),
         ),
       ),
+      receiver.handleDatagram(sender.encryptRtp(badPadding)),
       receiver.handleDatagram(Uint8Array.of(1, 2, 3)),
       receiver.handleDatagram(buildKeepalive(5)),
     ];
-    expect(results).toEqual(['dropped', 'dropped', 'dropped', 'dropped', 'dropped', 'dropped', 'keepalive']);
+    expect(results).toEqual([
+      'dropped',
+      'dropped',
+      'dropped',
+      'dropped',
+      'dropped',
+      'dropped',
+      'dropped',
+      'keepalive',
+    ]);
     expect(drops).toEqual([
       'unknown_ssrc',
       'auth_failed',
       'too_short',
       'frame_hook',
       'payload_type',
+      'malformed',
       'not_rtp',
     ]);
     expect(frames).toEqual([]);
@@ -108,6 +123,7 @@ describe('VoiceReceiver', () => {
       auth_failed: 1,
       too_short: 1,
       frame_hook: 1,
+      malformed: 1,
     });
   });
 
