@@ -96,7 +96,9 @@ const firstOfLength = new Uint16Array(MAX_CODE_BITS + 2);
 const byCode = new Uint16Array(288); // symbols in canonical code order (length, then symbol)
 
 /**
- * Fills `table` with the canonical Huffman code for `lengths[0..n)` (RFC 1951 3.2.2).
+ * Fills `table` with the canonical Huffman code for the `n` symbols whose lengths start at
+ * `lengths[first]` (RFC 1951 3.2.2): an offset rather than a subarray saves an allocation per
+ * dynamic block.
  * Rejects over-subscribed codes and, as zlib does, incomplete ones, except a code with a single
  * 1-bit length (a block with one distance, RFC 1951 3.2.7) or no codes at all (never usable).
  *
@@ -109,6 +111,7 @@ const byCode = new Uint16Array(288); // symbols in canonical code order (length,
 function buildTable(
   table: Uint32Array,
   lengths: Uint8Array,
+  first: number,
   n: number,
   root: number,
   allowSingle: boolean,
@@ -116,7 +119,7 @@ function buildTable(
   lengthCount.fill(0);
   let longest = 0;
   for (let s = 0; s < n; s++) {
-    const len = lengths[s]!;
+    const len = lengths[first + s]!;
     lengthCount[len]!++;
     if (len > longest) longest = len;
   }
@@ -145,7 +148,7 @@ function buildTable(
     firstOfLength[len + 1] = firstOfLength[len]! + lengthCount[len]!;
   }
   for (let s = 0; s < n; s++) {
-    const len = lengths[s]!;
+    const len = lengths[first + s]!;
     if (len !== 0) byCode[firstOfLength[len]!++] = s;
   }
   const count = firstOfLength[MAX_CODE_BITS]!; // after the sort: the number of coded symbols
@@ -155,7 +158,7 @@ function buildTable(
   let offset = 0;
   for (let k = 0; k < count; k++) {
     const s = byCode[k]!;
-    const len = lengths[s]!;
+    const len = lengths[first + s]!;
     const reversed = reverseBits(nextCode[len]!++, len);
     if (len <= root) {
       const leaf = (s << 8) | len;
@@ -186,9 +189,9 @@ const FIXED_DISTANCE = new Uint32Array(DISTANCE_TABLE_SIZE);
   lit.fill(9, 144, 256);
   lit.fill(7, 256, 280);
   lit.fill(8, 280, 288);
-  buildTable(FIXED_LITERAL, lit, 288, LITERAL_ROOT, false);
+  buildTable(FIXED_LITERAL, lit, 0, 288, LITERAL_ROOT, false);
   // All 32 five-bit patterns exist; 30 and 31 decode but are rejected where used.
-  buildTable(FIXED_DISTANCE, new Uint8Array(32).fill(5), 32, DISTANCE_ROOT, false);
+  buildTable(FIXED_DISTANCE, new Uint8Array(32).fill(5), 0, 32, DISTANCE_ROOT, false);
 }
 
 export class StreamInflater {
@@ -285,9 +288,12 @@ export class StreamInflater {
     const nlen = input[p + 2]! | (input[p + 3]! << 8);
     if ((len ^ 0xffff) !== nlen) throw new InflateError('stored block LEN does not match NLEN');
     if (p + 4 + len > input.length) throw new InflateError('truncated stored block');
-    const out = this.reserve(len);
-    out.set(input.subarray(p + 4, p + 4 + len), this.outLen);
-    this.outLen += len;
+    // Every message ends with an empty one (the sync flush): nothing to copy, no view to make.
+    if (len > 0) {
+      const out = this.reserve(len);
+      out.set(input.subarray(p + 4, p + 4 + len), this.outLen);
+      this.outLen += len;
+    }
     this.pos = p + 4 + len;
   }
 
@@ -302,7 +308,7 @@ export class StreamInflater {
     lengths.fill(0, 0, 19);
     for (let i = 0; i < codeLengthCount; i++) lengths[CODE_LENGTH_ORDER[i]!] = this.take(3);
     const clTable = this.codeLengthTable;
-    buildTable(clTable, lengths, 19, CODE_LENGTH_ROOT, false);
+    buildTable(clTable, lengths, 0, 19, CODE_LENGTH_ROOT, false);
     const total = literalCount + distanceCount;
     // The bit reader lives in locals here, as in huffmanBlock: this loop runs for every
     // dynamic block, i.e. for nearly every gateway message.
@@ -358,9 +364,9 @@ export class StreamInflater {
     this.bitBuf = bitBuf;
     this.bitCnt = bitCnt;
     if (lengths[256] === 0) throw new InflateError('no end-of-block code');
-    buildTable(this.literalTable, lengths, literalCount, LITERAL_ROOT, true);
-    // The distance code starts right after the literal lengths: build from a view.
-    buildTable(this.distanceTable, lengths.subarray(literalCount, total), distanceCount, DISTANCE_ROOT, true);
+    buildTable(this.literalTable, lengths, 0, literalCount, LITERAL_ROOT, true);
+    // The distance code lengths follow the literal/length ones.
+    buildTable(this.distanceTable, lengths, literalCount, distanceCount, DISTANCE_ROOT, true);
     this.huffmanBlock(this.literalTable, this.distanceTable);
   }
 
@@ -373,6 +379,9 @@ export class StreamInflater {
     let out = this.out;
     let outLen = this.outLen;
     const outCap = this.outCap;
+    // One compare per output write: the end of the buffer or the cap, whichever comes first
+    // (reserve() then grows the buffer or throws InflateLimitError).
+    let limit = Math.min(out.length, outCap);
     let pos = this.pos;
     let bitBuf = this.bitBuf;
     let bitCnt = this.bitCnt;
@@ -398,9 +407,10 @@ export class StreamInflater {
         bitCnt -= bits;
         const symbol = entry >>> 8;
         if (symbol < 256) {
-          if (outLen >= out.length || outLen >= outCap) {
+          if (outLen >= limit) {
             this.outLen = outLen;
             out = this.reserve(1);
+            limit = Math.min(out.length, outCap);
           }
           out[outLen++] = symbol;
           continue;
@@ -446,9 +456,10 @@ export class StreamInflater {
         bitBuf >>>= extra;
         bitCnt -= extra;
         if (distance > outLen) throw new InflateError('distance reaches before the start of the stream');
-        if (outLen + length > out.length || outLen + length > outCap) {
+        if (outLen + length > limit) {
           this.outLen = outLen;
           out = this.reserve(length);
+          limit = Math.min(out.length, outCap);
         }
         let from = outLen - distance;
         if (distance >= length && length > 32) {
