@@ -60,12 +60,29 @@ const CODE_LENGTH_ORDER = new Uint8Array([16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 
 /*
  * Table entries (Uint32):
  *   0                                   no code maps here (an invalid bit pattern)
- *   symbol << 8 | bits                  a leaf: consume `bits` (1..15) bits, yield `symbol`
+ *   value << 8 | bits                   a leaf: consume `bits` (1..15) bits, yield `value`
+ *                                       (the symbol, or for literal/length and distance codes
+ *                                       its decoded form below, saving lookups per match)
  *   offset << 8 | SUBTABLE | subBits    consume ROOT bits, then index the subtable at `offset`
  *                                       with the next `subBits` bits; its leaves count only
  *                                       the bits after the first ROOT
  */
 const SUBTABLE = 0x80;
+
+// Leaf values of literal/length codes: literals 0..255 and end of block 256 as themselves; a
+// length symbol as LENGTH | extra bits << 9 | base length (RFC 1951 3.2.5); 286 and 287 as
+// INVALID_SYMBOL. Distance codes: extra bits << 15 | base distance, 30 and 31 as INVALID_SYMBOL.
+const LENGTH = 0x1000;
+const INVALID_SYMBOL = 0x100000;
+const LITERAL_VALUES = new Uint32Array(288);
+const DISTANCE_VALUES = new Uint32Array(32);
+for (let s = 0; s < 288; s++) {
+  const li = s - 257;
+  LITERAL_VALUES[s] =
+    s <= 256 ? s : li < 29 ? LENGTH | (LENGTH_EXTRA[li]! << 9) | LENGTH_BASE[li]! : INVALID_SYMBOL;
+}
+for (let d = 0; d < 32; d++)
+  DISTANCE_VALUES[d] = d < 30 ? (DISTANCE_EXTRA[d]! << 15) | DISTANCE_BASE[d]! : INVALID_SYMBOL;
 const LITERAL_ROOT = 9; // 512 entries, as zlib's inflate uses: covers nearly every literal/length code in practice
 const DISTANCE_ROOT = 7;
 const CODE_LENGTH_ROOT = 7; // code-length codes are at most 7 bits (RFC 1951 3.2.7): no subtables
@@ -115,6 +132,7 @@ function buildTable(
   n: number,
   root: number,
   allowSingle: boolean,
+  values: Uint32Array | null,
 ): void {
   lengthCount.fill(0);
   let longest = 0;
@@ -160,8 +178,9 @@ function buildTable(
     const s = byCode[k]!;
     const len = lengths[first + s]!;
     const reversed = reverseBits(nextCode[len]!++, len);
+    const value = values === null ? s : values[s]!;
     if (len <= root) {
-      const leaf = (s << 8) | len;
+      const leaf = (value << 8) | len;
       for (let i = reversed; i < rootSize; i += 1 << len) table[i] = leaf;
       continue;
     }
@@ -175,7 +194,7 @@ function buildTable(
       free += 1 << subBits;
     }
     const rest = len - root;
-    const leaf = (s << 8) | rest;
+    const leaf = (value << 8) | rest;
     for (let i = reversed >>> root; i < 1 << subBits; i += 1 << rest) table[offset + i] = leaf;
   }
 }
@@ -189,9 +208,9 @@ const FIXED_DISTANCE = new Uint32Array(DISTANCE_TABLE_SIZE);
   lit.fill(9, 144, 256);
   lit.fill(7, 256, 280);
   lit.fill(8, 280, 288);
-  buildTable(FIXED_LITERAL, lit, 0, 288, LITERAL_ROOT, false);
+  buildTable(FIXED_LITERAL, lit, 0, 288, LITERAL_ROOT, false, LITERAL_VALUES);
   // All 32 five-bit patterns exist; 30 and 31 decode but are rejected where used.
-  buildTable(FIXED_DISTANCE, new Uint8Array(32).fill(5), 0, 32, DISTANCE_ROOT, false);
+  buildTable(FIXED_DISTANCE, new Uint8Array(32).fill(5), 0, 32, DISTANCE_ROOT, false, DISTANCE_VALUES);
 }
 
 export class StreamInflater {
@@ -308,7 +327,7 @@ export class StreamInflater {
     lengths.fill(0, 0, 19);
     for (let i = 0; i < codeLengthCount; i++) lengths[CODE_LENGTH_ORDER[i]!] = this.take(3);
     const clTable = this.codeLengthTable;
-    buildTable(clTable, lengths, 0, 19, CODE_LENGTH_ROOT, false);
+    buildTable(clTable, lengths, 0, 19, CODE_LENGTH_ROOT, false, null);
     const total = literalCount + distanceCount;
     // The bit reader lives in locals here, as in huffmanBlock: this loop runs for every
     // dynamic block, i.e. for nearly every gateway message.
@@ -364,9 +383,17 @@ export class StreamInflater {
     this.bitBuf = bitBuf;
     this.bitCnt = bitCnt;
     if (lengths[256] === 0) throw new InflateError('no end-of-block code');
-    buildTable(this.literalTable, lengths, 0, literalCount, LITERAL_ROOT, true);
+    buildTable(this.literalTable, lengths, 0, literalCount, LITERAL_ROOT, true, LITERAL_VALUES);
     // The distance code lengths follow the literal/length ones.
-    buildTable(this.distanceTable, lengths, literalCount, distanceCount, DISTANCE_ROOT, true);
+    buildTable(
+      this.distanceTable,
+      lengths,
+      literalCount,
+      distanceCount,
+      DISTANCE_ROOT,
+      true,
+      DISTANCE_VALUES,
+    );
     this.huffmanBlock(this.literalTable, this.distanceTable);
   }
 
@@ -416,12 +443,11 @@ export class StreamInflater {
           continue;
         }
         if (symbol === 256) return;
-        const li = symbol - 257;
-        if (li >= 29) throw new InflateError('invalid length symbol');
+        if (symbol & INVALID_SYMBOL) throw new InflateError('invalid length symbol');
         // Length extra bits: at most 5, which the 10 left after the code cover (unless input ran out).
-        let extra = LENGTH_EXTRA[li]!;
+        let extra = (symbol >>> 9) & 7;
         if (bitCnt < extra) throw new InflateError('truncated deflate data');
-        const length = LENGTH_BASE[li]! + (bitBuf & ((1 << extra) - 1));
+        const length = (symbol & 0x1ff) + (bitBuf & ((1 << extra) - 1));
         bitBuf >>>= extra;
         bitCnt -= extra;
         while (bitCnt <= 24 && pos < inLen) {
@@ -441,10 +467,10 @@ export class StreamInflater {
         if (bits > bitCnt) throw new InflateError('truncated deflate data');
         bitBuf >>>= bits;
         bitCnt -= bits;
-        const di = entry >>> 8;
-        if (di >= 30) throw new InflateError('invalid distance symbol');
+        const dv = entry >>> 8;
+        if (dv & INVALID_SYMBOL) throw new InflateError('invalid distance symbol');
         // Distance extra bits: up to 13, more than the 10 a code may leave, so refill when short.
-        extra = DISTANCE_EXTRA[di]!;
+        extra = dv >>> 15;
         if (bitCnt < extra) {
           while (bitCnt <= 24 && pos < inLen) {
             bitBuf |= input[pos++]! << bitCnt;
@@ -452,7 +478,7 @@ export class StreamInflater {
           }
           if (bitCnt < extra) throw new InflateError('truncated deflate data');
         }
-        const distance = DISTANCE_BASE[di]! + (bitBuf & ((1 << extra) - 1));
+        const distance = (dv & 0x7fff) + (bitBuf & ((1 << extra) - 1));
         bitBuf >>>= extra;
         bitCnt -= extra;
         if (distance > outLen) throw new InflateError('distance reaches before the start of the stream');
