@@ -45,15 +45,21 @@ export class ZlibStreamInflater {
         `zlib-stream message exceeds ${this.maxMessageBytes} bytes before its sync-flush marker`,
       );
     }
-    this.pending.push(frame);
-    // The marker may straddle frames when a frame ends within its last 4 bytes.
-    const ends =
-      frame.length >= 4 || this.pending.length === 1
-        ? isSyncFlushEnd(frame)
-        : isSyncFlushEnd(Buffer.concat(this.pending.slice(-4)).subarray(-4));
-    if (!ends) return undefined;
-    let input = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
-    this.pending = [];
+    let input: Uint8Array;
+    if (this.pending.length === 0 && isSyncFlushEnd(frame)) {
+      // The usual case, a whole message in one frame: no buffering at all.
+      input = frame;
+    } else {
+      this.pending.push(frame);
+      // The marker may straddle frames when a frame ends within its last 4 bytes.
+      const ends =
+        frame.length >= 4 || this.pending.length === 1
+          ? isSyncFlushEnd(frame)
+          : isSyncFlushEnd(Buffer.concat(this.pending.slice(-4)).subarray(-4));
+      if (!ends) return undefined;
+      input = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
+      this.pending = [];
+    }
     this.pendingBytes = 0;
     if (!this.headerSeen) {
       // RFC 1950 2.2: CM = 8 (deflate), (CMF*256 + FLG) % 31 == 0, no preset dictionary.
