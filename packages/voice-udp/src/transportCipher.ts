@@ -225,15 +225,13 @@ function counterAead(aead: AeadPrimitive, nonceLength: number, counter: NonceCou
       receiveNonce[2] = datagram[length - 2]!;
       receiveNonce[3] = datagram[length - 1]!;
       const out = allocate(end);
-      const buffer = datagram.buffer;
-      const base = datagram.byteOffset;
-      const clear = new Uint8Array(buffer, base, clearLength);
+      const clear = datagram.subarray(0, clearLength);
       out.set(clear, 0);
       const verified = aead.openInto(
         receiveNonce,
         clear,
-        new Uint8Array(buffer, base + clearLength, end - clearLength),
-        new Uint8Array(buffer, base + end, AEAD_TAG_LENGTH),
+        datagram.subarray(clearLength, end),
+        datagram.subarray(end, end + AEAD_TAG_LENGTH),
         out,
         clearLength,
       );

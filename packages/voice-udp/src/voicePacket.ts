@@ -36,18 +36,10 @@ export function decryptVoicePacket(
   const extensionEnd = start + 4 * header.extensionWords;
   return ok({
     header,
-    extensionBody: view(rtp, start, extensionEnd),
-    payload: view(rtp, extensionEnd, end),
+    extensionBody: rtp.subarray(start, extensionEnd),
+    payload: rtp.subarray(extensionEnd, end),
     rtp,
   });
-}
-
-/**
- * `rtp[start..end)` sharing its bytes. A direct constructor call: `subarray` goes through the
- * species lookup and costs several times more per packet.
- */
-function view(bytes: Uint8Array, start: number, end: number): Uint8Array {
-  return new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start);
 }
 
 /** Build and encrypt one RTP packet (the general path; `VoiceSender` has a leaner one for Opus). */
