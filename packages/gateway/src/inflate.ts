@@ -414,10 +414,13 @@ export class StreamInflater {
     let bitCnt = this.bitCnt;
     try {
       for (;;) {
-        // Refill to 25+ bits (when input remains): the longest code is 15, leaving 10 or more.
-        while (bitCnt <= 24 && pos < inLen) {
-          bitBuf |= input[pos++]! << bitCnt;
-          bitCnt += 8;
+        // Refill only when the longest code (15 bits) might not fit, then to 25+ bits (when
+        // input remains): a run of literals refills every second or third symbol, not each one.
+        if (bitCnt < MAX_CODE_BITS) {
+          while (bitCnt <= 24 && pos < inLen) {
+            bitBuf |= input[pos++]! << bitCnt;
+            bitCnt += 8;
+          }
         }
         let entry = litTable[bitBuf & litMask]!;
         let bits = entry & 0x7f;
@@ -444,9 +447,15 @@ export class StreamInflater {
         }
         if (symbol === 256) return;
         if (symbol & INVALID_SYMBOL) throw new InflateError('invalid length symbol');
-        // Length extra bits: at most 5, which the 10 left after the code cover (unless input ran out).
+        // Length extra bits: at most 5; refill when fewer are left after the code.
         let extra = (symbol >>> 9) & 7;
-        if (bitCnt < extra) throw new InflateError('truncated deflate data');
+        if (bitCnt < extra) {
+          while (bitCnt <= 24 && pos < inLen) {
+            bitBuf |= input[pos++]! << bitCnt;
+            bitCnt += 8;
+          }
+          if (bitCnt < extra) throw new InflateError('truncated deflate data');
+        }
         const length = (symbol & 0x1ff) + (bitBuf & ((1 << extra) - 1));
         bitBuf >>>= extra;
         bitCnt -= extra;
