@@ -214,7 +214,7 @@ const FIXED_DISTANCE = new Uint32Array(DISTANCE_TABLE_SIZE);
 }
 
 export class StreamInflater {
-  private out: Uint8Array = new Uint8Array(8 * WINDOW);
+  private out: Uint8Array = new Uint8Array(4 * WINDOW);
   private outLen = 0;
   private outCap = 0; // outLen may not pass this (start of message + caller's cap)
   private input: Uint8Array = new Uint8Array(0);
@@ -241,8 +241,8 @@ export class StreamInflater {
     this.bitBuf = 0;
     this.bitCnt = 0;
     // Slide the window back to the front only once less than a window of room is left: one
-    // 32 KiB copy per (buffer - 2 windows) of output instead of one per message, which for
-    // typical ~1 KiB dispatches cost more than the decoding itself.
+    // 32 KiB copy per (buffer - 2 windows, at least 64 KiB) of output instead of one per
+    // message, which for typical ~1 KiB dispatches cost more than the decoding itself.
     if (this.outLen > this.out.length - WINDOW) {
       this.out.copyWithin(0, this.outLen - WINDOW, this.outLen);
       this.outLen = WINDOW;
