@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { Decompress } from 'fzstd';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { MAX_BLOCK_SIZE, ZstdFrameWriter } from '../src/zstdFrameWriter.js';
+import { blocksOf, concat, ZSTD_MAGIC } from './zstdFrames.js';
 
 // Discord's zstd-stream is one zstd frame per connection, flushed at each message. The writer is
 // ours (from RFC 8878); these tests check its bytes with two decoders we did not write: the
@@ -13,43 +14,11 @@ beforeAll(async () => {
   await zstd.init();
 });
 
-const MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
 const HELLO = new TextEncoder().encode('{"op":10,"d":{"heartbeat_interval":41250},"s":null,"t":null}');
 
 /** Byte equality without a deep-equal diff over hundreds of KiB. */
 function same(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length));
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-/** Walks one frame's structure (RFC 8878 3.1.1) and returns its block headers. */
-function blocksOf(frame: Uint8Array): Array<{ last: boolean; type: number; size: number }> {
-  expect([...frame.subarray(0, 4)]).toEqual(MAGIC);
-  const fhd = frame[4]!;
-  expect(fhd >> 6).toBe(0); // no Frame_Content_Size field
-  expect((fhd >> 5) & 1).toBe(0); // Single_Segment off, so a Window_Descriptor follows
-  expect(fhd & 0b111).toBe(0); // no checksum, no dictionary
-  expect(frame[5]).toBe(0x38); // 2^17 = 128 KiB window
-  const blocks: Array<{ last: boolean; type: number; size: number }> = [];
-  let at = 6;
-  while (at < frame.length) {
-    const h = frame[at]! | (frame[at + 1]! << 8) | (frame[at + 2]! << 16);
-    const block = { last: (h & 1) === 1, type: (h >> 1) & 3, size: h >>> 3 };
-    blocks.push(block);
-    at += 3 + (block.type === 1 ? 1 : block.size);
-    if (block.last) break;
-  }
-  expect(at).toBe(frame.length);
-  return blocks;
 }
 
 describe('ZstdFrameWriter (RFC 8878 blocks, checked by libzstd and fzstd)', () => {
@@ -71,7 +40,7 @@ describe('ZstdFrameWriter (RFC 8878 blocks, checked by libzstd and fzstd)', () =
         const writer = new ZstdFrameWriter();
         const wire = messages.map((m) => writer.write(m));
         // Only the first message starts the frame.
-        expect([...wire[0]!.subarray(0, 4)]).toEqual(MAGIC);
+        expect([...wire[0]!.subarray(0, 4)]).toEqual(ZSTD_MAGIC);
         // The streaming decoder gives back exactly one message per message pushed.
         let out: Uint8Array[] = [];
         const stream = new Decompress((chunk) => out.push(chunk));
@@ -101,7 +70,7 @@ describe('ZstdFrameWriter (RFC 8878 blocks, checked by libzstd and fzstd)', () =
     expect(writer.inFrame).toBe(false);
     expect(writer.end()).toBeUndefined();
     const c = writer.write(new TextEncoder().encode('{"op":0}'));
-    expect([...c.subarray(0, 4)]).toEqual(MAGIC);
+    expect([...c.subarray(0, 4)]).toEqual(ZSTD_MAGIC);
     const first = concat([a, b]);
     expect(blocksOf(first).map((x) => x.last)).toEqual([false, true]);
     // Two concatenated frames are one valid zstd stream (RFC 8878 3.1).

@@ -3,6 +3,7 @@ import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { type Emulator, startEmulator } from '../src/index.js';
 import { MAX_BLOCK_SIZE } from '../src/zstdFrameWriter.js';
 import { RawClient } from './gatewayClient.js';
+import { blocksOf, concat, ZSTD_MAGIC } from './zstdFrames.js';
 
 // The gateway with zstdFraming 'single-frame': the connection's messages, concatenated, are one
 // zstd frame that the reference libzstd (@bokuweb/zstd-wasm) decodes in one call, while the test
@@ -13,39 +14,6 @@ import { RawClient } from './gatewayClient.js';
 beforeAll(async () => {
   await zstd.init();
 });
-
-const MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-/** Walks one frame's structure (RFC 8878 3.1.1) and returns its block headers. */
-function blocksOf(frame: Uint8Array): Array<{ last: boolean; type: number; size: number }> {
-  expect([...frame.subarray(0, 4)]).toEqual(MAGIC);
-  const fhd = frame[4]!;
-  expect(fhd >> 6).toBe(0); // no Frame_Content_Size field
-  expect((fhd >> 5) & 1).toBe(0); // Single_Segment off, so a Window_Descriptor follows
-  expect(fhd & 0b111).toBe(0); // no checksum, no dictionary
-  expect(frame[5]).toBe(0x38); // 2^17 = 128 KiB window
-  const blocks: Array<{ last: boolean; type: number; size: number }> = [];
-  let at = 6;
-  while (at < frame.length) {
-    const h = frame[at]! | (frame[at + 1]! << 8) | (frame[at + 2]! << 16);
-    const block = { last: (h & 1) === 1, type: (h >> 1) & 3, size: h >>> 3 };
-    blocks.push(block);
-    at += 3 + (block.type === 1 ? 1 : block.size);
-    if (block.last) break;
-  }
-  expect(at).toBe(frame.length);
-  return blocks;
-}
 
 describe('the gateway with zstdFraming: single-frame', () => {
   let emu: Emulator | undefined;
@@ -72,7 +40,7 @@ describe('the gateway with zstdFraming: single-frame', () => {
     const events = c.frames.slice(from).filter((f) => f.t === 'MESSAGE_CREATE');
     expect(events.map((e) => e.d.n)).toEqual([-1, ...Array.from({ length: 300 }, (_, i) => i)]);
     expect(events[0]!.d.blob).toHaveLength(300_000);
-    expect([...c.rawFrames[0]!.subarray(0, 4)]).toEqual(MAGIC);
+    expect([...c.rawFrames[0]!.subarray(0, 4)]).toEqual(ZSTD_MAGIC);
     const texts = c.frames.map((f) => JSON.stringify(f));
 
     // Ask the emulator to cap its frame; the next dispatch carries the Last_Block.
@@ -97,8 +65,9 @@ describe('the gateway with zstdFraming: single-frame', () => {
     // After the cap the stream goes on in a new frame.
     emu.control.dispatch('MESSAGE_CREATE', { n: 301 }, { guildId });
     await c.waitFor((f) => f.t === 'MESSAGE_CREATE' && f.d.n === 301, from);
-    expect([...c.rawFrames.at(-1)!.subarray(0, 4)]).toEqual(MAGIC);
-    for (const raw of c.rawFrames.slice(1, capAt + 1)) expect([...raw.subarray(0, 4)]).not.toEqual(MAGIC);
+    expect([...c.rawFrames.at(-1)!.subarray(0, 4)]).toEqual(ZSTD_MAGIC);
+    for (const raw of c.rawFrames.slice(1, capAt + 1))
+      expect([...raw.subarray(0, 4)]).not.toEqual(ZSTD_MAGIC);
   });
 
   test('a bomb through single-frame compression is RLE blocks inside the open frame', async () => {
