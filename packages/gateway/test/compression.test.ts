@@ -1,28 +1,11 @@
-import { constants, createDeflate, deflateSync } from 'node:zlib';
+import { constants, deflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GatewayInboundError, InboundDecoder } from '../src/index.js';
 import { ZlibStreamInflater } from '../src/zlibStream.js';
 import { ZstdStreamDecompressor } from '../src/zstdStream.js';
+import { zlibStream } from './zlibStream.js';
 import { zstdRleBomb } from './zstdBomb.js';
-
-/** A zlib-stream as Discord sends it: one deflate context, a sync flush after every message. */
-async function zlibStream(messages: Buffer[]): Promise<Buffer[]> {
-  const deflate = createDeflate();
-  const frames: Buffer[] = [];
-  let current: Buffer[] = [];
-  deflate.on('data', (c: Buffer) => current.push(c));
-  for (const m of messages) {
-    await new Promise<void>((resolve) => {
-      deflate.write(m);
-      deflate.flush(constants.Z_SYNC_FLUSH, () => resolve());
-    });
-    frames.push(Buffer.concat(current));
-    current = [];
-  }
-  deflate.close();
-  return frames;
-}
 
 describe('zlib-stream inflater', () => {
   it('inflates a long stream whose messages reference far back into the window', async () => {
@@ -157,7 +140,7 @@ describe('StreamInflater against node:zlib', () => {
         ),
         async (texts, level, strategy) => {
           const messages = texts.map((t) => Buffer.from(`${t}${t}${t}`));
-          const frames = await zlibStreamWith(messages, { level, strategy });
+          const frames = await zlibStream(messages, { level, strategy });
           const inflater = new ZlibStreamInflater(1 << 22);
           for (let i = 0; i < frames.length; i++) {
             expect(Buffer.from(inflater.push(frames[i]!)!)).toEqual(messages[i]);
@@ -168,23 +151,3 @@ describe('StreamInflater against node:zlib', () => {
     );
   });
 });
-
-async function zlibStreamWith(
-  messages: Buffer[],
-  options: { level: number; strategy: number },
-): Promise<Buffer[]> {
-  const deflate = createDeflate(options);
-  const frames: Buffer[] = [];
-  let current: Buffer[] = [];
-  deflate.on('data', (c: Buffer) => current.push(c));
-  for (const m of messages) {
-    await new Promise<void>((resolve) => {
-      deflate.write(m);
-      deflate.flush(constants.Z_SYNC_FLUSH, () => resolve());
-    });
-    frames.push(Buffer.concat(current));
-    current = [];
-  }
-  deflate.close();
-  return frames;
-}
