@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { joinVoiceChannel, type VoiceAdapterCreator, type VoiceConnection } from '../src/index.js';
-import { fastClock, waitFor } from './helpers/harness.js';
+import { fastClock, fixedEndpointAdapter, waitFor } from './helpers/harness.js';
 
 /**
  * A deliberately broken voice server: it answers IP discovery with oversized, short and
@@ -203,21 +203,7 @@ describe('a hostile voice server', () => {
       return nextId;
     };
     const remove = (handle: unknown) => void pending.delete(handle as number);
-    const adapter: VoiceAdapterCreator = (methods) => ({
-      sendPayload: (p) => {
-        if (p.d.channel_id === null) return true;
-        queueMicrotask(() => {
-          methods.onVoiceStateUpdate({ session_id: 's', user_id: 'u', guild_id: 'g', channel_id: 'c' });
-          methods.onVoiceServerUpdate({
-            token: 't',
-            guild_id: 'g',
-            endpoint: `127.0.0.1:${(wss.address() as AddressInfo).port}`,
-          });
-        });
-        return true;
-      },
-      destroy() {},
-    });
+    const adapter = fixedEndpointAdapter(() => `127.0.0.1:${(wss.address() as AddressInfo).port}`);
     const conn = joinVoiceChannel({
       guildId: 'g',
       channelId: 'c',

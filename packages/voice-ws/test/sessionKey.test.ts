@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { buildIpDiscoveryResponse } from '@cordwire/voice-udp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
-import { joinVoiceChannel, type VoiceAdapterCreator } from '../src/index.js';
-import { fastClock, syntheticFrame, waitFor } from './helpers/harness.js';
+import { joinVoiceChannel } from '../src/index.js';
+import { fastClock, fixedEndpointAdapter, syntheticFrame, waitFor } from './helpers/harness.js';
 
 /**
  * A voice server that sends the same SESSION_DESCRIPTION twice (as a replay after RESUME can).
@@ -60,21 +60,7 @@ describe('a repeated session key', () => {
         }
       });
     });
-    const adapter: VoiceAdapterCreator = (methods) => ({
-      sendPayload: (p) => {
-        if (p.d.channel_id === null) return true;
-        queueMicrotask(() => {
-          methods.onVoiceStateUpdate({ session_id: 's', user_id: 'u', guild_id: 'g', channel_id: 'c' });
-          methods.onVoiceServerUpdate({
-            token: 't',
-            guild_id: 'g',
-            endpoint: `127.0.0.1:${(wss.address() as AddressInfo).port}`,
-          });
-        });
-        return true;
-      },
-      destroy() {},
-    });
+    const adapter = fixedEndpointAdapter(() => `127.0.0.1:${(wss.address() as AddressInfo).port}`);
     const conn = joinVoiceChannel({
       guildId: 'g',
       channelId: 'c',

@@ -55,6 +55,24 @@ export function testAdapter(
   return { creator, sent };
 }
 
+/**
+ * An adapter for tests against a hand-written server: every join answers with the same session
+ * ('s', user 'u', guild 'g', channel 'c'), token 't' and the given endpoint.
+ */
+export function fixedEndpointAdapter(endpoint: () => string): VoiceAdapterCreator {
+  return (methods) => ({
+    sendPayload: (p) => {
+      if (p.d.channel_id === null) return true;
+      queueMicrotask(() => {
+        methods.onVoiceStateUpdate({ session_id: 's', user_id: 'u', guild_id: 'g', channel_id: 'c' });
+        methods.onVoiceServerUpdate({ token: 't', guild_id: 'g', endpoint: endpoint() });
+      });
+      return true;
+    },
+    destroy() {},
+  });
+}
+
 /** A fake Opus frame carrying its index, so the receiver can check order and completeness. */
 export function syntheticFrame(i: number): Uint8Array {
   const f = new Uint8Array(40);
