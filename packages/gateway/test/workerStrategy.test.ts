@@ -96,11 +96,11 @@ describe('worker_threads strategy used without a manager', () => {
         20_000,
         'both shards to ask the queue',
       );
-      // One queue instance (max_concurrency 1) served both: the second shard waits its 5 s.
+      // One queue instance served both. (Its 5 s spacing is proven on a manual clock in
+      // sharding.test.ts; here the second worker may start more than 5 s after the first.)
       expect(asked.mock.instances[0]).toBe(asked.mock.instances[1]);
       // Which worker reaches the queue first depends on thread start-up, so compare as a set.
       expect(asked.mock.calls.map((c) => c[0]).sort()).toEqual([0, 1]);
-      expect(emu.control.identifyLog().filter((e) => e.shard[1] === 2)).toHaveLength(1);
     } finally {
       asked.mockRestore();
       for (const h of handles) h.destroy();
