@@ -1,0 +1,336 @@
+/**
+ * What an npm user meets. Every published package under packages/ (found, not listed) is packed
+ * with `pnpm pack` (as `changeset publish` would), the tarballs are installed together with npm
+ * into a fresh directory outside the workspace, and there, with nothing of the monorepo in reach:
+ * - package.json points only at files in the tarball, with repository, homepage, bugs, keywords,
+ *   licence and CHANGELOG.md, and no in-repo `cordwire-source` condition;
+ * - `import` and `require()` load the ESM and CommonJS builds and see the same export names;
+ * - TypeScript resolves the types of both (node16: .d.ts for import, .d.cts for require);
+ * - the README's first ```js example runs as it is and exits 0, importing only the package,
+ *   its dependencies and Node builtins;
+ * - every bin answers --help.
+ * The conventions a package follows to pass are in packages/README.md.
+ */
+import { spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const self = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as Manifest;
+
+interface Manifest {
+  name: string;
+  version: string;
+  private?: boolean;
+  license?: string;
+  keywords?: string[];
+  homepage?: string;
+  bugs?: { url?: string };
+  repository?: { type?: string; url?: string; directory?: string };
+  main?: string;
+  module?: string;
+  types?: string;
+  bin?: Record<string, string>;
+  files?: string[];
+  exports?: unknown;
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+  publishConfig?: { exports?: unknown };
+}
+
+interface Published {
+  dir: string;
+  manifest: Manifest;
+  /** Filled by beforeAll: the tarball's file list and its package.json as packed. */
+  files: string[];
+  packed: Manifest;
+}
+
+const published: Published[] = readdirSync(join(root, 'packages'))
+  .filter((dir) => existsSync(join(root, 'packages', dir, 'package.json')))
+  .map((dir) => ({
+    dir,
+    manifest: JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8')) as Manifest,
+    files: [],
+    packed: {} as Manifest,
+  }))
+  .filter((p) => !p.manifest.private);
+
+let work = '';
+let app = '';
+let typeDiagnostics = '';
+
+function run(
+  command: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+  timeout = 300_000,
+) {
+  const r = spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout, maxBuffer: 64 << 20 });
+  return {
+    status: r.status,
+    signal: r.signal,
+    stdout: r.stdout ?? '',
+    stderr: r.stderr ?? '',
+    error: r.error,
+  };
+}
+
+function mustRun(what: string, command: string, args: string[], cwd: string, env?: NodeJS.ProcessEnv) {
+  const r = run(command, args, cwd, env);
+  if (r.status !== 0) {
+    throw new Error(
+      `${what} failed (${r.error?.message ?? `exit ${r.status} ${r.signal ?? ''}`}):\n${r.stdout}\n${r.stderr}`,
+    );
+  }
+  return r.stdout;
+}
+
+/** The pnpm that runs this test (pnpm sets npm_execpath), else the one on PATH. */
+function pnpm(args: string[]): [string, string[]] {
+  const execPath = process.env.npm_execpath;
+  return execPath && /pnpm/.test(execPath) && /\.c?js$/.test(execPath)
+    ? [process.execPath, [execPath, ...args]]
+    : ['pnpm', args];
+}
+
+/** npm outside the workspace: pnpm's npm_* settings (its user agent, node-linker, ...) must not leak in. */
+function npmEnv(): NodeJS.ProcessEnv {
+  const keep = /^npm_config_(registry|cache|proxy|https_proxy|noproxy|strict_ssl|cafile)$/i;
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) || keep.test(k)));
+}
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'cordwire-pack-'));
+  const tarballs = join(work, 'tarballs');
+  mkdirSync(tarballs);
+  for (const p of published) {
+    const cwd = join(root, 'packages', p.dir);
+    if (!existsSync(join(cwd, 'dist'))) {
+      throw new Error(
+        `${p.manifest.name} has no dist/: build it first (turbo builds every devDependency of this package)`,
+      );
+    }
+    const [command, args] = pnpm(['pack', '--pack-destination', tarballs, '--json']);
+    const out = mustRun(`pnpm pack in packages/${p.dir}`, command, args, cwd);
+    const info = JSON.parse(out.slice(out.indexOf('{'))) as { filename: string; files: { path: string }[] };
+    p.files = info.files.map((f) => f.path);
+    const tarball = info.filename.startsWith('/') ? info.filename : join(tarballs, info.filename);
+    const unpacked = join(work, 'unpacked', p.dir);
+    mkdirSync(unpacked, { recursive: true });
+    mustRun('tar', 'tar', ['-xzf', tarball, '-C', unpacked], work);
+    p.packed = JSON.parse(readFileSync(join(unpacked, 'package', 'package.json'), 'utf8')) as Manifest;
+  }
+
+  // One fresh directory, one npm install of every tarball; third-party dependencies come from the registry.
+  app = join(work, 'app');
+  mkdirSync(app);
+  writeFileSync(
+    join(app, 'package.json'),
+    JSON.stringify({ name: 'cordwire-user', private: true, version: '1.0.0' }),
+  );
+  const tgz = readdirSync(tarballs).map((f) => join(tarballs, f));
+  mustRun(
+    'npm install of the tarballs',
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...tgz],
+    app,
+    npmEnv(),
+  );
+
+  // Types for both module systems in one tsc run: for each package an ES module (.mts, resolved with
+  // the `import` condition) and a CommonJS module (.cts, `require`) import every runtime export by name.
+  const req = createRequire(join(app, 'index.js'));
+  const files: string[] = [];
+  for (const p of published) {
+    const names = Object.keys(req(p.manifest.name) as object).filter((n) => n !== 'default');
+    const body = `import { ${names.join(', ')} } from '${p.manifest.name}';\nexport const used = [${names.join(', ')}];\n`;
+    for (const ext of ['mts', 'cts']) {
+      writeFileSync(join(app, `types-${p.dir}.${ext}`), body);
+      files.push(`types-${p.dir}.${ext}`);
+    }
+  }
+  writeFileSync(
+    join(app, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        module: 'node16',
+        moduleResolution: 'node16',
+        target: 'es2022',
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+        types: ['node'],
+        typeRoots: [join(root, 'node_modules', '@types')],
+      },
+      files,
+    }),
+  );
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const r = run(process.execPath, [tsc, '-p', 'tsconfig.json', '--pretty', 'false'], app);
+  typeDiagnostics = `${r.stdout}${r.stderr}`;
+  if (r.status !== 0 && typeDiagnostics.trim() === '') typeDiagnostics = `tsc exited ${r.status}`;
+});
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+it('type-checks the import and require files of every package without a diagnostic', () => {
+  expect(typeDiagnostics).toBe('');
+});
+
+it('finds the published packages and depends on each, so turbo builds them before this test', () => {
+  expect(published.map((p) => p.manifest.name)).toContain('@cordwire/opcodes');
+  for (const p of published) expect(Object.keys(self.devDependencies ?? {})).toContain(p.manifest.name);
+});
+
+describe.each(published)('$manifest.name', (p) => {
+  it('package.json points only at packed files, without the in-repo cordwire-source condition', () => {
+    const targets = new Set<string>();
+    const conditions = new Set<string>();
+    const walk = (value: unknown): void => {
+      if (typeof value === 'string') targets.add(value);
+      else if (value && typeof value === 'object') {
+        for (const [key, v] of Object.entries(value)) {
+          if (!key.startsWith('.')) conditions.add(key);
+          walk(v);
+        }
+      }
+    };
+    walk(p.packed.exports);
+    for (const field of [
+      p.packed.main,
+      p.packed.module,
+      p.packed.types,
+      ...Object.values(p.packed.bin ?? {}),
+    ]) {
+      if (field) targets.add(field);
+    }
+    expect(conditions).not.toContain('cordwire-source');
+    expect([...conditions].sort()).toEqual(['default', 'import', 'require', 'types']);
+    const missing = [...targets].map((t) => t.replace(/^\.\//, '')).filter((t) => !p.files.includes(t));
+    expect(missing).toEqual([]);
+    // The published map is the workspace's without the in-repo condition (publishConfig.exports kept in step).
+    const strip = (value: unknown): unknown =>
+      value && typeof value === 'object'
+        ? Object.fromEntries(
+            Object.entries(value)
+              .filter(([k]) => k !== 'cordwire-source')
+              .map(([k, v]) => [k, strip(v)]),
+          )
+        : value;
+    expect(p.packed.exports).toEqual(strip(p.manifest.exports));
+  });
+
+  it('has repository, homepage, bugs, keywords, licence and a CHANGELOG.md, and ships no source maps', () => {
+    expect(p.packed.repository).toEqual({
+      type: 'git',
+      url: expect.stringMatching(/^git\+https:\/\/github\.com\/[\w.-]+\/[\w.-]+\.git$/),
+      directory: `packages/${p.dir}`,
+    });
+    expect(p.packed.homepage).toMatch(/^https:\/\//);
+    expect(p.packed.bugs?.url).toMatch(/^https:\/\//);
+    expect(p.packed.keywords?.length).toBeGreaterThan(0);
+    expect(p.packed.license).toBe('MIT');
+    expect(p.packed.files).toContain('CHANGELOG.md');
+    for (const f of ['CHANGELOG.md', 'README.md', 'LICENSE', 'package.json']) expect(p.files).toContain(f);
+    expect(p.files.filter((f) => f.endsWith('.map'))).toEqual([]);
+    expect(p.files.filter((f) => f.startsWith('src/'))).toEqual([]);
+  });
+
+  it('loads from import and from require() with the same exports (ESM and CommonJS builds)', () => {
+    const script = join(app, `load-${p.dir}.mjs`);
+    writeFileSync(
+      script,
+      [
+        "import { createRequire } from 'node:module';",
+        `const name = ${JSON.stringify(p.manifest.name)};`,
+        'const require = createRequire(import.meta.url);',
+        'const esm = await import(name);',
+        'console.log(JSON.stringify({',
+        "  esm: Object.keys(esm).filter((k) => k !== 'default').sort(),",
+        '  cjs: Object.keys(require(name)).sort(),',
+        '  esmFile: import.meta.resolve(name),',
+        '  cjsFile: require.resolve(name),',
+        '}));',
+      ].join('\n'),
+    );
+    const r = run(process.execPath, [script], app);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout) as { esm: string[]; cjs: string[]; esmFile: string; cjsFile: string };
+    expect(out.esm.length).toBeGreaterThan(0);
+    expect(out.cjs).toEqual(out.esm);
+    expect(out.esmFile).toMatch(/\/node_modules\/@cordwire\/[\w-]+\/dist\/index\.js$/);
+    expect(out.cjsFile).toMatch(/\/node_modules\/@cordwire\/[\w-]+\/dist\/index\.cjs$/);
+  });
+
+  it('has types that resolve for import (.d.ts) and require (.d.cts)', () => {
+    const own = typeDiagnostics
+      .split('\n')
+      .filter((line) => line.startsWith(`types-${p.dir}.`) || line.includes(`/@cordwire/${p.dir}/`));
+    expect(own).toEqual([]);
+    expect(existsSync(join(app, `types-${p.dir}.cts`))).toBe(true);
+    expect(p.files).toEqual(expect.arrayContaining(['dist/index.d.ts', 'dist/index.d.cts']));
+  });
+
+  it("runs the README's first ```js example as it is, with only this package installed", () => {
+    const readme = readFileSync(join(root, 'packages', p.dir, 'README.md'), 'utf8');
+    const fence = /```(\w*)\n([\s\S]*?)```/.exec(readme);
+    expect(fence?.[1], 'the README opens with a ```js block').toBe('js');
+    const example = fence![2]!;
+    // Only what `npm install <this package>` provides: itself, its dependencies, Node builtins.
+    const allowed = new Set([p.manifest.name, ...Object.keys(p.manifest.dependencies ?? {})]);
+    const imported = [...example.matchAll(/\bfrom\s+['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]/g)].map(
+      (m) => (m[1] ?? m[2])!,
+    );
+    expect(imported.length).toBeGreaterThan(0);
+    const foreign = imported.filter((s) => {
+      if (s.startsWith('node:') || builtinModules.includes(s)) return false;
+      const name = s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]!;
+      return !allowed.has(name);
+    });
+    expect(foreign).toEqual([]);
+    const file = join(app, `readme-${p.dir}.mjs`);
+    writeFileSync(file, example);
+    const r = run(process.execPath, [file], app, process.env, 60_000);
+    expect({ status: r.status, signal: r.signal, stderr: r.stderr }).toEqual({
+      status: 0,
+      signal: null,
+      stderr: '',
+    });
+    expect(r.stdout.trim()).not.toBe('');
+  });
+});
+
+const bins = published.flatMap((p) => Object.keys(p.manifest.bin ?? {}).map((name) => ({ p, name })));
+
+it('finds the bins', () => {
+  expect(bins.map((b) => b.name)).toEqual(expect.arrayContaining(['cordwire-opcodes', 'cordwire-emulator']));
+});
+
+describe.each(bins)('bin $name', ({ p, name }) => {
+  it('runs from node_modules/.bin and answers --help', () => {
+    const target = p.packed.bin?.[name];
+    expect(target).toBeDefined();
+    const script = readFileSync(join(app, 'node_modules', p.manifest.name, target!), 'utf8');
+    expect(script.startsWith('#!/usr/bin/env node\n')).toBe(true);
+    const r = run(join(app, 'node_modules', '.bin', name), ['--help'], app, process.env, 30_000);
+    expect(r.status).toBe(0);
+    expect(`${r.stdout}${r.stderr}`).toContain(name);
+  });
+});
