@@ -11,7 +11,7 @@
  * - every bin answers --help.
  * The conventions a package follows to pass are in packages/README.md.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -72,25 +72,38 @@ let work = '';
 let app = '';
 let typeDiagnostics = '';
 
+interface RunResult {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  error?: Error;
+}
+
+/**
+ * Runs a command to its end (killed after `timeout` ms). Asynchronous on purpose: a blocked event
+ * loop would starve vitest's own worker messages during a long npm install.
+ */
 function run(
   command: string,
   args: string[],
   cwd: string,
   env: NodeJS.ProcessEnv = process.env,
   timeout = 300_000,
-) {
-  const r = spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout, maxBuffer: 64 << 20 });
-  return {
-    status: r.status,
-    signal: r.signal,
-    stdout: r.stdout ?? '',
-    stderr: r.stderr ?? '',
-    error: r.error,
-  };
+): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], timeout });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', (error) => resolve({ status: null, signal: null, stdout, stderr, error }));
+    child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr }));
+  });
 }
 
-function mustRun(what: string, command: string, args: string[], cwd: string, env?: NodeJS.ProcessEnv) {
-  const r = run(command, args, cwd, env);
+async function mustRun(what: string, command: string, args: string[], cwd: string, env?: NodeJS.ProcessEnv) {
+  const r = await run(command, args, cwd, env);
   if (r.status !== 0) {
     throw new Error(
       `${what} failed (${r.error?.message ?? `exit ${r.status} ${r.signal ?? ''}`}):\n${r.stdout}\n${r.stderr}`,
@@ -113,7 +126,7 @@ function npmEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) || keep.test(k)));
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'cordwire-pack-'));
   const tarballs = join(work, 'tarballs');
   mkdirSync(tarballs);
@@ -125,13 +138,13 @@ beforeAll(() => {
       );
     }
     const [command, args] = pnpm(['pack', '--pack-destination', tarballs, '--json']);
-    const out = mustRun(`pnpm pack in packages/${p.dir}`, command, args, cwd);
+    const out = await mustRun(`pnpm pack in packages/${p.dir}`, command, args, cwd);
     const info = JSON.parse(out.slice(out.indexOf('{'))) as { filename: string; files: { path: string }[] };
     p.files = info.files.map((f) => f.path);
     const tarball = info.filename.startsWith('/') ? info.filename : join(tarballs, info.filename);
     const unpacked = join(work, 'unpacked', p.dir);
     mkdirSync(unpacked, { recursive: true });
-    mustRun('tar', 'tar', ['-xzf', tarball, '-C', unpacked], work);
+    await mustRun('tar', 'tar', ['-xzf', tarball, '-C', unpacked], work);
     p.packed = JSON.parse(readFileSync(join(unpacked, 'package', 'package.json'), 'utf8')) as Manifest;
   }
 
@@ -143,7 +156,7 @@ beforeAll(() => {
     JSON.stringify({ name: 'cordwire-user', private: true, version: '1.0.0' }),
   );
   const tgz = readdirSync(tarballs).map((f) => join(tarballs, f));
-  mustRun(
+  await mustRun(
     'npm install of the tarballs',
     'npm',
     ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...tgz],
@@ -180,7 +193,7 @@ beforeAll(() => {
     }),
   );
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  const r = run(process.execPath, [tsc, '-p', 'tsconfig.json', '--pretty', 'false'], app);
+  const r = await run(process.execPath, [tsc, '-p', 'tsconfig.json', '--pretty', 'false'], app);
   typeDiagnostics = `${r.stdout}${r.stderr}`;
   if (r.status !== 0 && typeDiagnostics.trim() === '') typeDiagnostics = `tsc exited ${r.status}`;
 });
@@ -252,7 +265,7 @@ describe.each(published)('$manifest.name', (p) => {
     expect(p.files.filter((f) => f.startsWith('src/'))).toEqual([]);
   });
 
-  it('loads from import and from require() with the same exports (ESM and CommonJS builds)', () => {
+  it('loads from import and from require() with the same exports (ESM and CommonJS builds)', async () => {
     const script = join(app, `load-${p.dir}.mjs`);
     writeFileSync(
       script,
@@ -269,7 +282,7 @@ describe.each(published)('$manifest.name', (p) => {
         '}));',
       ].join('\n'),
     );
-    const r = run(process.execPath, [script], app);
+    const r = await run(process.execPath, [script], app);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout) as { esm: string[]; cjs: string[]; esmFile: string; cjsFile: string };
@@ -288,7 +301,7 @@ describe.each(published)('$manifest.name', (p) => {
     expect(p.files).toEqual(expect.arrayContaining(['dist/index.d.ts', 'dist/index.d.cts']));
   });
 
-  it("runs the README's first ```js example as it is, with only this package installed", () => {
+  it("runs the README's first ```js example as it is, with only this package installed", async () => {
     const readme = readFileSync(join(root, 'packages', p.dir, 'README.md'), 'utf8');
     const fence = /```(\w*)\n([\s\S]*?)```/.exec(readme);
     expect(fence?.[1], 'the README opens with a ```js block').toBe('js');
@@ -307,7 +320,7 @@ describe.each(published)('$manifest.name', (p) => {
     expect(foreign).toEqual([]);
     const file = join(app, `readme-${p.dir}.mjs`);
     writeFileSync(file, example);
-    const r = run(process.execPath, [file], app, process.env, 60_000);
+    const r = await run(process.execPath, [file], app, process.env, 60_000);
     expect({ status: r.status, signal: r.signal, stderr: r.stderr }).toEqual({
       status: 0,
       signal: null,
@@ -324,13 +337,50 @@ it('finds the bins', () => {
 });
 
 describe.each(bins)('bin $name', ({ p, name }) => {
-  it('runs from node_modules/.bin and answers --help', () => {
+  it('runs from node_modules/.bin and answers --help', async () => {
     const target = p.packed.bin?.[name];
     expect(target).toBeDefined();
     const script = readFileSync(join(app, 'node_modules', p.manifest.name, target!), 'utf8');
     expect(script.startsWith('#!/usr/bin/env node\n')).toBe(true);
-    const r = run(join(app, 'node_modules', '.bin', name), ['--help'], app, process.env, 30_000);
+    const r = await run(join(app, 'node_modules', '.bin', name), ['--help'], app, process.env, 30_000);
     expect(r.status).toBe(0);
     expect(`${r.stdout}${r.stderr}`).toContain(name);
+  });
+});
+
+// A file a build loads by URL at run time must sit next to both builds: the gateway's worker
+// strategy starts dist/shardWorker.js from index.js (import.meta.url) and from index.cjs (tsup's shim).
+describe.each(['mjs', 'cjs'])('gateway worker threads from the published %s build', (ext) => {
+  it('start dist/shardWorker.js, and a shard in it reaches READY against the published emulator', async () => {
+    const load =
+      ext === 'mjs'
+        ? "import { startEmulator } from '@cordwire/emulator';\nimport { ShardManager, workerThreadsStrategy } from '@cordwire/gateway';"
+        : "const { startEmulator } = require('@cordwire/emulator');\nconst { ShardManager, workerThreadsStrategy } = require('@cordwire/gateway');";
+    const script = join(app, `worker-strategy.${ext}`);
+    writeFileSync(
+      script,
+      `${load}
+(async () => {
+  const deadline = setTimeout(() => { console.error('no READY within 30 s'); process.exit(1); }, 30_000);
+  const emu = await startEmulator();
+  const strategy = workerThreadsStrategy();
+  const manager = new ShardManager({ token: emu.token, intents: 1, restUrl: emu.restUrl, strategy });
+  const ready = new Promise((resolve) => manager.on('dispatch', (e) => { if (e.t === 'READY') resolve(e.shardId); }));
+  manager.on('fatal', ({ error }) => { console.error(error.message); process.exit(1); });
+  await manager.connect();
+  console.log('READY on shard', await ready);
+  manager.destroy();
+  await strategy.close();
+  await emu.close();
+  clearTimeout(deadline);
+})();
+`,
+    );
+    const r = await run(process.execPath, [script], app, process.env, 60_000);
+    expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({
+      status: 0,
+      stdout: 'READY on shard 0\n',
+      stderr: '',
+    });
   });
 });
