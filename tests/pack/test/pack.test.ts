@@ -19,6 +19,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
@@ -384,3 +385,55 @@ describe.each(['mjs', 'cjs'])('gateway worker threads from the published %s buil
     });
   });
 });
+
+// What `npm install @cordwire/x` costs a user: the package and everything it pulls in. Measured
+// 2026-12: the emulator 6.8 MiB, the others 0.3-4.8 MiB; with its old certificate generator
+// (selfsigned and its X.509/ASN.1 tree) the emulator was 12.2 MiB. A package that needs more says
+// why in packages/README.md before this number goes up.
+const INSTALL_BUDGET_BYTES = 10 * 1024 * 1024;
+
+describe.each(published)('$manifest.name installed', (p) => {
+  it(`weighs less than ${INSTALL_BUDGET_BYTES >> 20} MiB with its dependencies`, () => {
+    const lock = JSON.parse(readFileSync(join(app, 'node_modules', '.package-lock.json'), 'utf8')) as {
+      packages: Record<string, { dependencies?: Record<string, string> }>;
+    };
+    // npm's own resolution: a dependency is looked up in node_modules folders from the dependent up.
+    const resolve = (from: string, name: string): string | undefined => {
+      for (let at = from; ; at = at.slice(0, Math.max(0, at.lastIndexOf('/node_modules/')))) {
+        const candidate = at ? `${at}/node_modules/${name}` : `node_modules/${name}`;
+        if (lock.packages[candidate]) return candidate;
+        if (!at) return undefined;
+      }
+    };
+    const closure = new Set<string>();
+    const visit = (path: string) => {
+      if (closure.has(path)) return;
+      closure.add(path);
+      for (const dep of Object.keys(lock.packages[path]?.dependencies ?? {})) {
+        const found = resolve(path, dep);
+        if (found) visit(found);
+      }
+    };
+    visit(`node_modules/${p.manifest.name}`);
+    const sizes = [...closure].map((path) => ({ path, bytes: bytesOf(join(app, path)) }));
+    const total = sizes.reduce((sum, s) => sum + s.bytes, 0);
+    const report = sizes
+      .sort((a, b) => b.bytes - a.bytes)
+      .map((s) => `${s.path.replace(/^node_modules\//, '')} ${(s.bytes / 1024).toFixed(0)} KiB`)
+      .join(', ');
+    console.log(`${p.manifest.name}: ${(total / 1048576).toFixed(1)} MiB installed (${report})`);
+    expect(total, report).toBeLessThan(INSTALL_BUDGET_BYTES);
+  });
+});
+
+/** Bytes of the files of one installed package, without its nested node_modules (counted as their own). */
+function bytesOf(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'node_modules') continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) total += bytesOf(path);
+    else if (entry.isFile()) total += statSync(path).size;
+  }
+  return total;
+}
