@@ -1,14 +1,16 @@
 /**
  * What an npm user meets. Every published package under packages/ (found, not listed) is packed
  * with `pnpm pack` (as `changeset publish` would), the tarballs are installed together with npm
- * into a fresh directory outside the workspace, and there, with nothing of the monorepo in reach:
+ * into a fresh directory outside the workspace, and there, with nothing of the monorepo in reach
+ * (but @types/node, which tsc borrows from the workspace):
  * - package.json points only at files in the tarball, with repository, homepage, bugs, keywords,
  *   licence and CHANGELOG.md, and no in-repo `cordwire-source` condition;
  * - `import` and `require()` load the ESM and CommonJS builds and see the same export names;
  * - TypeScript resolves the types of both (node16: .d.ts for import, .d.cts for require);
  * - the README's first ```js example runs as it is and exits 0, importing only the package,
  *   its dependencies and Node builtins;
- * - every bin answers --help.
+ * - every bin answers --help, and the gateway's worker script loads from both builds;
+ * - each package with its dependencies installs in under 10 MiB.
  * The conventions a package follows to pass are in packages/README.md.
  */
 import { spawn } from 'node:child_process';
