@@ -16,6 +16,8 @@ import type { Options } from 'tsup';
 export interface PackageBuildOptions {
   /** Bins and other files that run as their own ES module, e.g. `['src/cli.ts']`. */
   esmOnly?: string[];
+  /** Extra public entries (subpath exports such as `./testing`), built in both formats with types. */
+  entries?: string[];
   /** Overrides merged into both builds (dave-mls adds its bundling of ts-mls here). */
   both?: Partial<Options>;
   /** Extra patterns the CommonJS build inlines on top of the ESM-only dependencies. */
@@ -34,7 +36,7 @@ export function packageBuild(packageDir: URL, options: PackageBuildOptions = {})
     clean: false,
     sourcemap: false,
     tsconfig: 'tsconfig.build.json',
-    dts: { entry: { index: 'src/index.ts' } },
+    dts: { entry: { index: 'src/index.ts', ...entries(options.entries ?? []) } },
     ...options.both,
   };
   const both = options.both ?? {};
@@ -43,12 +45,12 @@ export function packageBuild(packageDir: URL, options: PackageBuildOptions = {})
     {
       ...common,
       format: 'esm',
-      entry: { index: 'src/index.ts', ...entries(options.esmOnly ?? []) },
+      entry: { index: 'src/index.ts', ...entries(options.entries ?? []), ...entries(options.esmOnly ?? []) },
     },
     {
       ...common,
       format: 'cjs',
-      entry: { index: 'src/index.ts' },
+      entry: { index: 'src/index.ts', ...entries(options.entries ?? []) },
       shims: true,
       noExternal: [...noExternal, ...esmOnlyDependencies(dir), ...(options.cjsNoExternal ?? [])],
     },
