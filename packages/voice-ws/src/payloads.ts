@@ -4,6 +4,7 @@
  * shapes two payloads for use: the session key becomes bytes, and a heartbeat ACK is always {t}.
  * A message that fails validation is an error result, never a throw: the caller drops and counts it.
  */
+import { VoiceSessionKey } from './sessionKey.js';
 import {
   decodeVoicePayload,
   type VoiceClientDisconnectData,
@@ -32,8 +33,11 @@ export type DavePrepareEpochData = VoiceDavePrepareEpochData;
 
 export interface SessionDescriptionData {
   readonly mode: string;
-  /** 32 bytes; never log it. */
-  readonly secret_key: Uint8Array;
+  /**
+   * The 32-byte transport key, opaque: it prints and serializes as redacted, and only this
+   * package reads its bytes (to key the transport cipher).
+   */
+  readonly secret_key: VoiceSessionKey;
   /** 0 when the server leaves it out (no DAVE). */
   readonly dave_protocol_version: number;
 }
@@ -93,7 +97,7 @@ export function decodeVoiceMessage(text: string): DecodeResult<DecodedVoiceMessa
           seq,
           d: {
             mode: d.mode,
-            secret_key: Uint8Array.from(d.secret_key),
+            secret_key: new VoiceSessionKey(d.secret_key),
             dave_protocol_version: d.dave_protocol_version ?? 0,
           } satisfies SessionDescriptionData,
         },
