@@ -4,6 +4,7 @@
  * shapes two payloads for use: the session key becomes bytes, and a heartbeat ACK is always {t}.
  * A message that fails validation is an error result, never a throw: the caller drops and counts it.
  */
+import { isIP } from 'node:net';
 import { VoiceSessionKey } from './sessionKey.js';
 import {
   decodeVoicePayload,
@@ -89,6 +90,15 @@ export function decodeVoiceMessage(text: string): DecodeResult<DecodedVoiceMessa
   const { op, d } = decoded.value;
   const seq = decoded.value.seq;
   switch (op) {
+    case VoiceOpcodes.READY: {
+      // The UDP address media goes to: an IP literal (a hostname would go through DNS) and a
+      // port that can be sent to.
+      const { ip, port } = d as { ip: string; port: number };
+      if (ip.includes('%') || isIP(ip) === 0)
+        return { ok: false, error: 'voice READY ip is not an IP address' };
+      if (port === 0) return { ok: false, error: 'voice READY port is 0' };
+      return { ok: true, value: { op, d, seq } };
+    }
     case VoiceOpcodes.SESSION_DESCRIPTION:
       return {
         ok: true,
