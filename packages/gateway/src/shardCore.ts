@@ -591,9 +591,12 @@ export class ShardCore {
 
   private onInvalidSession(resumable: boolean): void {
     const [min, max] = this.options.invalidSessionDelayMs ?? [1000, 5000];
-    const delay = min + (max - min) * this.random();
     if (this.stateValue === 'resuming') this.failedResumes++;
     this.connectionEnded();
+    // The docs' 1-5 s, or the backoff when connections keep ending before they are healthy: a
+    // server answering every IDENTIFY with op 9 would otherwise burn a session start (1000 a
+    // day) every few seconds.
+    const delay = Math.max(min + (max - min) * this.random(), this.backoffDelay());
     if (!resumable || !this.sessionValue || this.breakerOpen()) {
       this.forgetSession(resumable ? 'resume attempts exhausted' : 'invalid session (op 9, not resumable)');
     }
@@ -685,21 +688,23 @@ export class ShardCore {
     this.scheduleReconnect(undefined, `closed with ${code}`);
   }
 
+  /** Jittered exponential wait for the unhealthy connections in a row so far (0 when none). */
+  private backoffDelay(): number {
+    if (this.unhealthyEnds === 0) return 0;
+    const b = this.options.backoff ?? {};
+    const raw = Math.min(b.maxMs ?? 60_000, (b.baseMs ?? 1000) * 2 ** Math.min(30, this.unhealthyEnds - 1));
+    return raw * (0.5 + this.random() / 2);
+  }
+
   private scheduleReconnect(delayMs: number | undefined, reason: string): void {
     let delay = delayMs;
     if (delay === undefined) {
-      const b = this.options.backoff ?? {};
-      if (this.unhealthyEnds === 0) {
-        // A healthy connection ended: come back quickly, with a little jitter so a fleet of
-        // shards dropped together does not reconnect in lockstep.
-        delay = (b.firstMs ?? 500) * this.random();
-      } else {
-        const raw = Math.min(
-          b.maxMs ?? 60_000,
-          (b.baseMs ?? 1000) * 2 ** Math.min(30, this.unhealthyEnds - 1),
-        );
-        delay = raw * (0.5 + this.random() / 2);
-      }
+      // After a healthy connection come back quickly, with a little jitter so a fleet of shards
+      // dropped together does not reconnect in lockstep.
+      delay =
+        this.unhealthyEnds === 0
+          ? (this.options.backoff?.firstMs ?? 500) * this.random()
+          : this.backoffDelay();
     }
     this.stateValue = 'reconnectWait';
     this.emit({

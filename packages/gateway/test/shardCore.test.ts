@@ -780,3 +780,29 @@ describe('any server input never throws out of the core', () => {
     );
   });
 });
+
+describe('op 9 storms', () => {
+  it('op 9 on every identify: the wait grows past the 1-5 s of the docs, up to backoff.maxMs', () => {
+    const h = new Harness({ invalidSessionDelayMs: [1000, 5000], backoff: { baseMs: 1000, maxMs: 60_000 } });
+    h.rand = 1;
+    h.input({ type: 'start' });
+    const delays: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      h.open().hello();
+      expect(h.lastSent().op).toBe(2);
+      h.server({ op: 9, d: false });
+      delays.push(h.ofType('reconnecting').at(-1)!.delayMs);
+      h.advance(delays.at(-1)!);
+    }
+    expect(delays).toEqual([5000, 5000, 5000, 8000, 16_000, 32_000, 60_000, 60_000]);
+  });
+
+  it('an op 9 on a healthy connection waits the documented 1-5 s', () => {
+    const h = new Harness({ invalidSessionDelayMs: [1000, 5000] });
+    h.rand = 0;
+    h.started();
+    h.advance(0).server({ op: 11 }).advance(1000).server({ op: 11 });
+    h.server({ op: 9, d: true });
+    expect(h.ofType('reconnecting').at(-1)!.delayMs).toBe(1000);
+  });
+});
