@@ -9,6 +9,7 @@ export type GatewayErrorCode =
   | 'GATEWAY_DECOMPRESS_FAILED'
   | 'GATEWAY_DECODE_FAILED'
   | 'GATEWAY_TIMEOUT'
+  | 'GATEWAY_RECONNECT_LIMIT'
   | 'GATEWAY_REQUEST_MEMBERS_TIMEOUT'
   | 'GATEWAY_NOT_CONNECTED'
   | 'GATEWAY_FETCH_FAILED'
@@ -61,6 +62,24 @@ export class GatewayTimeoutError extends GatewayError {
     super(
       'GATEWAY_TIMEOUT',
       `no ${stage === 'handshake' ? 'WebSocket handshake' : stage.toUpperCase()} within ${afterMs} ms`,
+    );
+  }
+}
+
+/**
+ * The server asked this shard to reconnect (op 7) again and again, each time before the new
+ * connection had stayed up for a heartbeat interval; after `requests` such requests in a row the
+ * shard stops instead of reconnecting forever. Raise `maxReconnectRequests` to allow more.
+ */
+export class GatewayReconnectLimitError extends GatewayError {
+  override readonly name = 'GatewayReconnectLimitError';
+  constructor(
+    readonly requests: number,
+    readonly shardId: number,
+  ) {
+    super(
+      'GATEWAY_RECONNECT_LIMIT',
+      `shard ${shardId} gave up after ${requests} reconnect requests (op 7) in a row, none followed by a healthy connection`,
     );
   }
 }

@@ -19,6 +19,8 @@ export interface InboundOptions {
   readonly transportCompression: TransportCompression;
   /** Cap on one decompressed message (and on the compressed bytes buffered for one). */
   readonly maxFrameBytes: number;
+  /** zstd-stream: largest window a frame header may declare. Default 8 MiB. */
+  readonly maxZstdWindowBytes?: number;
 }
 
 const utf8 = new TextDecoder('utf-8');
@@ -31,7 +33,7 @@ export class InboundDecoder {
     if (options.transportCompression === 'zlib-stream')
       this.zlib = new ZlibStreamInflater(options.maxFrameBytes);
     if (options.transportCompression === 'zstd-stream')
-      this.zstd = new ZstdStreamDecompressor(options.maxFrameBytes);
+      this.zstd = new ZstdStreamDecompressor(options.maxFrameBytes, options.maxZstdWindowBytes);
   }
 
   /**

@@ -3,6 +3,7 @@ export {
   type GatewayErrorCode,
   GatewayFatalCloseError,
   GatewayInboundError,
+  GatewayReconnectLimitError,
   GatewayTimeoutError,
 } from './errors.js';
 export { fetchGatewayBot, type GatewayBotInfo } from './gatewayBot.js';

@@ -15,8 +15,14 @@
  * - Input bits sit in a 32-bit buffer refilled a byte at a time; the hot loop keeps the buffer,
  *   the input position and the output length in locals.
  * - Output goes into one growing buffer that starts with the 32 KiB window of earlier messages;
- *   when less than a window of room is left before a message, it is compacted back to that
- *   window, so memory stays bounded. Each message's output is returned as a view, not a copy.
+ *   once it holds more than three windows before a message, it is compacted back to that window,
+ *   so memory stays bounded. Each message's output is returned as a view, not a copy.
+ * - Memory per connection is only what the stream needs: the output buffer starts empty and
+ *   grows with the output (an idle shard that got READY holds a few KiB, a busy one up to
+ *   128 KiB, and one grown by a huge message shrinks back at the next compaction), and the
+ *   Huffman tables of dynamic blocks are shared by every inflater in the thread: a dynamic block
+ *   is decoded entirely inside one synchronous `inflate` call (a message ends on a block
+ *   boundary), so no two inflaters ever use them at once.
  * - Every read is bounds-checked, so malformed or truncated input throws InflateError and every
  *   loop step consumes input or throws (no infinite loop on garbage). Output past the caller's cap
  *   throws InflateLimitError as soon as it would be written.
@@ -213,8 +219,22 @@ const FIXED_DISTANCE = new Uint32Array(DISTANCE_TABLE_SIZE);
   buildTable(FIXED_DISTANCE, new Uint8Array(32).fill(5), 0, 32, DISTANCE_ROOT, false, DISTANCE_VALUES);
 }
 
+// Tables for dynamic blocks, shared (see the top of the file): ~110 KiB once per thread instead
+// of per connection.
+const dynamicLiteralTable = new Uint32Array(LITERAL_TABLE_SIZE);
+const dynamicDistanceTable = new Uint32Array(DISTANCE_TABLE_SIZE);
+const codeLengthTable = new Uint32Array(1 << CODE_LENGTH_ROOT);
+const codeLengths = new Uint8Array(286 + 30);
+
+/** Smallest output buffer allocated; it doubles from there as output needs. */
+const MIN_OUTPUT_BUFFER = 4096;
+/** Compact the output buffer once it holds more than this before a message. */
+const COMPACT_AFTER = 3 * WINDOW;
+/** A buffer grown beyond this for one huge message is replaced by a small one at compaction. */
+const SHRINK_ABOVE = 16 * WINDOW;
+
 export class StreamInflater {
-  private out: Uint8Array = new Uint8Array(4 * WINDOW);
+  private out: Uint8Array = new Uint8Array(0);
   private outLen = 0;
   private outCap = 0; // outLen may not pass this (start of message + caller's cap)
   private input: Uint8Array = new Uint8Array(0);
@@ -222,10 +242,6 @@ export class StreamInflater {
   private bitBuf = 0;
   private bitCnt = 0;
   private ended = false;
-  private readonly literalTable = new Uint32Array(LITERAL_TABLE_SIZE);
-  private readonly distanceTable = new Uint32Array(DISTANCE_TABLE_SIZE);
-  private readonly codeLengthTable = new Uint32Array(1 << CODE_LENGTH_ROOT);
-  private readonly lengths = new Uint8Array(286 + 30);
 
   /**
    * Inflates one message (whole blocks, the last one ending on a byte boundary) and returns a
@@ -240,11 +256,17 @@ export class StreamInflater {
     this.pos = 0;
     this.bitBuf = 0;
     this.bitCnt = 0;
-    // Slide the window back to the front only once less than a window of room is left: one
-    // 32 KiB copy per (buffer - 2 windows, at least 64 KiB) of output instead of one per
-    // message, which for typical ~1 KiB dispatches cost more than the decoding itself.
-    if (this.outLen > this.out.length - WINDOW) {
-      this.out.copyWithin(0, this.outLen - WINDOW, this.outLen);
+    // Slide the window back to the front only once three windows have piled up: one 32 KiB
+    // copy per 64 KiB or more of output instead of one per message, which for typical ~1 KiB
+    // dispatches cost more than the decoding itself.
+    if (this.outLen > COMPACT_AFTER) {
+      if (this.out.length > SHRINK_ABOVE) {
+        const smaller = new Uint8Array(4 * WINDOW);
+        smaller.set(this.out.subarray(this.outLen - WINDOW, this.outLen));
+        this.out = smaller;
+      } else {
+        this.out.copyWithin(0, this.outLen - WINDOW, this.outLen);
+      }
       this.outLen = WINDOW;
     }
     const start = this.outLen;
@@ -285,7 +307,7 @@ export class StreamInflater {
     const need = this.outLen + n;
     if (need > this.outCap) throw new InflateLimitError('inflated output beyond the cap');
     if (need > this.out.length) {
-      let size = this.out.length * 2;
+      let size = Math.max(MIN_OUTPUT_BUFFER, this.out.length * 2);
       while (size < need) size *= 2;
       const bigger = new Uint8Array(size);
       bigger.set(this.out.subarray(0, this.outLen));
@@ -323,10 +345,10 @@ export class StreamInflater {
     const codeLengthCount = this.take(4) + 4;
     // 286 and 287 literal/length symbols and 30 and 31 distances never occur (RFC 1951 3.2.5).
     if (literalCount > 286 || distanceCount > 30) throw new InflateError('too many length or distance codes');
-    const lengths = this.lengths;
+    const lengths = codeLengths;
     lengths.fill(0, 0, 19);
     for (let i = 0; i < codeLengthCount; i++) lengths[CODE_LENGTH_ORDER[i]!] = this.take(3);
-    const clTable = this.codeLengthTable;
+    const clTable = codeLengthTable;
     buildTable(clTable, lengths, 0, 19, CODE_LENGTH_ROOT, false, null);
     const total = literalCount + distanceCount;
     // The bit reader lives in locals here, as in huffmanBlock: this loop runs for every
@@ -383,10 +405,10 @@ export class StreamInflater {
     this.bitBuf = bitBuf;
     this.bitCnt = bitCnt;
     if (lengths[256] === 0) throw new InflateError('no end-of-block code');
-    buildTable(this.literalTable, lengths, 0, literalCount, LITERAL_ROOT, true, LITERAL_VALUES);
+    buildTable(dynamicLiteralTable, lengths, 0, literalCount, LITERAL_ROOT, true, LITERAL_VALUES);
     // The distance code lengths follow the literal/length ones.
     buildTable(
-      this.distanceTable,
+      dynamicDistanceTable,
       lengths,
       literalCount,
       distanceCount,
@@ -394,7 +416,7 @@ export class StreamInflater {
       true,
       DISTANCE_VALUES,
     );
-    this.huffmanBlock(this.literalTable, this.distanceTable);
+    this.huffmanBlock(dynamicLiteralTable, dynamicDistanceTable);
   }
 
   /** RFC 1951 3.2.5: literals, <length, distance> pairs, end of block (256). */

@@ -14,6 +14,8 @@ export const GATEWAY_SEND_WINDOW_MS = 60_000;
 export class SendRateLimit {
   private readonly sentAt: number[] = [];
   private userBudget: number;
+  /** Own heartbeats that fit in one window at the current interval. */
+  private beatsPerWindow = 1;
 
   constructor(
     private readonly limit = GATEWAY_SEND_LIMIT,
@@ -26,6 +28,7 @@ export class SendRateLimit {
   /** Recomputes the reserve once HELLO tells the heartbeat interval. */
   setHeartbeatInterval(intervalMs: number): void {
     const beats = Math.ceil(this.windowMs / Math.max(1, intervalMs));
+    this.beatsPerWindow = beats;
     this.userBudget = Math.max(this.minUserBudget, this.limit - beats - 2);
   }
 
@@ -41,6 +44,20 @@ export class SendRateLimit {
   recordPriority(now: number): void {
     this.prune(now);
     this.sentAt.push(now);
+  }
+
+  /**
+   * Milliseconds until a heartbeat the server asked for (op 1) may go; 0 means now (not
+   * recorded: send it with `recordPriority`). Such replies may fill the window up to what the
+   * own heartbeats and one IDENTIFY/RESUME still need, so however many op 1 arrive, the total
+   * stays within the limit.
+   */
+  requestedBeatWait(now: number): number {
+    this.prune(now);
+    const room = Math.max(1, this.limit - this.beatsPerWindow - 1);
+    if (this.sentAt.length < room) return 0;
+    const blocking = this.sentAt[this.sentAt.length - room]!;
+    return Math.max(1, blocking + this.windowMs - now);
   }
 
   /** Milliseconds until a user send may go; 0 means now (and the send is recorded). */

@@ -37,6 +37,8 @@ import {
 export interface ShardOptions extends Omit<ShardCoreOptions, 'now' | 'random'> {
   /** Cap on one decompressed inbound message. Default 16 MiB (a large GUILD_CREATE fits). */
   readonly maxFrameBytes?: number;
+  /** zstd-stream: largest window a frame header may declare; beyond it, typed error. Default 8 MiB. */
+  readonly maxZstdWindowBytes?: number;
   readonly identifyQueue?: IdentifyQueue;
   readonly sessionStore?: SessionStore;
   /** For tests: a deterministic source of jitter. */
@@ -294,6 +296,7 @@ export class Shard extends EventEmitter<ShardEvents> {
       encoding: this.options.encoding ?? 'json',
       transportCompression: this.options.transportCompression ?? 'none',
       maxFrameBytes: this.options.maxFrameBytes ?? 16 * 1024 * 1024,
+      maxZstdWindowBytes: this.options.maxZstdWindowBytes,
     });
     let ws: WebSocket;
     try {

@@ -19,11 +19,13 @@ import {
   type GatewayError,
   GatewayFatalCloseError,
   GatewayInboundError,
+  GatewayReconnectLimitError,
   GatewayTimeoutError,
 } from './errors.js';
 import type { GatewayEncoding, TransportCompression } from './inbound.js';
 import type { GatewayPayload, IdentifyProperties, PresenceUpdateData, ReadyData } from './payloads.js';
 import { keepToken, tokenOf, withoutToken } from './botToken.js';
+import { isSequence, isSessionId, webSocketUrlProblem } from './peerValues.js';
 import { SendRateLimit } from './sendRateLimit.js';
 
 /** What a session store keeps so that another connection (or process) can resume. */
@@ -35,8 +37,22 @@ export interface SessionInfo {
   readonly shardCount: number;
 }
 
-export type ShardTimer = 'handshake' | 'hello' | 'ready' | 'heartbeat' | 'reconnect' | 'sendQueue';
-const CONNECTION_TIMERS: readonly ShardTimer[] = ['handshake', 'hello', 'ready', 'heartbeat', 'sendQueue'];
+export type ShardTimer =
+  | 'handshake'
+  | 'hello'
+  | 'ready'
+  | 'heartbeat'
+  | 'heartbeatReply'
+  | 'reconnect'
+  | 'sendQueue';
+const CONNECTION_TIMERS: readonly ShardTimer[] = [
+  'handshake',
+  'hello',
+  'ready',
+  'heartbeat',
+  'heartbeatReply',
+  'sendQueue',
+];
 
 /**
  * Close code the client uses when it drops a connection it wants to resume (zombie, op 7, a
@@ -145,13 +161,22 @@ export interface ShardCoreOptions {
   readonly timeouts?: { readonly handshakeMs?: number; readonly helloMs?: number; readonly readyMs?: number };
   /** Range of the random wait after op 9 (docs: 1-5 s). */
   readonly invalidSessionDelayMs?: readonly [number, number];
-  /** Reconnect backoff: the first retry waits up to `firstMs`, then base * 2^n capped, with jitter. */
+  /**
+   * Reconnect backoff. After a healthy connection (READY or RESUMED for at least one heartbeat
+   * interval) the first retry waits up to `firstMs`; each connection in a row that ended before
+   * it was healthy doubles the wait from `baseMs` up to `maxMs`, with jitter (half to all of it).
+   */
   readonly backoff?: { readonly firstMs?: number; readonly baseMs?: number; readonly maxMs?: number };
   /**
    * HELLO heartbeat intervals below this are rejected (a typed inboundError and a reconnect).
    * Default 1000 ms; Discord sends about 41 s. Lower it only for tests against a fast emulator.
    */
   readonly minHeartbeatIntervalMs?: number;
+  /**
+   * Server reconnect requests (op 7) in a row, each on a connection that never became healthy,
+   * before the shard stops with a GatewayReconnectLimitError. Default 10 (minutes of backoff).
+   */
+  readonly maxReconnectRequests?: number;
   /** Failed resumes in a row before the breaker starts a new session. */
   readonly maxResumeAttempts?: number;
   /** User sends waiting for the rate limit or for READY; beyond this the oldest is dropped. */
@@ -174,7 +199,14 @@ export class ShardCore {
   private heartbeatIntervalMs = 0;
   private awaitingAck = false;
   private lastBeatAt = 0;
-  private failedConnects = 0;
+  /** Connections in a row that ended before they were healthy; drives the backoff. */
+  private unhealthyEnds = 0;
+  /** Op 7 requests in a row on connections that never became healthy. */
+  private reconnectRequests = 0;
+  /** When this connection became READY/RESUMED (null before). */
+  private readyAt: number | null = null;
+  /** An op 1 arrived that could not be answered at once without breaking the send limit. */
+  private beatReplyPending = false;
   private failedResumes = 0;
   private replayed = 0;
   private connectAttempts = 0;
@@ -193,6 +225,9 @@ export class ShardCore {
   private readonly options: Omit<ShardCoreOptions, 'token'>;
 
   constructor(options: ShardCoreOptions) {
+    // A bad configured URL is the caller's mistake: say so now, not from a reconnect timer.
+    const problem = webSocketUrlProblem(options.gatewayUrl);
+    if (problem) throw new TypeError(`gatewayUrl ${problem}`);
     this.options = withoutToken(options);
     keepToken(this, options.token);
     this.shardId = options.shardId ?? 0;
@@ -300,7 +335,14 @@ export class ShardCore {
 
   private onStart(session: SessionInfo | null): void {
     if (this.stateValue !== 'idle' && this.stateValue !== 'stopped') return;
-    if (session && session.shardId === this.shardId && session.shardCount === this.shardCount) {
+    const storedProblem = session ? storedSessionProblem(session) : undefined;
+    if (storedProblem) this.debug(`ignoring the stored session: ${storedProblem}`);
+    if (
+      session &&
+      !storedProblem &&
+      session.shardId === this.shardId &&
+      session.shardCount === this.shardCount
+    ) {
       this.sessionValue = session;
       this.seq = session.sequence;
       this.debug(`starting with a stored session, seq ${session.sequence}`);
@@ -313,6 +355,8 @@ export class ShardCore {
     this.connectAttempts++;
     this.stateValue = 'connecting';
     this.awaitingAck = false;
+    this.beatReplyPending = false;
+    this.readyAt = null;
     this.limiter.reset();
     const resume = this.sessionValue !== null;
     const url = this.gatewayUrl(resume ? this.sessionValue!.resumeGatewayUrl : this.options.gatewayUrl);
@@ -333,8 +377,7 @@ export class ShardCore {
         this.onHello(p.d);
         return;
       case GatewayOpcodes.HEARTBEAT:
-        // The server asks for a beat now (docs: "send a heartbeat immediately").
-        this.sendPriority({ op: GatewayOpcodes.HEARTBEAT, d: this.seq });
+        this.onHeartbeatRequest();
         return;
       case GatewayOpcodes.HEARTBEAT_ACK:
         if (this.awaitingAck) {
@@ -343,8 +386,7 @@ export class ShardCore {
         }
         return;
       case GatewayOpcodes.RECONNECT:
-        this.debug('server asked to reconnect (op 7)');
-        this.dropConnection('op 7 reconnect', false);
+        this.onReconnectRequest();
         return;
       case GatewayOpcodes.INVALID_SESSION:
         this.onInvalidSession(p.d === true);
@@ -417,6 +459,24 @@ export class ShardCore {
     const s = p.s;
     const t = p.t;
     if (typeof t !== 'string') return;
+    // null/absent s: a dispatch outside the sequence; anything else must be a usable number.
+    if (s !== null && s !== undefined && !isSequence(s)) {
+      const shown = typeof s === 'number' ? String(s) : `a ${typeof s}`;
+      this.protocolError(`dispatch ${t.slice(0, 64)} carries sequence ${shown}, not a safe integer >= 0`);
+      return;
+    }
+    let ready: { sessionId: string; resumeGatewayUrl: string } | undefined;
+    if (t === 'READY') {
+      const d = p.d as Partial<Record<string, unknown>> | null | undefined;
+      const urlProblem = webSocketUrlProblem(d?.resume_gateway_url);
+      if (!isSessionId(d?.session_id) || urlProblem) {
+        this.protocolError(
+          `malformed READY: ${urlProblem ? `resume_gateway_url ${urlProblem}` : 'session_id is not a string of 1-256 characters'}`,
+        );
+        return;
+      }
+      ready = { sessionId: d.session_id, resumeGatewayUrl: d.resume_gateway_url as string };
+    }
     if (typeof s === 'number') {
       if (this.seq !== null && s <= this.seq) {
         // A replay overlapping what we already delivered; delivering it again would be a duplicate.
@@ -429,22 +489,15 @@ export class ShardCore {
       }
       this.seq = s;
     }
-    if (t === 'READY') {
-      const d = p.d as ReadyData;
-      if (typeof d?.session_id !== 'string' || typeof d.resume_gateway_url !== 'string') {
-        this.debug('READY without session_id or resume_gateway_url');
-        this.dropConnection('malformed READY', true);
-        return;
-      }
+    if (ready) {
       this.sessionValue = {
-        sessionId: d.session_id,
-        resumeGatewayUrl: d.resume_gateway_url,
+        ...ready,
         sequence: this.seq ?? 0,
         shardId: this.shardId,
         shardCount: this.shardCount,
       };
       this.becomeReady();
-      this.emit({ type: 'ready', sessionId: d.session_id, data: d });
+      this.emit({ type: 'ready', sessionId: ready.sessionId, data: p.d as ReadyData });
     } else if (t === 'RESUMED' && this.stateValue === 'resuming') {
       this.becomeReady();
       this.emit({ type: 'resumed', sessionId: this.sessionValue!.sessionId, replayed: this.replayed });
@@ -454,9 +507,82 @@ export class ShardCore {
     this.emit({ type: 'dispatch', t, s: typeof s === 'number' ? s : (this.seq ?? 0), d: p.d });
   }
 
+  /** A value the server sent is unusable: a typed error, and this connection is replaced. */
+  private protocolError(message: string): void {
+    this.emit({ type: 'inboundError', error: new GatewayInboundError('GATEWAY_DECODE_FAILED', message) });
+    this.dropConnection(message.startsWith('malformed READY') ? 'malformed READY' : 'protocol error', true);
+  }
+
+  /**
+   * Op 1: the server wants a beat now (docs: "send a heartbeat immediately"). A storm of them
+   * must not push us past the send limit (Discord closes with 4008), so a request that finds the
+   * window full waits for a slot, and every request arriving meanwhile is answered by that one
+   * beat: at most one reply is ever pending.
+   */
+  private onHeartbeatRequest(): void {
+    if (this.beatReplyPending) return;
+    const wait = this.limiter.requestedBeatWait(this.now());
+    if (wait === 0) {
+      this.sendPriority({ op: GatewayOpcodes.HEARTBEAT, d: this.seq });
+      return;
+    }
+    this.beatReplyPending = true;
+    this.timer('heartbeatReply', wait);
+  }
+
+  /**
+   * Op 7. Discord sends it rarely (before a node restarts); a server that sends it on every
+   * connection would have us reconnect a few times a second forever. A request on a connection
+   * that was healthy reconnects at once; requests on unhealthy ones back off and, past the
+   * bound, stop the shard with a typed error.
+   */
+  private onReconnectRequest(): void {
+    this.debug('server asked to reconnect (op 7)');
+    if (!this.isHealthy()) this.reconnectRequests++;
+    const max = this.options.maxReconnectRequests ?? 10;
+    if (this.reconnectRequests > max) {
+      const error = new GatewayReconnectLimitError(this.reconnectRequests, this.shardId);
+      this.closeSocket(CLIENT_RECONNECT_CLOSE_CODE, 'too many reconnect requests');
+      this.emit({
+        type: 'closed',
+        code: CLIENT_RECONNECT_CLOSE_CODE,
+        reason: 'too many reconnect requests',
+        policy: 'fatal',
+        byClient: true,
+      });
+      this.stateValue = 'fatal';
+      this.cancel('reconnect');
+      // The session stays stored: a later start (after whatever is wrong is fixed) may resume it.
+      if (this.sessionValue) this.out.push({ type: 'saveSession', session: this.session });
+      this.emit({ type: 'fatal', error });
+      return;
+    }
+    this.dropConnection('op 7 reconnect', false);
+  }
+
+  /** READY or RESUMED for at least one heartbeat interval: the connection proved it works. */
+  private isHealthy(): boolean {
+    return (
+      this.stateValue === 'ready' &&
+      this.readyAt !== null &&
+      this.now() - this.readyAt >= Math.max(1, this.heartbeatIntervalMs)
+    );
+  }
+
+  /** Books the end of the current connection for the backoff (before the state changes). */
+  private connectionEnded(): void {
+    if (this.isHealthy()) {
+      this.unhealthyEnds = 0;
+      this.reconnectRequests = 0;
+    } else {
+      this.unhealthyEnds++;
+    }
+    this.readyAt = null;
+  }
+
   private becomeReady(): void {
     this.stateValue = 'ready';
-    this.failedConnects = 0;
+    this.readyAt = this.now();
     this.failedResumes = 0;
     this.cancel('ready');
     this.out.push({ type: 'saveSession', session: this.session });
@@ -465,8 +591,12 @@ export class ShardCore {
 
   private onInvalidSession(resumable: boolean): void {
     const [min, max] = this.options.invalidSessionDelayMs ?? [1000, 5000];
-    const delay = min + (max - min) * this.random();
     if (this.stateValue === 'resuming') this.failedResumes++;
+    this.connectionEnded();
+    // The docs' 1-5 s, or the backoff when connections keep ending before they are healthy: a
+    // server answering every IDENTIFY with op 9 would otherwise burn a session start (1000 a
+    // day) every few seconds.
+    const delay = Math.max(min + (max - min) * this.random(), this.backoffDelay());
     if (!resumable || !this.sessionValue || this.breakerOpen()) {
       this.forgetSession(resumable ? 'resume attempts exhausted' : 'invalid session (op 9, not resumable)');
     }
@@ -510,7 +640,14 @@ export class ShardCore {
   /** The client drops the connection and reconnects, resuming if it has a session. */
   private dropConnection(reason: string, failure: boolean): void {
     const wasResuming = this.stateValue === 'resuming';
-    const wasReady = this.stateValue === 'ready';
+    // A failure (bad frame, timeout) always counts against the connection; a drop the protocol
+    // asks for (zombie, op 7) counts only when the connection was not healthy.
+    if (failure) {
+      this.unhealthyEnds++;
+      this.readyAt = null;
+    } else {
+      this.connectionEnded();
+    }
     this.closeSocket(CLIENT_RECONNECT_CLOSE_CODE, reason);
     this.emit({
       type: 'closed',
@@ -519,7 +656,6 @@ export class ShardCore {
       policy: this.sessionValue ? 'resume' : 'newSession',
       byClient: true,
     });
-    if (failure && !wasReady) this.failedConnects++;
     if (wasResuming) {
       this.failedResumes++;
       if (this.breakerOpen()) this.forgetSession('resume attempts exhausted');
@@ -530,7 +666,7 @@ export class ShardCore {
 
   private onClosed(code: number, reason: string): void {
     const wasResuming = this.stateValue === 'resuming';
-    const wasReady = this.stateValue === 'ready';
+    this.connectionEnded();
     this.cancelConnectionTimers();
     this.conn++;
     const policy = gatewayClosePolicy(code);
@@ -542,7 +678,6 @@ export class ShardCore {
       this.emit({ type: 'fatal', error });
       return;
     }
-    if (!wasReady) this.failedConnects++;
     if (policy === 'newSession' || policy === 'rejoin') {
       this.forgetSession(`closed with ${code}`);
     } else if (wasResuming) {
@@ -553,18 +688,23 @@ export class ShardCore {
     this.scheduleReconnect(undefined, `closed with ${code}`);
   }
 
+  /** Jittered exponential wait for the unhealthy connections in a row so far (0 when none). */
+  private backoffDelay(): number {
+    if (this.unhealthyEnds === 0) return 0;
+    const b = this.options.backoff ?? {};
+    const raw = Math.min(b.maxMs ?? 60_000, (b.baseMs ?? 1000) * 2 ** Math.min(30, this.unhealthyEnds - 1));
+    return raw * (0.5 + this.random() / 2);
+  }
+
   private scheduleReconnect(delayMs: number | undefined, reason: string): void {
     let delay = delayMs;
     if (delay === undefined) {
-      const b = this.options.backoff ?? {};
-      if (this.failedConnects === 0) {
-        // A healthy connection ended: come back quickly, with a little jitter so a fleet of
-        // shards dropped together does not reconnect in lockstep.
-        delay = (b.firstMs ?? 500) * this.random();
-      } else {
-        const raw = Math.min(b.maxMs ?? 60_000, (b.baseMs ?? 1000) * 2 ** (this.failedConnects - 1));
-        delay = raw * (0.5 + this.random() / 2);
-      }
+      // After a healthy connection come back quickly, with a little jitter so a fleet of shards
+      // dropped together does not reconnect in lockstep.
+      delay =
+        this.unhealthyEnds === 0
+          ? (this.options.backoff?.firstMs ?? 500) * this.random()
+          : this.backoffDelay();
     }
     this.stateValue = 'reconnectWait';
     this.emit({
@@ -600,6 +740,12 @@ export class ShardCore {
       case 'sendQueue':
         if (this.stateValue === 'ready') this.flushQueue();
         return;
+      case 'heartbeatReply':
+        if (this.beatReplyPending && this.isConnected()) {
+          this.beatReplyPending = false;
+          this.sendPriority({ op: GatewayOpcodes.HEARTBEAT, d: this.seq });
+        }
+        return;
     }
   }
 
@@ -615,6 +761,11 @@ export class ShardCore {
       this.debug('no heartbeat ACK since the last beat; reconnecting');
       this.dropConnection('zombie connection (no heartbeat ACK)', false);
       return;
+    }
+    if (this.beatReplyPending) {
+      // This beat answers the pending op 1 too.
+      this.beatReplyPending = false;
+      this.cancel('heartbeatReply');
     }
     this.awaitingAck = true;
     this.lastBeatAt = this.now();
@@ -671,4 +822,13 @@ export class ShardCore {
       this.out.push({ type: 'saveSession', session: null });
     }
   }
+}
+
+/** Why a session from a store cannot be resumed (it came from a server once), or undefined. */
+function storedSessionProblem(session: SessionInfo): string | undefined {
+  const url = webSocketUrlProblem(session.resumeGatewayUrl);
+  if (url) return `resumeGatewayUrl ${url}`;
+  if (!isSessionId(session.sessionId)) return 'sessionId is not a string of 1-256 characters';
+  if (!isSequence(session.sequence)) return 'sequence is not a safe integer >= 0';
+  return undefined;
 }

@@ -3,10 +3,18 @@
  * a flushed run of complete blocks (research/anchors.md 3.8). node:zlib has zstd only from
  * Node 22.15; on Node 20 we use `fzstd`, a maintained pure-JS streaming decoder that is
  * synchronous (measurements in the README). The cap is enforced while output is produced, so a
- * bomb is stopped after at most one zstd block (128 KiB) past the cap.
+ * bomb is stopped after at most one zstd block (128 KiB) past the cap. The decoder allocates the
+ * window a frame header declares, so headers are checked first (zstdFrameHeader.ts).
  */
 import { Decompress } from 'fzstd';
 import { GatewayInboundError } from './errors.js';
+import { ZstdLimitError, ZstdStreamScanner } from './zstdFrameHeader.js';
+
+/**
+ * Largest window a server may declare. RFC 8878 3.1.1.1.2 recommends decoders support 8 MiB
+ * (what zstd's highest standard levels use); Discord's stream needs far less.
+ */
+export const ZSTD_DEFAULT_MAX_WINDOW_BYTES = 8 * 1024 * 1024;
 
 class CapExceeded {}
 
@@ -14,8 +22,17 @@ export class ZstdStreamDecompressor {
   private readonly decoder: Decompress;
   private chunks: Uint8Array[] = [];
   private size = 0;
+  private readonly scanner: ZstdStreamScanner;
 
-  constructor(private readonly maxMessageBytes: number) {
+  /**
+   * @param maxMessageBytes cap on one decompressed message, and on a declared frame content size
+   * @param maxWindowBytes cap on the window a frame header may declare
+   */
+  constructor(
+    private readonly maxMessageBytes: number,
+    maxWindowBytes = ZSTD_DEFAULT_MAX_WINDOW_BYTES,
+  ) {
+    this.scanner = new ZstdStreamScanner({ maxWindowBytes, maxContentBytes: maxMessageBytes });
     this.decoder = new Decompress((chunk) => {
       this.size += chunk.length;
       if (this.size > this.maxMessageBytes) throw new CapExceeded();
@@ -27,6 +44,20 @@ export class ZstdStreamDecompressor {
   push(frame: Uint8Array): Uint8Array {
     this.chunks = [];
     this.size = 0;
+    try {
+      this.scanner.scan(frame);
+    } catch (e) {
+      throw new GatewayInboundError(
+        e instanceof ZstdLimitError ? 'GATEWAY_FRAME_TOO_LARGE' : 'GATEWAY_DECOMPRESS_FAILED',
+        `zstd-stream: ${(e as Error).message}`,
+      );
+    }
+    if (this.scanner.insideFrameHeader) {
+      throw new GatewayInboundError(
+        'GATEWAY_DECOMPRESS_FAILED',
+        'zstd-stream message ends inside a frame header',
+      );
+    }
     try {
       this.decoder.push(frame);
       if (this.size === 0) {

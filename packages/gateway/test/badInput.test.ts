@@ -80,6 +80,13 @@ const cases: Array<{
     code: 'GATEWAY_FRAME_TOO_LARGE',
   },
   {
+    name: 'a 14-byte zstd frame whose header declares a ~1.9 GiB window',
+    options: { transportCompression: 'zstd-stream' },
+    // Window_Descriptor exponent 20, mantissa 7 (RFC 8878 3.1.1.1.2), then one 16-byte RLE block.
+    frame: () => new Uint8Array([0x28, 0xb5, 0x2f, 0xfd, 0x00, (20 << 3) | 7, 0x83, 0x00, 0x00, 0x61]),
+    code: 'GATEWAY_FRAME_TOO_LARGE',
+  },
+  {
     name: 'garbage on zstd-stream',
     options: { transportCompression: 'zstd-stream' },
     frame: () => new Uint8Array([1, 2, 3, 4, 5]),

@@ -33,6 +33,10 @@ function exposures(value: unknown, token: string): string[] {
   if (inspect(value, { depth: Number.POSITIVE_INFINITY, showHidden: true }).includes(token)) {
     found.push('inspect');
   }
+  // Getters run too: a getter that returned the token would show here.
+  if (inspect(value, { depth: 12, showHidden: true, getters: true }).includes(token)) {
+    found.push('inspect with getters');
+  }
   if (stringify(value).includes(token)) found.push('JSON');
   return found;
 }

@@ -28,9 +28,12 @@
  * keys (undefined-valued properties are skipped, as JSON.stringify does).
  *
  * The decoder never throws: malformed input gives `{ ok: false, error }` with a stable code. It
- * cannot be driven into unbounded memory or time: nesting depth is capped, and every declared
- * element count or byte length is checked against the bytes that remain before anything is
- * allocated (each element takes at least one byte, so no count can exceed what is left).
+ * cannot be driven into unbounded memory or time: it is iterative (an explicit stack, so nesting
+ * never touches the call stack) and linear, nesting depth is capped, every declared element
+ * count or byte length is checked against the bytes that remain before anything is allocated
+ * (each element takes at least one byte, so no count can exceed what is left), and what the
+ * decoded value will cost is charged against a budget before each allocation: one byte of
+ * NIL_EXT becomes a whole JavaScript array, so without that a term could decode to ~40x its size.
  */
 
 /** Erlang External Term Format tags (OTP erts "External Term Format"). */
@@ -67,7 +70,8 @@ export type EtfDecodeErrorCode =
   | 'ETF_BIG_TOO_LARGE'
   | 'ETF_BAD_FLOAT'
   | 'ETF_BAD_MAP_KEY'
-  | 'ETF_TRAILING_BYTES';
+  | 'ETF_TRAILING_BYTES'
+  | 'ETF_TOO_LARGE';
 
 /** Malformed ETF input. `offset` is where in the input the decoder gave up. */
 export class EtfDecodeError extends Error {
@@ -94,6 +98,14 @@ export interface EtfDecodeOptions {
   readonly maxDepth?: number;
   /** Maximum magnitude bytes of a big integer. Default 64 (512 bits); Discord's are 8. */
   readonly maxBigBytes?: number;
+  /**
+   * Budget for the decoded value, in estimated bytes of JavaScript heap (a container costs a
+   * header plus a slot per element, a string its length). Default 12x the input plus 64 KiB,
+   * about the worst JSON.parse reaches on the same bytes: gateway payloads estimate at ~5x their
+   * ETF size; hostile ones (a byte per empty list) at ~40x, and are refused with ETF_TOO_LARGE
+   * before they are built.
+   */
+  readonly maxDecodedBytes?: number;
 }
 
 export type EtfDecodeResult =
@@ -106,6 +118,8 @@ export interface EtfEncodeOptions {
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+/** Default decoded-size budget per input byte (see `maxDecodedBytes`). */
+const DEFAULT_DECODED_RATIO = 12;
 const textDecoder = new TextDecoder('utf-8');
 const latin1Decoder = new TextDecoder('latin1');
 const textEncoder = new TextEncoder();
@@ -123,12 +137,17 @@ class Decoder {
   private pos = 1;
   private readonly view: DataView;
 
+  /** Estimated heap bytes the decoded value may still take. */
+  private budget: number;
+
   constructor(
     private readonly bytes: Uint8Array,
     private readonly bigAsBigint: boolean,
     private readonly maxDepth: number,
     private readonly maxBigBytes: number,
+    maxDecodedBytes: number,
   ) {
+    this.budget = maxDecodedBytes;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
@@ -150,6 +169,14 @@ class Decoder {
         this.pos,
         `${what} declares ${count} elements but only ${this.bytes.length - this.pos} bytes remain`,
       );
+    }
+  }
+
+  /** Charges the estimated cost of what is about to be allocated. */
+  private charge(bytes: number, at: number): void {
+    this.budget -= bytes;
+    if (this.budget < 0) {
+      fail('ETF_TOO_LARGE', at, 'the term decodes to more than the decoded-size budget (maxDecodedBytes)');
     }
   }
 
@@ -191,6 +218,7 @@ class Decoder {
 
   private atom(len: number, latin1: boolean): unknown {
     this.need(len);
+    this.charge(STRING_HEADER + len * 2, this.pos);
     const name = latin1
       ? latin1Decoder.decode(this.bytes.subarray(this.pos, this.pos + len))
       : this.utf8(len);
@@ -241,14 +269,79 @@ class Decoder {
     return this.bigAsBigint ? v : v.toString();
   }
 
-  private list(count: number, depth: number): unknown[] {
-    const out = new Array<unknown>(count);
-    for (let i = 0; i < count; i++) out[i] = this.term(depth);
-    return out;
+  /**
+   * Decodes the term at the cursor. Containers go on an explicit stack, each filled element by
+   * element; a finished value is handed to the innermost open container.
+   */
+  decode(): unknown {
+    const stack: Frame[] = [];
+    for (;;) {
+      let value = this.begin(stack);
+      if (value === OPENED) continue;
+      // Hand the value up; each container that it completes becomes the value for its parent.
+      for (;;) {
+        const top = stack[stack.length - 1];
+        if (top === undefined) return value;
+        if (!this.put(top, value)) break;
+        stack.pop();
+        value = top.out;
+      }
+    }
   }
 
-  term(depth: number): unknown {
-    if (depth > this.maxDepth) fail('ETF_TOO_DEEP', this.pos, `nesting deeper than ${this.maxDepth}`);
+  /** Stores `value` in `frame`; true when that completed the container. */
+  private put(frame: Frame, value: unknown): boolean {
+    switch (frame.kind) {
+      case 'tuple':
+        (frame.out as unknown[])[frame.i++] = value;
+        return frame.i === frame.count;
+      case 'list':
+        if (frame.i === frame.count) {
+          // The improper tail (Discord never sends one): kept as a last element.
+          (frame.out as unknown[]).push(value);
+          return true;
+        }
+        (frame.out as unknown[])[frame.i++] = value;
+        return frame.i === frame.count && this.properEnd(frame);
+      case 'map': {
+        if (frame.key === undefined) {
+          frame.key = mapKey(value, frame.keyAt);
+          return false;
+        }
+        const out = frame.out as Record<string, unknown>;
+        // A key named __proto__ must become an own property, as JSON.parse makes it, not
+        // replace the object's prototype.
+        if (frame.key === '__proto__') {
+          Object.defineProperty(out, frame.key, {
+            value,
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+        } else {
+          out[frame.key] = value;
+        }
+        frame.key = undefined;
+        frame.i++;
+        if (frame.i === frame.count) return true;
+        frame.keyAt = this.pos;
+        return false;
+      }
+    }
+  }
+
+  /** After a list's last element: a NIL_EXT tail ends it; anything else is read as the tail. */
+  private properEnd(frame: Frame): boolean {
+    if (this.bytes[this.pos] === EtfTags.NIL_EXT) {
+      this.pos++;
+      return true;
+    }
+    frame.i = frame.count;
+    return false;
+  }
+
+  /** Opens a container (pushed on `stack`, returns OPENED) or reads a whole scalar term. */
+  private begin(stack: Frame[]): unknown {
     const tagAt = this.pos;
     const tag = this.u8();
     switch (tag) {
@@ -262,6 +355,7 @@ class Decoder {
       }
       case EtfTags.NEW_FLOAT_EXT: {
         this.need(8);
+        this.charge(HEAP_NUMBER, tagAt);
         const v = this.view.getFloat64(this.pos);
         this.pos += 8;
         return v;
@@ -269,6 +363,7 @@ class Decoder {
       case EtfTags.FLOAT_EXT: {
         // 31 bytes of "%.20e" text, NUL padded (the pre-R11 float form).
         this.need(31);
+        this.charge(HEAP_NUMBER, tagAt);
         const text = latin1Decoder.decode(this.bytes.subarray(this.pos, this.pos + 31)).replace(/\0+$/, '');
         this.pos += 31;
         const v = Number(text.trim());
@@ -284,19 +379,27 @@ class Decoder {
         return this.atom(this.u16(), false);
       case EtfTags.SMALL_ATOM_UTF8_EXT:
         return this.atom(this.u8(), false);
-      case EtfTags.BINARY_EXT:
-        return this.utf8(this.u32());
+      case EtfTags.BINARY_EXT: {
+        const len = this.u32();
+        this.need(len);
+        this.charge(STRING_HEADER + len * 2, tagAt);
+        return this.utf8(len);
+      }
       case EtfTags.BIT_BINARY_EXT: {
         const len = this.u32();
         const bits = this.u8();
         if (bits !== 8 && len > 0) fail('ETF_UNSUPPORTED_TAG', tagAt, 'bitstrings that are not whole bytes');
+        this.need(len);
+        this.charge(STRING_HEADER + len * 2, tagAt);
         return this.utf8(len);
       }
       case EtfTags.NIL_EXT:
+        this.charge(ARRAY_HEADER, tagAt);
         return [];
       case EtfTags.STRING_EXT: {
         const len = this.u16();
         this.need(len);
+        this.charge(arrayCost(len), tagAt);
         const out = Array.from(this.bytes.subarray(this.pos, this.pos + len));
         this.pos += len;
         return out;
@@ -305,56 +408,99 @@ class Decoder {
         const count = this.u32();
         // count elements plus a tail, one byte each at least.
         this.checkCount(count + 1, 1, 'list');
-        const out = this.list(count, depth + 1);
-        if (this.bytes[this.pos] === EtfTags.NIL_EXT) {
-          this.pos++;
-        } else {
-          out.push(this.term(depth + 1));
-        }
-        return out;
+        return this.open(stack, 'list', count, tagAt);
       }
       case EtfTags.SMALL_TUPLE_EXT: {
         const count = this.u8();
         this.checkCount(count, 1, 'tuple');
-        return this.list(count, depth + 1);
+        return this.open(stack, 'tuple', count, tagAt);
       }
       case EtfTags.LARGE_TUPLE_EXT: {
         const count = this.u32();
         this.checkCount(count, 1, 'tuple');
-        return this.list(count, depth + 1);
+        return this.open(stack, 'tuple', count, tagAt);
       }
       case EtfTags.MAP_EXT: {
         const count = this.u32();
         this.checkCount(count, 2, 'map');
-        const out: Record<string, unknown> = {};
-        for (let i = 0; i < count; i++) {
-          const keyAt = this.pos;
-          const key = this.term(depth + 1);
-          let name: string;
-          if (typeof key === 'string') name = key;
-          else if (typeof key === 'number' || typeof key === 'bigint' || typeof key === 'boolean')
-            name = String(key);
-          else if (key === null) name = 'nil';
-          else fail('ETF_BAD_MAP_KEY', keyAt, 'map key is not a binary, atom or integer');
-          const value = this.term(depth + 1);
-          // A key named __proto__ must become an own property, as JSON.parse makes it, not
-          // replace the object's prototype.
-          if (name === '__proto__') {
-            Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
-          } else {
-            out[name] = value;
-          }
-        }
-        return out;
+        return this.open(stack, 'map', count, tagAt);
       }
       case EtfTags.SMALL_BIG_EXT:
+        this.charge(HEAP_NUMBER, tagAt);
         return this.big(this.u8());
-      case EtfTags.LARGE_BIG_EXT:
-        return this.big(this.u32());
+      case EtfTags.LARGE_BIG_EXT: {
+        const n = this.u32();
+        this.charge(HEAP_NUMBER + Math.min(n, this.maxBigBytes) * 3, tagAt);
+        return this.big(n);
+      }
       default:
         return fail('ETF_UNSUPPORTED_TAG', tagAt, `unsupported ETF tag ${tag}`);
     }
   }
+
+  /** Charges and creates a container; an empty one is a finished value, not a frame. */
+  private open(stack: Frame[], kind: Frame['kind'], count: number, tagAt: number): unknown {
+    this.charge(kind === 'map' ? OBJECT_HEADER + count * MAP_ENTRY : arrayCost(count), tagAt);
+    if (kind === 'map') {
+      if (count === 0) return {};
+    } else if (count === 0) {
+      // An empty LIST_EXT still has its tail; a zero-arity tuple is complete.
+      if (kind === 'tuple') return [];
+    }
+    if (stack.length >= this.maxDepth) fail('ETF_TOO_DEEP', tagAt, `nesting deeper than ${this.maxDepth}`);
+    const frame: Frame = {
+      kind,
+      count,
+      i: 0,
+      out: kind === 'map' ? {} : new Array<unknown>(count),
+      key: undefined,
+      keyAt: this.pos,
+    };
+    if (kind === 'list' && count === 0 && this.properEnd(frame)) return frame.out;
+    stack.push(frame);
+    return OPENED;
+  }
+}
+
+/** Returned by `begin` when it opened a container instead of reading a value. */
+const OPENED: unique symbol = Symbol('opened');
+
+/** A container being filled. */
+interface Frame {
+  readonly kind: 'list' | 'tuple' | 'map';
+  readonly count: number;
+  /** Elements (or map entries) stored so far. */
+  i: number;
+  readonly out: unknown[] | Record<string, unknown>;
+  /** A map's key waiting for its value. */
+  key: string | undefined;
+  /** Where that key started (for the error). */
+  keyAt: number;
+}
+
+// Estimated heap costs (V8 on 64-bit Node, no pointer compression): what the budget counts.
+const SLOT = 8;
+/** A JSArray (an empty one shares its elements store). */
+const ARRAY_HEADER = 32;
+/** An elements store's own header, for a non-empty array. */
+const ELEMENTS_HEADER = 16;
+/** A plain object with its in-object property slots. */
+const OBJECT_HEADER = 56;
+/** A property in a dictionary-mode object (key, value, details, plus table slack). */
+const MAP_ENTRY = 32;
+const STRING_HEADER = 16;
+const HEAP_NUMBER = 16;
+
+/** Estimated heap bytes of an array of `count` elements. */
+function arrayCost(count: number): number {
+  return count === 0 ? ARRAY_HEADER : ARRAY_HEADER + ELEMENTS_HEADER + count * SLOT;
+}
+
+function mapKey(key: unknown, keyAt: number): string {
+  if (typeof key === 'string') return key;
+  if (typeof key === 'number' || typeof key === 'bigint' || typeof key === 'boolean') return String(key);
+  if (key === null) return 'nil';
+  return fail('ETF_BAD_MAP_KEY', keyAt, 'map key is not a binary, atom or integer');
 }
 
 /** Decodes one ETF term (with its leading version byte). Never throws. */
@@ -375,9 +521,10 @@ export function decodeEtf(bytes: Uint8Array, options: EtfDecodeOptions = {}): Et
     options.bigint === 'bigint',
     options.maxDepth ?? 512,
     options.maxBigBytes ?? 64,
+    options.maxDecodedBytes ?? bytes.length * DEFAULT_DECODED_RATIO + 64 * 1024,
   );
   try {
-    const value = decoder.term(0);
+    const value = decoder.decode();
     if (decoder.offset !== bytes.length) {
       return {
         ok: false,
@@ -391,10 +538,10 @@ export function decodeEtf(bytes: Uint8Array, options: EtfDecodeOptions = {}): Et
     return { ok: true, value };
   } catch (e) {
     if (e instanceof Fail) return { ok: false, error: e.error };
-    // Only a stack overflow could land here (maxDepth set beyond what the stack holds).
+    // Nothing else throws; should the engine run out of memory anyway, say so as a result.
     return {
       ok: false,
-      error: new EtfDecodeError('ETF_TOO_DEEP', decoder.offset, 'nesting exceeded the call stack'),
+      error: new EtfDecodeError('ETF_TOO_LARGE', decoder.offset, 'the term could not be decoded in memory'),
     };
   }
 }

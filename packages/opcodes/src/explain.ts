@@ -368,11 +368,8 @@ function decode(text: string, flags: Flags): CliResult {
   // A message is a JSON object; anything made only of hex digits (and spaces or colons) is a frame.
   const looksJson = !/^(0x)?[0-9a-f\s:]+$/i.test(text);
   if (looksJson) return decodeJson(text, flags);
-  const hex = text.replace(/^0x/i, '').replace(/[\s:]/g, '');
-  if (!/^([0-9a-f]{2})+$/i.test(hex)) {
-    return notFound('payload is neither JSON nor an even-length hex string', flags.json);
-  }
-  const bytes = Uint8Array.from(hex.match(/../g)!.map((h) => Number.parseInt(h, 16)));
+  const bytes = parseHex(text);
+  if (!bytes) return notFound('payload is neither JSON nor an even-length hex string', flags.json);
   if (flags.protocol === 'gateway' || (flags.protocol === undefined && bytes[0] === 131)) {
     // 131 is the ETF version byte: a gateway message in encoding=etf.
     const etf = decodeEtf(bytes);
@@ -380,6 +377,38 @@ function decode(text: string, flags: Flags): CliResult {
     return decodeJson(etf.value, { ...flags, protocol: 'gateway' }, 'ETF');
   }
   return decodeBinaryFrame(bytes, flags);
+}
+
+/**
+ * Hex digits (spaces and colons between them ignored, an optional 0x in front) to bytes, or
+ * undefined when not an even number of them. One pass, no regex over the whole input: a
+ * backtracking `(..)+` overflowed the stack on a few megabytes.
+ */
+function parseHex(text: string): Uint8Array | undefined {
+  const start = /^0x/i.test(text) ? 2 : 0;
+  const out = new Uint8Array((text.length - start) >>> 1);
+  let n = 0;
+  let high = -1;
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x3a || c === 0x09 || c === 0x0a || c === 0x0d) continue;
+    const v = hexValue(c);
+    if (v < 0) return undefined;
+    if (high < 0) {
+      high = v;
+    } else {
+      out[n++] = (high << 4) | v;
+      high = -1;
+    }
+  }
+  return high < 0 && n > 0 ? out.subarray(0, n) : undefined;
+}
+
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  const lower = c | 0x20;
+  if (lower >= 0x61 && lower <= 0x66) return lower - 0x61 + 10;
+  return -1;
 }
 
 function decodeJson(input: unknown, flags: Flags, encoding = 'JSON'): CliResult {

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeEtf } from '../src/index.js';
 import { EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, runOpcodesCli } from '../src/explain.js';
@@ -114,5 +115,62 @@ describe('cordwire-opcodes (in process)', () => {
     expect(runOpcodesCli(['gateway']).code).toBe(EXIT_USAGE);
     expect(runOpcodesCli(['decode']).code).toBe(EXIT_USAGE);
     expect(runOpcodesCli(['gateway', '1', '--frobnicate']).stderr).toContain('unknown option --frobnicate');
+  });
+});
+
+describe('cordwire-opcodes on hostile input', () => {
+  // 10 MB of hex: the old even-length check was a backtracking regex that overflowed the stack.
+  const bigHex = 'ab'.repeat(5_000_000);
+
+  it('decodes a multi-megabyte hex argument without overflowing the stack', () => {
+    const r = runOpcodesCli(['decode', bigHex]);
+    expect(r.code).toBe(EXIT_NOT_FOUND);
+    expect(r.stderr).toMatch(/binary voice frame/);
+  });
+
+  it('reads a multi-megabyte hex payload from stdin and exits with a verdict, not a crash', () => {
+    const r = spawnCli(['decode', '-'], `0x${bigHex}`);
+    expect(r.stderr).not.toMatch(/RangeError|Maximum call stack/);
+    expect(r.code).toBe(EXIT_NOT_FOUND);
+  });
+
+  it('refuses odd-length and non-hex input with a message', () => {
+    expect(runOpcodesCli(['decode', 'abc']).stderr).toMatch(/even-length hex/);
+    expect(runOpcodesCli(['decode', `${'ab'.repeat(100_000)}a`]).stderr).toMatch(/even-length hex/);
+  });
+
+  it('decodes a deeply nested ETF payload given as hex to a verdict', () => {
+    const depth = 200_000;
+    const parts = ['83'];
+    for (let i = 0; i < depth; i++) parts.push('6c00000001');
+    parts.push('6a', '6a'.repeat(depth));
+    const r = runOpcodesCli(['decode', parts.join('')]);
+    expect(r.code).toBe(EXIT_NOT_FOUND);
+    expect(r.stderr).toMatch(/ETF/);
+  });
+
+  it('explains a payload nested 100 000 deep without overflowing the stack', () => {
+    const d = `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`;
+    const r = runOpcodesCli(['decode', `{"op":0,"s":1,"t":"X","d":${d}}`, '--gateway']);
+    expect(r.code).toBe(EXIT_OK);
+    expect(r.stdout).toMatch(/valid server -> client JSON/);
+  });
+
+  it('gives a verdict (exit 0 or 1), never a throw, for any hex, ETF or JSON text', () => {
+    const hex = fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b).toString('hex'));
+    const etf = fc
+      .tuple(fc.jsonValue({ maxDepth: 3 }), fc.nat(), fc.integer({ min: 0, max: 255 }))
+      .map(([v, at, b]) => {
+        const wire = encodeEtf({ op: 0, s: 1, t: 'X', d: v });
+        wire[at % wire.length] = b;
+        return Buffer.from(wire).toString('hex');
+      });
+    fc.assert(
+      fc.property(fc.oneof(hex, etf, fc.json(), fc.string()), fc.boolean(), (text, client) => {
+        const r = runOpcodesCli(['decode', text, ...(client ? ['--client'] : [])]);
+        expect([EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE]).toContain(r.code);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -131,6 +131,84 @@ describe('malformed input', () => {
     expect(errorCode(wire)).toBe('ETF_TOO_DEEP');
   });
 
+  it('decodes iteratively: nesting far beyond the call stack decodes when the cap allows it', () => {
+    const depth = 200_000;
+    const wire = new Uint8Array(1 + depth * 5 + 1 + depth);
+    wire[0] = 131;
+    let p = 1;
+    for (let i = 0; i < depth; i++) {
+      wire.set([108, 0, 0, 0, 1], p);
+      p += 5;
+    }
+    wire.fill(106, p);
+    let value = decoded(wire, { maxDepth: 1_000_000, maxDecodedBytes: 1e9 });
+    let levels = 0;
+    while (Array.isArray(value) && value.length === 1) {
+      value = value[0];
+      levels++;
+    }
+    expect(levels).toBe(depth);
+    expect(value).toEqual([]);
+  });
+
+  it.each([
+    ['a list of empty lists', () => [108, 0, 0x0f, 0x42, 0x40, ...new Array(1_000_000).fill(106), 106]],
+    [
+      'a list of empty maps',
+      () => {
+        const out = [108, 0, 0x03, 0x0d, 0x40];
+        for (let i = 0; i < 200_000; i++) out.push(116, 0, 0, 0, 0);
+        out.push(106);
+        return out;
+      },
+    ],
+    [
+      'a list of one-byte strings',
+      () => {
+        const out = [108, 0, 0x02, 0x49, 0xf0];
+        for (let i = 0; i < 150_000; i++) out.push(107, 0, 1, 65);
+        out.push(106);
+        return out;
+      },
+    ],
+  ])('refuses %s that would decode to many times its size (ETF_TOO_LARGE), before allocating', (_n, make) => {
+    const wire = new Uint8Array([131, ...make()]);
+    // Warm up and settle the heap so the growth measured is this decode's own.
+    globalThis.gc?.();
+    const before = process.memoryUsage().heapUsed;
+    const r = decodeEtf(wire);
+    const grew = process.memoryUsage().heapUsed - before;
+    expect(r.ok).toBe(false);
+    expect((r as { error: EtfDecodeError }).error.code).toBe('ETF_TOO_LARGE');
+    // The budget is 12x the input; the whole value would have taken 30-40x.
+    expect(grew).toBeLessThan(wire.length * 18);
+  });
+
+  it('accepts what a real payload decodes to, with a cap that is configurable', () => {
+    const payload = {
+      op: 0,
+      t: 'GUILD_CREATE',
+      s: 1,
+      d: {
+        id: '1100000000000000001',
+        roles: Array.from({ length: 500 }, (_, i) => ({
+          id: `${1e17 + i}`,
+          name: `role ${i}`,
+          permissions: '0',
+          tags: [],
+        })),
+        members: Array.from({ length: 500 }, (_, i) => ({
+          user: { id: `${2e17 + i}` },
+          roles: [],
+          deaf: false,
+        })),
+      },
+    };
+    const wire = encodeEtf(payload);
+    expect(decoded(wire)).toEqual(payload);
+    expect(decodeEtf(wire, { maxDecodedBytes: 1024 }).ok).toBe(false);
+  });
+
   it('never throws on random bytes', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), (input) => {

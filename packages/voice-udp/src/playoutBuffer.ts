@@ -10,19 +10,33 @@
  * Counters: `lost` (declared missing), `late` (arrived after its slot was played or skipped),
  * `duplicate`, `reordered` (arrived out of order but in time), `resyncs` (sequence jumped more
  * than `maxJump`, e.g. the sender restarted; treated as a new stream, not as loss).
- * Memory is bounded: at most `depth` packets are held.
+ * Memory is bounded: at most `depth` packets are held. Work is bounded too: one call returns at
+ * most `depth + maxLostEntries` entries. A gap wider than `maxLostEntries` (a reordering attacker
+ * can open gaps of up to `maxJump - 1`, which used to mean ~1000 null entries for one packet) is
+ * counted in full in `lost`, but only its last `maxLostEntries` sequences come out as null
+ * entries; the entry after the unannounced ones says how many were `skipped`.
  */
+
+/** Default cap on null (lost) entries one call returns: 500 ms of 20 ms Opus frames. */
+export const DEFAULT_MAX_LOST_ENTRIES = 25;
 export interface PlayoutBufferOptions {
   /** Packets held behind a gap before it is declared lost. Default 5 (100 ms of Opus). */
   readonly depth?: number;
   /** A sequence jump at least this large restarts the stream. Default 1000. */
   readonly maxJump?: number;
+  /** Null (lost) entries one `push` or `flush` returns at most; beyond, loss is counted as skipped. Default 25. */
+  readonly maxLostEntries?: number;
 }
 
 export interface PlayoutEntry<T> {
   readonly sequence: number;
   /** null: this sequence was lost. */
   readonly value: T | null;
+  /**
+   * Lost sequences right before this entry that got no null entry of their own (the gap was
+   * wider than `maxLostEntries`); absent when none.
+   */
+  readonly skipped?: number;
 }
 
 export interface PlayoutStats {
@@ -39,6 +53,11 @@ export interface PlayoutStats {
 export class PlayoutBuffer<T> {
   readonly #depth: number;
   readonly #maxJump: number;
+  readonly #maxLostEntries: number;
+  /** Null entries the current call may still return. */
+  #nullBudget = 0;
+  /** Lost sequences not announced yet, carried by the next entry. */
+  #skipped = 0;
   readonly #held = new Map<number, T>();
   /** Extended (unwrapped) sequence of the next entry to release; null before the first packet. */
   #next: number | null = null;
@@ -56,6 +75,7 @@ export class PlayoutBuffer<T> {
   constructor(options: PlayoutBufferOptions = {}) {
     this.#depth = Math.max(1, options.depth ?? 5);
     this.#maxJump = Math.max(this.#depth + 1, options.maxJump ?? 1000);
+    this.#maxLostEntries = Math.max(0, Math.floor(options.maxLostEntries ?? DEFAULT_MAX_LOST_ENTRIES));
   }
 
   get stats(): PlayoutStats {
@@ -74,6 +94,7 @@ export class PlayoutBuffer<T> {
   /** Add a packet (16-bit RTP sequence); returns the entries now ready, in order. */
   push(sequence: number, value: T): PlayoutEntry<T>[] {
     this.#received++;
+    this.#nullBudget = this.#maxLostEntries;
     const out: PlayoutEntry<T>[] = [];
     const seq = sequence & 0xffff;
     if (this.#next === null) {
@@ -98,7 +119,7 @@ export class PlayoutBuffer<T> {
       if (extended > this.#highest) this.#highest = extended;
       this.#delivered++;
       this.#next = extended + 1;
-      out.push({ sequence: extended & 0xffff, value });
+      this.#emit(out, extended, value);
       return out;
     }
     if (extended < this.#next) {
@@ -127,6 +148,7 @@ export class PlayoutBuffer<T> {
   /** Release everything held, declaring the gaps between lost (end of a talk spurt, shutdown). */
   flush(): PlayoutEntry<T>[] {
     const out: PlayoutEntry<T>[] = [];
+    this.#nullBudget = this.#maxLostEntries;
     this.#filling = false;
     this.#drainAll(out);
     return out;
@@ -135,7 +157,7 @@ export class PlayoutBuffer<T> {
   #release(out: PlayoutEntry<T>[]): void {
     let next = this.#next!;
     while (this.#held.has(next)) {
-      out.push({ sequence: next & 0xffff, value: this.#held.get(next)! });
+      this.#emit(out, next, this.#held.get(next)!);
       this.#held.delete(next);
       this.#delivered++;
       next++;
@@ -146,11 +168,22 @@ export class PlayoutBuffer<T> {
   #skipGap(out: PlayoutEntry<T>[]): void {
     let lowest = Number.POSITIVE_INFINITY;
     for (const key of this.#held.keys()) if (key < lowest) lowest = key;
-    for (let missing = this.#next!; missing < lowest; missing++) {
-      out.push({ sequence: missing & 0xffff, value: null });
-      this.#lost++;
-    }
+    const gap = lowest - this.#next!;
+    const announced = Math.min(gap, this.#nullBudget);
+    this.#nullBudget -= announced;
+    this.#lost += gap;
+    this.#skipped += gap - announced;
+    for (let missing = lowest - announced; missing < lowest; missing++) this.#emit(out, missing, null);
     this.#next = lowest;
+  }
+
+  #emit(out: PlayoutEntry<T>[], extended: number, value: T | null): void {
+    if (this.#skipped > 0) {
+      out.push({ sequence: extended & 0xffff, value, skipped: this.#skipped });
+      this.#skipped = 0;
+    } else {
+      out.push({ sequence: extended & 0xffff, value });
+    }
   }
 
   #drainAll(out: PlayoutEntry<T>[]): void {

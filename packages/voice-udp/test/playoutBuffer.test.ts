@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PlayoutBuffer, type PlayoutEntry } from '../src/index.js';
+import { DEFAULT_MAX_LOST_ENTRIES } from '../src/playoutBuffer.js';
 import { lossyReorder, seededRandom } from './seededRandom.js';
 
 describe('PlayoutBuffer', () => {
@@ -116,8 +117,9 @@ describe('PlayoutBuffer', () => {
           let previous: number | null = null;
           for (const sequence of sequences) {
             for (const entry of buffer.push(sequence, sequence)) {
+              // Consecutive, except for lost sequences the entry says were skipped unannounced.
               if (previous !== null && buffer.stats.resyncs === 0)
-                expect(entry.sequence).toBe((previous + 1) & 0xffff);
+                expect(entry.sequence).toBe((previous + 1 + (entry.skipped ?? 0)) & 0xffff);
               previous = entry.sequence;
             }
             expect(buffer.stats.held).toBeLessThan(depth);
@@ -127,6 +129,56 @@ describe('PlayoutBuffer', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it('a reordering attacker gets a bounded number of entries per packet, and loss stays counted', () => {
+    // Jumps just under maxJump ahead, then back: each gap would have been ~1000 null entries.
+    const buffer = new PlayoutBuffer<number>({ depth: 5 });
+    let worst = 0;
+    let base = 0;
+    for (let i = 0; i < 2000; i++) {
+      base = (base + (i % 2 === 0 ? 990 : 7)) & 0xffff;
+      worst = Math.max(worst, buffer.push(base, i).length);
+    }
+    expect(worst).toBeLessThanOrEqual(5 + DEFAULT_MAX_LOST_ENTRIES);
+    const s = buffer.stats;
+    expect(s.lost).toBeGreaterThan(100_000);
+  });
+
+  it('any adversarial sequence stream: entries per packet stay within depth + maxLostEntries', () => {
+    const step = fc.oneof(
+      fc.integer({ min: -1200, max: 1200 }),
+      fc.constantFrom(999, -999, 1000, 32_768, 1, 0, -1),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(step, { maxLength: 400 }),
+        fc.integer({ min: 1, max: 16 }),
+        fc.integer({ min: 1, max: 64 }),
+        (steps, depth, maxLostEntries) => {
+          const buffer = new PlayoutBuffer<number>({ depth, maxLostEntries });
+          let seq = 0;
+          let missing = 0;
+          let nulls = 0;
+          const bound = depth + maxLostEntries;
+          const count = (entries: ReturnType<typeof buffer.push>) => {
+            expect(entries.length).toBeLessThanOrEqual(bound);
+            for (const e of entries) {
+              if (e.value === null) nulls++;
+              missing += e.skipped ?? 0;
+            }
+          };
+          for (const d of steps) {
+            seq = (seq + d) & 0xffff;
+            count(buffer.push(seq, seq));
+          }
+          count(buffer.flush());
+          // Every lost sequence is either a null entry or counted as skipped.
+          expect(nulls + missing).toBe(buffer.stats.lost);
+        },
+      ),
+      { numRuns: 400 },
     );
   });
 });

@@ -18,6 +18,15 @@ const hex = (text: string) => Uint8Array.from(Buffer.from(text, 'hex'));
 const toHex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
 describe('discord.js RTP samples (shared/vectors/rtp-transport.json)', () => {
+  // The tests below are generated from the fixture: an emptied fixture must fail here, not
+  // silently leave nothing to run.
+  it('has a sample for each AEAD mode to check', () => {
+    expect(vectors.samples.map((s) => s.mode).sort()).toEqual([
+      'aead_aes256_gcm_rtpsize',
+      'aead_xchacha20_poly1305_rtpsize',
+    ]);
+  });
+
   for (const sample of vectors.samples) {
     for (const backend of [nodeCryptoBackend, nobleCryptoBackend]) {
       it(`${sample.name} decrypts with the ${backend.name} backend`, () => {

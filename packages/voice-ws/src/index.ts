@@ -42,4 +42,5 @@ export {
   VoiceWsError,
 } from './errors.js';
 export { decodeVoiceMessage } from './payloads.js';
+export { VoiceSessionKey } from './sessionKey.js';
 export type * from './payloads.js';

@@ -4,6 +4,8 @@
  * shapes two payloads for use: the session key becomes bytes, and a heartbeat ACK is always {t}.
  * A message that fails validation is an error result, never a throw: the caller drops and counts it.
  */
+import { isIP } from 'node:net';
+import { VoiceSessionKey } from './sessionKey.js';
 import {
   decodeVoicePayload,
   type VoiceClientDisconnectData,
@@ -32,8 +34,11 @@ export type DavePrepareEpochData = VoiceDavePrepareEpochData;
 
 export interface SessionDescriptionData {
   readonly mode: string;
-  /** 32 bytes; never log it. */
-  readonly secret_key: Uint8Array;
+  /**
+   * The 32-byte transport key, opaque: it prints and serializes as redacted, and only this
+   * package reads its bytes (to key the transport cipher).
+   */
+  readonly secret_key: VoiceSessionKey;
   /** 0 when the server leaves it out (no DAVE). */
   readonly dave_protocol_version: number;
 }
@@ -85,6 +90,15 @@ export function decodeVoiceMessage(text: string): DecodeResult<DecodedVoiceMessa
   const { op, d } = decoded.value;
   const seq = decoded.value.seq;
   switch (op) {
+    case VoiceOpcodes.READY: {
+      // The UDP address media goes to: an IP literal (a hostname would go through DNS) and a
+      // port that can be sent to.
+      const { ip, port } = d as { ip: string; port: number };
+      if (ip.includes('%') || isIP(ip) === 0)
+        return { ok: false, error: 'voice READY ip is not an IP address' };
+      if (port === 0) return { ok: false, error: 'voice READY port is 0' };
+      return { ok: true, value: { op, d, seq } };
+    }
     case VoiceOpcodes.SESSION_DESCRIPTION:
       return {
         ok: true,
@@ -93,7 +107,7 @@ export function decodeVoiceMessage(text: string): DecodeResult<DecodedVoiceMessa
           seq,
           d: {
             mode: d.mode,
-            secret_key: Uint8Array.from(d.secret_key),
+            secret_key: new VoiceSessionKey(d.secret_key),
             dave_protocol_version: d.dave_protocol_version ?? 0,
           } satisfies SessionDescriptionData,
         },

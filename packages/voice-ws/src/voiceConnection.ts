@@ -39,6 +39,7 @@ import type {
 import { VoiceConnectionError, type VoiceWsError } from './errors.js';
 import type { ReadyData, SessionDescriptionData } from './payloads.js';
 import { frameSource, type OpusSource } from './frameSource.js';
+import { sessionKeyBytes, VoiceSessionKey } from './sessionKey.js';
 import { VoiceGateway, type VoiceGatewayEndInfo, type VoiceGatewayTimers } from './voiceGateway.js';
 
 export type VoiceConnectionStatus = 'signalling' | 'connecting' | 'ready' | 'disconnected' | 'destroyed';
@@ -139,7 +140,7 @@ interface Media {
   speaking?: boolean;
   removeFromClock?: () => void;
   /** The key and mode `sender` encrypts with, to recognise a repeated SESSION_DESCRIPTION. */
-  sessionKey?: Uint8Array;
+  sessionKey?: VoiceSessionKey;
   sessionMode?: TransportEncryptionMode;
 }
 
@@ -583,7 +584,7 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
       media.sender &&
       media.sessionKey &&
       media.sessionMode === mode &&
-      sameBytes(media.sessionKey, desc.secret_key)
+      media.sessionKey.equals(desc.secret_key)
     ) {
       this.#log('session description repeats the current key; sender kept');
       this.#setState({ status: 'ready' });
@@ -591,8 +592,8 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
     }
     let cipher: ReturnType<typeof createTransportCipher>;
     try {
-      cipher = createTransportCipher(mode, desc.secret_key);
-      this.#receiver.setCipher(createTransportCipher(mode, desc.secret_key));
+      cipher = createTransportCipher(mode, sessionKeyBytes(desc.secret_key));
+      this.#receiver.setCipher(createTransportCipher(mode, sessionKeyBytes(desc.secret_key)));
     } catch (error) {
       this.#log(`session description rejected: ${(error as Error).message}`);
       this.#gateway?.destroy();
@@ -618,7 +619,7 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
       onError: (e) => this.#log(`send dropped a frame: ${(e as Error).message}`),
     });
     media.sender = sender;
-    media.sessionKey = Uint8Array.from(desc.secret_key);
+    media.sessionKey = new VoiceSessionKey(sessionKeyBytes(desc.secret_key));
     media.sessionMode = mode;
     media.speaking = false;
     media.removeFromClock = this.#clock.add(sender);
@@ -687,7 +688,7 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
     this.#stash = [];
     if (!m) return;
     this.#ipDiscoveryRejected += m.socket.stats.discoveryRejected;
-    m.sessionKey?.fill(0);
+    m.sessionKey?.wipe();
     m.removeFromClock?.();
     // Closing ends a pending IP discovery (it rejects) and the keepalive timer.
     void m.socket.close();
@@ -711,10 +712,4 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
 /** Join a voice channel: sends op 4 through the adapter and brings the connection up. */
 export function joinVoiceChannel(options: VoiceConnectionOptions): VoiceConnection {
   return new VoiceConnection(options);
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -2,6 +2,7 @@ import { inspect } from 'node:util';
 import { startVoiceServer } from '@cordwire/emulator';
 import { describe, expect, it } from 'vitest';
 import { joinVoiceChannel, type VoiceAdapterCreator } from '../src/index.js';
+import { sessionKeyBytes } from '../src/sessionKey.js';
 import { fastClock, waitFor } from './helpers/harness.js';
 
 describe('secrets', () => {
@@ -38,7 +39,8 @@ describe('secrets', () => {
     });
     try {
       await conn.ready();
-      const key = conn.gateway!.core.sessionDescription!.secret_key;
+      // The key is opaque in public; the test reads its bytes through the package-internal accessor.
+      const key = sessionKeyBytes(conn.gateway!.core.sessionDescription!.secret_key);
       const keyText = [...key].join(',');
       // Inspecting the live objects (what a crash dump or console.log shows) leaks neither.
       const keyForms = [keyText, [...key].join(', '), Buffer.from(key).toString('hex')];
