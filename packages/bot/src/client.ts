@@ -21,6 +21,7 @@ import { Cache, type CacheOptions } from './cache.js';
 import { type CommandDefinition, commandJSON, defineCommand, readOptions, sameCommands } from './commands.js';
 import { BotError } from './errors.js';
 import { type DispatchEvents, dispatchEventName } from './events.js';
+import { BotVoice, type JoinOptions } from './voice.js';
 import {
   AutocompleteInteraction,
   CommandInteraction,
@@ -57,6 +58,8 @@ export interface ClientOptions {
   >;
   /** Leave voice, close shards and flush on SIGINT/SIGTERM, then exit. Default true. */
   readonly handleSignals?: boolean;
+  /** Defaults for every voice join (e.g. `{ ca: voiceServer.caPem }` for an emulator's wss). */
+  readonly voice?: Partial<JoinOptions>;
   /** Opt-in debug lines (token-free). */
   readonly debug?: (line: string) => void;
 }
@@ -101,6 +104,8 @@ const tokens = new WeakMap<Client, string>();
 export class Client extends EventEmitter<ClientEvents> {
   readonly cache: Cache;
   readonly intents: number;
+  /** Voice connections, one per guild: `await client.voice.join(guildId, channelId)`. */
+  readonly voice: BotVoice;
   readonly #options: Omit<ClientOptions, 'token'>;
   readonly #rest: REST;
   readonly #commands = new Map<string, CommandDefinition>();
@@ -123,6 +128,20 @@ export class Client extends EventEmitter<ClientEvents> {
     this.intents = intentBits(options.intents);
     this.cache = new Cache(options.cache);
     this.#rest = this.#makeRest(options, token);
+    this.voice = new BotVoice(
+      {
+        selfId: () => this.cache.user?.id,
+        sendVoiceState: (d) => {
+          const manager = this.#manager;
+          if (!manager) return false;
+          manager.send(manager.shardIdForGuild(d.guild_id), 4, d as never);
+          return true;
+        },
+      },
+      options.voice,
+    );
+    // Registered first, so it runs last: user hooks (recorders) still see live connections.
+    this.onShutdown(() => this.voice.leaveAll());
   }
 
   #makeRest(options: ClientOptions, token: string): REST {
@@ -216,6 +235,7 @@ export class Client extends EventEmitter<ClientEvents> {
 
   #onDispatch(shardId: number, t: string, d: unknown): void {
     this.cache.apply(t, d);
+    this.voice.handleDispatch(t, d);
     if (t === 'READY') {
       const app = (d as { application?: { id?: unknown } }).application;
       if (typeof app?.id === 'string') this.#applicationId = app.id;
@@ -362,12 +382,13 @@ export class Client extends EventEmitter<ClientEvents> {
   ): void {
     const manager = this.#manager;
     if (!manager) throw new BotError('NOT_READY', 'updateVoiceState needs a logged-in client');
-    manager.send(manager.shardIdForGuild(guildId), 4, {
+    const d = {
       guild_id: guildId,
       channel_id: channelId,
       self_mute: options.selfMute ?? false,
       self_deaf: options.selfDeaf ?? false,
-    } as never);
+    };
+    manager.send(manager.shardIdForGuild(guildId), 4, d as never);
   }
 
   // ---- shutdown ----------------------------------------------------------------------------
@@ -392,6 +413,7 @@ export class Client extends EventEmitter<ClientEvents> {
         );
       }
     }
+    this.voice.gatewayGone();
     this.#manager?.destroy();
     this.#manager = undefined;
     this.#ready = false;

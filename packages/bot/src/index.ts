@@ -27,3 +27,4 @@ export {
   ModalSubmitInteraction,
   type ReplyPayload,
 } from './interaction.js';
+export { BotVoice, type JoinOptions, type VoiceSignalling } from './voice.js';
