@@ -291,7 +291,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const control: EmulatorControl = {
     sessions: () => gateway.sessionInfos(),
     identifyLog: () => gateway.identifies.map((e) => ({ shard: [e.shard[0], e.shard[1]], at: e.at })),
-    identifyRefusals: () => gateway.refusedIdentifies.map((e) => ({ shard: [e.shard[0], e.shard[1]], at: e.at })),
+    identifyRefusals: () =>
+      gateway.refusedIdentifies.map((e) => ({ shard: [e.shard[0], e.shard[1]], at: e.at })),
     dispatch: (event, data, opts) => {
       guard();
       return gateway.dispatch(event, data, opts);

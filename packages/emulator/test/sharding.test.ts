@@ -70,7 +70,13 @@ test('dispatches are routed to the shard that owns the guild, DMs to shard 0', a
 });
 
 test("identifyPolicy 'refuse': an IDENTIFY before its bucket is free is closed with 4008 and recorded", async () => {
-  emu = await startEmulator({ seed, shards: 4, maxConcurrency: 2, identifyIntervalMs: 60_000, identifyPolicy: 'refuse' });
+  emu = await startEmulator({
+    seed,
+    shards: 4,
+    maxConcurrency: 2,
+    identifyIntervalMs: 60_000,
+    identifyPolicy: 'refuse',
+  });
   const conns = await Promise.all([0, 1, 2].map(() => RawClient.connect(emu!.gatewayUrl)));
   clients.push(...conns);
   conns[0]!.identify(emu.token, { shard: [0, 4] });
@@ -79,5 +85,10 @@ test("identifyPolicy 'refuse': an IDENTIFY before its bucket is free is closed w
   conns[2]!.identify(emu.token, { shard: [2, 4] }); // bucket 0 again, 60 s too early
   expect((await conns[2]!.closed).code).toBe(4008);
   expect(emu.control.identifyRefusals().map((e) => e.shard)).toEqual([[2, 4]]);
-  expect(emu.control.identifyLog().map((e) => e.shard[0]).sort()).toEqual([0, 1]);
+  expect(
+    emu.control
+      .identifyLog()
+      .map((e) => e.shard[0])
+      .sort(),
+  ).toEqual([0, 1]);
 });

@@ -7,7 +7,7 @@
  * them; when one dies, the others take its shards over and resume them from the session store.
  */
 import { randomUUID } from 'node:crypto';
-import { fetchGatewayBot, Shard, type ShardOptions } from '@cordwire/gateway';
+import { fetchGatewayBot, type IdentifyQueue, Shard, type ShardOptions } from '@cordwire/gateway';
 import { RedisEventPublisher } from './eventBroker.js';
 import { RedisIdentifyQueue } from './identifyQueue.js';
 import { RedisKeys } from './keys.js';
@@ -37,6 +37,8 @@ export interface GatewayProcessOptions {
     'token' | 'intents' | 'shardId' | 'shardCount' | 'gatewayUrl' | 'identifyQueue' | 'sessionStore'
   >;
   readonly prefix?: string;
+  /** Replaces the shared Redis identify queue (only to show what goes wrong without it). */
+  readonly identifyQueue?: IdentifyQueue;
   /** This process's id in Redis (default a random UUID). */
   readonly owner?: string;
   readonly log?: (line: string) => void;
@@ -92,7 +94,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
         shardId,
         shardCount,
         gatewayUrl: info.url,
-        identifyQueue: queue,
+        identifyQueue: options.identifyQueue ?? queue,
         sessionStore: store,
       });
       running.set(shardId, shard);
