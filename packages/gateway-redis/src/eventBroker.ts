@@ -381,7 +381,7 @@ function compareIds(a: string, b: string): number {
 }
 
 /** XREADGROUP's reply as [stream key, [[id, fields]...]] pairs (RESP2 arrays or RESP3 maps). */
-function streamsOf(reply: unknown): Array<[string, Array<[string, unknown]>]> {
+export function streamsOf(reply: unknown): Array<[string, Array<[string, unknown]>]> {
   if (!reply) return [];
   const pairs: Array<[unknown, unknown]> = Array.isArray(reply)
     ? (reply as unknown[]).map((x) => (Array.isArray(x) ? [x[0], x[1]] : [undefined, undefined]))

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { fetchGatewayBot, type IdentifyQueue, Shard, type ShardOptions } from '@cordwire/gateway';
-import { RedisEventPublisher } from './eventBroker.js';
+import { RedisEventPublisher, streamsOf } from './eventBroker.js';
 import { RedisIdentifyQueue } from './identifyQueue.js';
 import { RedisKeys } from './keys.js';
 import { LeaseSet } from './leases.js';
@@ -237,11 +237,10 @@ class CommandReader {
           ...ids.map((id) => this.keys.commands(id)),
           ...ids.map(() => '>'),
         ])) as unknown;
-        for (const stream of Array.isArray(reply) ? reply : []) {
-          const key = String((stream as unknown[])[0]);
+        for (const [key, entries] of streamsOf(reply)) {
           const id = ids.find((x) => this.keys.commands(x) === key);
           if (id === undefined) continue;
-          for (const entry of ((stream as unknown[])[1] as unknown[]) ?? []) await this.#run(id, entry);
+          for (const entry of entries) await this.#run(id, entry);
         }
       } catch (e) {
         if (this.#running) this.log(`commands: ${(e as Error)?.message ?? e}`);
