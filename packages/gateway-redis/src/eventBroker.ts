@@ -162,13 +162,24 @@ export class RedisEventPublisher {
   }
 }
 
-// Acknowledges an entry and remembers its sequence as the last seen for its shard session.
+// Acknowledges a batch of one partition's entries and remembers, per shard session, the highest
+// sequence handled. ARGV: group, the number of ids, the ids, then session/sequence pairs.
 const ACK = `
-redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
-local last = tonumber(redis.call('HGET', KEYS[2], ARGV[3]) or '-1')
-if tonumber(ARGV[4]) > last then redis.call('HSET', KEYS[2], ARGV[3], ARGV[4]) end
-return 1
+local n = tonumber(ARGV[2])
+redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, 3, 2 + n))
+for i = 3 + n, #ARGV, 2 do
+  local last = tonumber(redis.call('HGET', KEYS[2], ARGV[i]) or '-1')
+  if tonumber(ARGV[i + 1]) > last then redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+end
+return n
 `;
+
+/** What a batch has to acknowledge in one partition. */
+interface PendingAcks {
+  ids: string[];
+  /** Highest sequence handled per `shard:session`. */
+  sequences: Map<string, number>;
+}
 
 export interface ConsumerOptions {
   readonly redis: RedisClient;
@@ -202,7 +213,7 @@ export class RedisEventConsumer {
   readonly #leases: LeaseSet;
   readonly #lastSeen = new Map<number, Map<string, number>>();
   readonly #needsClaim = new Set<number>();
-  readonly #acks: Promise<unknown>[] = [];
+  readonly #acks = new Map<number, PendingAcks>();
   readonly #stats: ConsumerStats = { handled: 0, duplicates: 0, claimed: 0, failed: 0, malformed: 0 };
   #reader: RedisClient | undefined;
   #running = false;
@@ -286,7 +297,7 @@ export class RedisEventConsumer {
           this.#group,
           this.#o.name,
           'COUNT',
-          this.#o.batch ?? 100,
+          this.#o.batch ?? 500,
           'BLOCK',
           this.#o.blockMs ?? 500,
           'STREAMS',
@@ -338,17 +349,16 @@ export class RedisEventConsumer {
 
   async #handle(p: number, id: string, fields: unknown): Promise<void> {
     const event = decodeEntry(p, id, fields);
-    const key = this.#keys.events(p);
     if (!event) {
       this.#stats.malformed++;
-      this.#acks.push(command(this.#o.redis, ['XACK', key, this.#group, id]));
+      this.#ack(p, id);
       return;
     }
     const session = `${event.shardId}:${event.sessionId}`;
     const seen = this.#lastSeen.get(p) ?? new Map<string, number>();
     if (event.sequence <= (seen.get(session) ?? -1)) {
       this.#stats.duplicates++;
-      this.#acks.push(command(this.#o.redis, ['XACK', key, this.#group, id]));
+      this.#ack(p, id);
       return;
     }
     try {
@@ -361,16 +371,45 @@ export class RedisEventConsumer {
     }
     seen.set(session, event.sequence);
     this.#stats.handled++;
-    // Acknowledgements are pipelined and awaited once per batch (see #settle): the handler order
-    // is what matters, and the script keeps the remembered sequence monotonic whatever the order.
-    this.#acks.push(
-      evalScript(this.#o.redis, ACK, [key, this.#keys.dedupe(p)], [this.#group, id, session, event.sequence]),
-    );
+    this.#ack(p, id, session, event.sequence);
   }
 
+  #ack(p: number, id: string, session?: string, sequence?: number): void {
+    let pending = this.#acks.get(p);
+    if (!pending) {
+      pending = { ids: [], sequences: new Map() };
+      this.#acks.set(p, pending);
+    }
+    pending.ids.push(id);
+    if (session !== undefined && sequence !== undefined && sequence > (pending.sequences.get(session) ?? -1))
+      pending.sequences.set(session, sequence);
+  }
+
+  /**
+   * Acknowledges what the batch handled: one script per partition. Handler order is what keeps a
+   * guild's events in order; acknowledgements only have to land before the partition moves, and
+   * the script keeps the remembered sequences monotonic.
+   */
   async #settle(): Promise<void> {
-    const acks = this.#acks.splice(0);
-    await Promise.all(acks);
+    const batches = [...this.#acks];
+    this.#acks.clear();
+    const calls: Promise<unknown>[] = [];
+    for (const [p, { ids, sequences }] of batches) {
+      // At most 1000 ids a call: Lua's unpack has a stack limit.
+      for (let i = 0; i < ids.length; i += 1000) {
+        const chunk = ids.slice(i, i + 1000);
+        const last = i + 1000 >= ids.length;
+        calls.push(
+          evalScript(
+            this.#o.redis,
+            ACK,
+            [this.#keys.events(p), this.#keys.dedupe(p)],
+            [this.#group, chunk.length, ...chunk, ...(last ? [...sequences].flat() : [])],
+          ),
+        );
+      }
+    }
+    await Promise.all(calls);
   }
 }
 

@@ -9,7 +9,7 @@ import {
   RedisEventPublisher,
   RedisKeys,
 } from '../src/index.js';
-import { startTestRedis, type TestRedis } from './helpers/redisServer.js';
+import { startTestRedis, type TestRedis } from '../src/testing.js';
 
 let server: TestRedis;
 const clients: RedisClient[] = [];

@@ -7,7 +7,7 @@ import {
   startWorker,
   type Worker,
 } from '../src/index.js';
-import { startTestRedis, type TestRedis } from './helpers/redisServer.js';
+import { startTestRedis, type TestRedis } from '../src/testing.js';
 
 let server: TestRedis | undefined;
 let emu: Emulator | undefined;

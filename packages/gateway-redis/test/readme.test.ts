@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTestRedis, type TestRedis } from './helpers/redisServer.js';
+import { startTestRedis, type TestRedis } from '../src/testing.js';
 
 let server: TestRedis;
 beforeAll(async () => {

@@ -6,7 +6,7 @@ import { type DispatchStream, type Emulator, type EmulatorSeed, startEmulator } 
 import { afterEach, expect, it } from 'vitest';
 import { connectRedis, type RedisClient, RedisKeys } from '../src/index.js';
 import { type Child, startChild } from './helpers/processes.js';
-import { startTestRedis, type TestRedis } from './helpers/redisServer.js';
+import { startTestRedis, type TestRedis } from '../src/testing.js';
 
 const SHARDS = 48;
 // Guild k lives on shard k: (id >> 22) % 48 === k.

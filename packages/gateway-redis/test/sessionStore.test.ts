@@ -6,7 +6,7 @@ import {
   RedisSessionStore,
   SequenceCheckpointer,
 } from '../src/index.js';
-import { startTestRedis, type TestRedis } from './helpers/redisServer.js';
+import { startTestRedis, type TestRedis } from '../src/testing.js';
 
 let server: TestRedis;
 let redis: RedisClient;

@@ -1,7 +1,8 @@
 /**
- * A real redis-server for tests: on a free loopback port, its data in a temp dir with an
- * append-only file (so a restart keeps the streams, as a production Redis with AOF would).
- * A missing redis-server is a failure that says what to install, never a skip.
+ * `@cordwire/gateway-redis/testing`: a real redis-server for tests and benchmarks, on a free
+ * loopback port, its data in a temp dir with an append-only file (so a restart keeps the streams,
+ * as a production Redis with AOF would). It needs Debian's (or any) `redis-server` on PATH; when
+ * it is missing it throws, saying what to install, so a test fails rather than skips.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
