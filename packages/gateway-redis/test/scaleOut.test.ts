@@ -189,6 +189,39 @@ it('three gateway processes share 48 shards and identify in global bucket order;
   }
 });
 
+// Capacity, not spacing (the 48-shard test proves the spacing with refusals on): the emulator
+// holds a large bot's 2,500 light shard connections from two processes, each shard identified once.
+it('a large bot: 2,500 shards with max_concurrency 16 over two processes, each identified exactly once', async () => {
+  redisServer = await startTestRedis();
+  emu = await startEmulator({
+    seed: { guilds: [] },
+    shards: 2500,
+    maxConcurrency: 16,
+    identifyIntervalMs: 0,
+    sessionStartLimit: 5000,
+  });
+  const env = {
+    REDIS_URL: redisServer.url,
+    REST_URL: emu.restUrl,
+    BOT_TOKEN: emu.token,
+    SPACING_MS: '5',
+    LEASE_TTL_MS: '10000',
+    PREFIX: 'large',
+  };
+  children.push(
+    startChild('l1', 'gatewayMain.ts', { ...env, OWNER: 'l1' }),
+    startChild('l2', 'gatewayMain.ts', { ...env, OWNER: 'l2' }),
+  );
+  await until(
+    () => emu!.control.identifyLog().length >= 2500 && emu!.control.connectionStats().connections === 2500,
+    '2,500 shards',
+    120_000,
+  );
+  const shards = emu.control.identifyLog().map((e) => e.shard[0]);
+  expect(shards).toHaveLength(2500);
+  expect(new Set(shards).size).toBe(2500);
+}, 180_000);
+
 it('negative control: processes that each space only their own identifies are refused by the emulator', async () => {
   redisServer = await startTestRedis();
   emu = await startEmulator({
