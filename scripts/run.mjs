@@ -69,7 +69,7 @@ function setup(pnpm) {
 
 function workspaceDirs() {
   const dirs = [];
-  for (const group of ['packages', 'apps']) {
+  for (const group of ['packages', 'apps', 'tests']) {
     const base = join(root, group);
     if (!existsSync(base)) continue;
     for (const d of readdirSync(base)) dirs.push(join(base, d));

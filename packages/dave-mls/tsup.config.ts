@@ -7,6 +7,7 @@
 // throws a typed error: no bundler downstream has to find packages nobody installed.
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Options } from 'tsup';
+import { packageBuild } from '../../tsup.shared';
 
 const OPTIONAL_BACKENDS =
   /^(?:@hpke\/(?:chacha20poly1305|dhkem-x448|ml-kem|hybridkem-x-wing)|@noble\/post-quantum)(?:\/.*)?$/;
@@ -24,20 +25,17 @@ const BANNER =
   '/*! @cordwire/dave-mls (MIT). Contains a modified copy of ts-mls 1.6.4, MIT License, ' +
   'Copyright (c) 2025 Luka Jacobowitz: see THIRD_PARTY_NOTICES.md in this package. */';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm'],
-  target: 'node20',
-  platform: 'node',
-  outDir: 'dist',
-  clean: true,
-  sourcemap: true,
-  splitting: false,
-  banner: { js: BANNER },
-  // noExternal is matched before external in tsup, so the optional backends reach the plugin above.
-  noExternal: ['ts-mls', OPTIONAL_BACKENDS],
-  external: ['@hpke/core', /^@noble\/(?:ciphers|curves|hashes)(?:\/|$)/, '@cordwire/opcodes'],
-  esbuildPlugins: [stubOptionalBackends],
-  tsconfig: 'tsconfig.build.json',
-  dts: { resolve: ['ts-mls', /^\./], banner: BANNER },
-});
+// Dual ESM + CommonJS like every package (tsup.shared.ts); both builds carry the patched ts-mls.
+export default defineConfig(
+  packageBuild(new URL('.', import.meta.url), {
+    both: {
+      splitting: false,
+      banner: { js: BANNER },
+      // noExternal is matched before external in tsup, so the optional backends reach the plugin above.
+      noExternal: ['ts-mls', OPTIONAL_BACKENDS],
+      external: ['@hpke/core', /^@noble\/(?:ciphers|curves|hashes)(?:\/|$)/, '@cordwire/opcodes'],
+      esbuildPlugins: [stubOptionalBackends],
+      dts: { entry: { index: 'src/index.ts' }, resolve: ['ts-mls', /^\./], banner: BANNER },
+    },
+  }),
+);

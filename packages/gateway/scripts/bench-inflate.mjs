@@ -1,13 +1,14 @@
 // Measures the zlib-stream and zstd-stream decoders (CPU per message, median of 7 rounds) against
 // node:zlib's async stream (what @discordjs/ws ZlibNative does) and inflateRawSync with the window
-// as a preset dictionary. Run after `pnpm build`: node scripts/bench-inflate.mjs
+// as a preset dictionary. Run from packages/gateway: pnpm exec tsx scripts/bench-inflate.mjs
+// (StreamInflater is internal, so this reads src/; the published build bundles it into dist/index.js).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { StreamInflater } from '../dist/inflate.js';
-import { InboundDecoder } from '../dist/index.js';
+import { InboundDecoder } from '../src/index.ts';
+import { StreamInflater } from '../src/inflate.ts';
 
 const N = 20000;
 const msgs = [];

@@ -9,7 +9,7 @@ describe('README example', () => {
   afterEach(() => vi.restoreAllMocks());
   it('runs and prints what its comments say', async () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-    const block = /```ts\n([\s\S]*?)```/.exec(readme)![1]!;
+    const block = /```js\n([\s\S]*?)```/.exec(readme)![1]!;
     expect(block.trim().split('\n').length).toBeLessThanOrEqual(12);
     const src = fileURLToPath(new URL('../src/index.ts', import.meta.url));
     const dir = mkdtempSync(join(tmpdir(), 'cordwire-readme-'));
