@@ -33,6 +33,12 @@ export interface EmulatorOptions {
   maxConcurrency?: number;
   /** Spacing of identifies per max_concurrency bucket (default 5000). */
   identifyIntervalMs?: number;
+  /**
+   * What an IDENTIFY that comes before its bucket is free gets: 'queue' (default) holds it until
+   * the bucket frees; 'refuse' closes the connection with 4008 and records it in
+   * identifyRefusals(), to test that a bot's processes share one identify queue.
+   */
+  identifyPolicy?: 'queue' | 'refuse';
   /** Sent in HELLO (default 41250). */
   heartbeatIntervalMs?: number;
   /** How late a heartbeat may be past the interval before 4009 (default: half the interval). */
@@ -78,6 +84,8 @@ export interface EmulatorOptions {
 export interface EmulatorControl {
   sessions(): SessionInfo[];
   identifyLog(): Array<{ shard: [number, number]; at: number }>;
+  /** IDENTIFYs refused under identifyPolicy 'refuse', with when they came. */
+  identifyRefusals(): Array<{ shard: [number, number]; at: number }>;
   /** Routes like Discord (by guild to its shard, by intents); returns how many sessions got it. */
   dispatch(event: string, data: unknown, opts?: { guildId?: string; sessionId?: string }): number;
   startStream(opts: StreamOptions): DispatchStream;
@@ -187,6 +195,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       clock,
       maxConcurrency,
       identifyIntervalMs: positive('identifyIntervalMs', options.identifyIntervalMs, 5000, 0),
+      identifyPolicy: options.identifyPolicy === 'refuse' ? 'refuse' : 'queue',
       heartbeatIntervalMs,
       heartbeatGraceMs: positive('heartbeatGraceMs', options.heartbeatGraceMs, heartbeatIntervalMs / 2, 0),
       sessionTimeoutMs: positive('sessionTimeoutMs', options.sessionTimeoutMs, 60_000),
@@ -282,6 +291,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const control: EmulatorControl = {
     sessions: () => gateway.sessionInfos(),
     identifyLog: () => gateway.identifies.map((e) => ({ shard: [e.shard[0], e.shard[1]], at: e.at })),
+    identifyRefusals: () =>
+      gateway.refusedIdentifies.map((e) => ({ shard: [e.shard[0], e.shard[1]], at: e.at })),
     dispatch: (event, data, opts) => {
       guard();
       return gateway.dispatch(event, data, opts);

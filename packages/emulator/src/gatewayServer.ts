@@ -31,6 +31,8 @@ export interface GatewayConfig {
   clock: EmulatorClock;
   maxConcurrency: number;
   identifyIntervalMs: number;
+  /** 'queue' holds an early IDENTIFY until its bucket is free; 'refuse' closes it with 4008. */
+  identifyPolicy: 'queue' | 'refuse';
   heartbeatIntervalMs: number;
   /** How long past the interval a heartbeat may be late before 4009 (covers first-beat jitter). */
   heartbeatGraceMs: number;
@@ -109,6 +111,7 @@ export class GatewayServer {
   readonly sessions = new Map<string, Session>();
   readonly connections = new Set<GatewayConnection>();
   readonly identifies: Array<{ shard: [number, number]; at: number }> = [];
+  readonly refusedIdentifies: Array<{ shard: [number, number]; at: number }> = [];
   frameDelayMs = 0;
   identifiesSinceStart = 0;
   /** Upgrades admitted by `admit()` whose WebSocket handshake has not completed yet. */
@@ -358,9 +361,19 @@ export class GatewayServer {
       return;
     }
 
+    const compress = d.compress === true;
+    if (this.config.identifyPolicy === 'refuse') {
+      if (!this.identifyQueue.tryTake(shard[0])) {
+        this.refusedIdentifies.push({ shard, at: this.config.clock.now() });
+        this.closeConn(conn, 4008, 'identify rate limited (max_concurrency bucket busy)');
+        return;
+      }
+      conn.state = 'identifying';
+      this.startSession(conn, shard, intents, compress, guildIds, this.config.clock.now());
+      return;
+    }
     conn.state = 'identifying';
     this.config.log(`connection ${conn.id}: identify for shard [${shard[0]}, ${shard[1]}] queued`);
-    const compress = d.compress === true;
     conn.cancelIdentify = this.identifyQueue.enqueue(shard[0], (acceptedAt) => {
       conn.cancelIdentify = undefined;
       if (conn.closing) return;

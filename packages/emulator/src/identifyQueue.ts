@@ -1,8 +1,10 @@
 /**
  * Identify concurrency (docs topics/gateway "Session Start Limit" / "max_concurrency"): shards
  * fall into `max_concurrency` buckets by `shard_id % max_concurrency`, and each bucket accepts
- * one IDENTIFY per interval (5 s on Discord). An early identify is queued, not rejected, so the
- * observable effect is the order and spacing of READYs, which identifyLog() records.
+ * one IDENTIFY per interval (5 s on Discord). By default an early identify is queued, not
+ * rejected, so the observable effect is the order and spacing of READYs, which identifyLog()
+ * records. With the 'refuse' policy (tryTake) an early identify is refused instead, which is how
+ * a test proves that clients in several processes coordinate their identifies themselves.
  */
 import type { EmulatorClock } from './clock.js';
 
@@ -39,6 +41,23 @@ export class IdentifyQueue {
       const i = bucket.waiting.indexOf(start);
       if (i >= 0) bucket.waiting.splice(i, 1);
     };
+  }
+
+  /**
+   * For the 'refuse' policy: lets the shard through now if its bucket is free (nothing waiting,
+   * spacing elapsed) and returns true; otherwise returns false and changes nothing.
+   */
+  tryTake(shardId: number): boolean {
+    const key = shardId % this.maxConcurrency;
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      bucket = { nextAt: 0, waiting: [], timer: undefined };
+      this.buckets.set(key, bucket);
+    }
+    const now = this.clock.now();
+    if (bucket.waiting.length > 0 || now < bucket.nextAt) return false;
+    bucket.nextAt = now + this.intervalMs;
+    return true;
   }
 
   private pump(bucket: Bucket): void {

@@ -68,3 +68,27 @@ test('dispatches are routed to the shard that owns the guild, DMs to shard 0', a
     ).toEqual([guildIds[i]]);
   }
 });
+
+test("identifyPolicy 'refuse': an IDENTIFY before its bucket is free is closed with 4008 and recorded", async () => {
+  emu = await startEmulator({
+    seed,
+    shards: 4,
+    maxConcurrency: 2,
+    identifyIntervalMs: 60_000,
+    identifyPolicy: 'refuse',
+  });
+  const conns = await Promise.all([0, 1, 2].map(() => RawClient.connect(emu!.gatewayUrl)));
+  clients.push(...conns);
+  conns[0]!.identify(emu.token, { shard: [0, 4] });
+  conns[1]!.identify(emu.token, { shard: [1, 4] }); // another bucket: free
+  await Promise.all([conns[0]!.waitDispatch('READY'), conns[1]!.waitDispatch('READY')]);
+  conns[2]!.identify(emu.token, { shard: [2, 4] }); // bucket 0 again, 60 s too early
+  expect((await conns[2]!.closed).code).toBe(4008);
+  expect(emu.control.identifyRefusals().map((e) => e.shard)).toEqual([[2, 4]]);
+  expect(
+    emu.control
+      .identifyLog()
+      .map((e) => e.shard[0])
+      .sort(),
+  ).toEqual([0, 1]);
+});
