@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startEmulator, type Emulator, type EmulatorOptions } from './emulator.js';
 import { EmulatorError } from './errors.js';
-import { parseFaultScript } from './faultScript.js';
+import { parseFaultScript } from './gateway/faultScript.js';
 
 const USAGE = `usage: cordwire-emulator [--port N] [--seed file.json] [--script file.json] [--token T]
   [--shards N] [--max-concurrency N] [--identify-interval ms] [--heartbeat-interval ms]

@@ -5,19 +5,19 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { type EmulatorClock, sleep, systemClock } from './clock.js';
-import { type DispatchStream, type StreamOptions, startDispatchStream } from './dispatchStream.js';
+import { type DispatchStream, type StreamOptions, startDispatchStream } from './gateway/dispatchStream.js';
 import { EmulatorClosedError, EmulatorError } from './errors.js';
-import { type FaultScript, type FaultStep, parseFaultScript } from './faultScript.js';
-import { GatewayServer, type SessionInfo } from './gatewayServer.js';
+import { type FaultScript, type FaultStep, parseFaultScript } from './gateway/faultScript.js';
+import { GatewayServer, type ResumeRecord, type SessionInfo } from './gateway/gatewayServer.js';
 import { PRIVILEGED_INTENTS_MASK } from '@cordwire/opcodes';
 import { handleRest } from './rest.js';
 import { defaultSeed, type EmulatorSeed, normalizeSeed } from './seed.js';
-import { DISCORD_SEND_LIMIT, type SendLimit } from './sendRateLimit.js';
-import { SessionStartLimit } from './sessionStartLimit.js';
-import { initZstd, type ZstdFraming } from './transportCompression.js';
+import { DISCORD_SEND_LIMIT, type SendLimit } from './gateway/sendRateLimit.js';
+import { SessionStartLimit } from './gateway/sessionStartLimit.js';
+import { initZstd, type ZstdFraming } from './gateway/transportCompression.js';
+import { answerHttp, gatewayUpgradeHandler } from './gateway/upgrade.js';
 import type { VoiceProvider } from './voiceProvider.js';
 
 export interface EmulatorOptions {
@@ -65,6 +65,10 @@ export interface EmulatorOptions {
   maxConnections?: number;
   /** Connections upgrading or not yet identified/resumed before upgrades get HTTP 503 (default 4096). */
   maxPendingHandshakes?: number;
+  /** Gateway connections one remote address may hold before its upgrades get HTTP 503 (default 5000). */
+  maxConnectionsPerAddress?: number;
+  /** How long a connection may stay unidentified after HELLO before it is closed with 4009 (default 30000). */
+  identifyTimeoutMs?: number;
   /** Bare host:port in VOICE_SERVER_UPDATE when no voice provider is set (default: the emulator's). */
   voiceEndpoint?: string;
   /** Answers op 4 joins with a voice server and token; see VoiceProvider. */
@@ -101,6 +105,8 @@ export interface EmulatorControl {
   endZstdFrame(sessionId?: string): number;
   /** Gateway connections now, those not identified yet, and upgrades refused by the caps. */
   connectionStats(): { connections: number; pendingHandshakes: number; refusedUpgrades: number };
+  /** Every RESUME accepted, in order, with whether it came through `resume_gateway_url`. */
+  resumeLog(): ResumeRecord[];
 }
 
 export interface Emulator {
@@ -110,6 +116,11 @@ export interface Emulator {
   readonly apiUrl: string;
   /** ws://127.0.0.1:PORT, also what GET /gateway(/bot) returns. */
   readonly gatewayUrl: string;
+  /**
+   * READY's `resume_gateway_url`: ws://127.0.0.1:PORT/resume. The same server; a distinct URL
+   * so `control.resumeLog()` shows whether a client resumed where Discord told it to.
+   */
+  readonly resumeGatewayUrl: string;
   readonly port: number;
   readonly token: string;
   readonly control: EmulatorControl;
@@ -127,19 +138,6 @@ function isSendableCloseCode(code: number): boolean {
   if (!Number.isInteger(code)) return false;
   if (code >= 3000 && code <= 4999) return true;
   return code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006;
-}
-
-/**
- * Refuses an upgrade before the WebSocket handshake: a plain HTTP 503 with Retry-After, in
- * Discord's JSON error shape, then the socket is closed once the answer is flushed.
- */
-function refuseUpgrade(socket: Duplex, reason: string): void {
-  const body = JSON.stringify({ message: `503: Service Unavailable (${reason})`, code: 0 });
-  socket.end(
-    'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\n' +
-      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-    () => socket.destroy(),
-  );
 }
 
 function positive(name: string, v: number | undefined, dflt: number, min = 1): number {
@@ -169,10 +167,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     positive('sessionStartResetAfterMs', options.sessionStartResetAfterMs, 86_400_000),
     clock,
   );
+  const maxConnectionsPerAddress = positive(
+    'maxConnectionsPerAddress',
+    options.maxConnectionsPerAddress,
+    5000,
+  );
   await initZstd();
 
   let port = 0;
   const gatewayUrl = () => `ws://127.0.0.1:${port}`;
+  const resumePath = '/resume';
+  const resumeGatewayUrl = () => `ws://127.0.0.1:${port}${resumePath}`;
   const voiceFallback: VoiceProvider = {
     allocate: () => ({
       endpoint: options.voiceEndpoint ?? `127.0.0.1:${port}`,
@@ -200,10 +205,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       zstdFraming,
       maxConnections: positive('maxConnections', options.maxConnections, 10_000),
       maxPendingHandshakes: positive('maxPendingHandshakes', options.maxPendingHandshakes, 4096),
+      identifyTimeoutMs: positive('identifyTimeoutMs', options.identifyTimeoutMs, 30_000),
+      resumePath,
       log,
     },
     world,
-    gatewayUrl,
+    resumeGatewayUrl,
     options.voice ?? voiceFallback,
   );
 
@@ -227,34 +234,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       res.end('{"message":"500: Internal Server Error","code":0}');
     }
   });
-  server.on('clientError', (_err, socket) => socket.destroy());
-  server.on('upgrade', (req, socket, head) => {
-    socket.on('error', () => {});
-    if ((req.url ?? '/').startsWith('/api')) {
-      socket.destroy();
-      return;
-    }
-    const refusal = gateway.admit();
-    if (refusal !== undefined) {
-      log(`refused an upgrade: ${refusal}`);
-      refuseUpgrade(socket, refusal);
-      return;
-    }
-    // Counted until the handshake completes or the socket dies (ws answers a bad handshake
-    // with 400 and never calls back), so a flood of half-done upgrades is bounded too.
-    gateway.upgrading += 1;
-    let counted = true;
-    const release = () => {
-      if (!counted) return;
-      counted = false;
-      gateway.upgrading -= 1;
-    };
-    socket.once('close', release);
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      release();
-      gateway.accept(ws, req);
-    });
-  });
+  // A request Node's parser rejects (bad request line, oversized headers) gets a 400, never a throw.
+  server.on('clientError', (_err, socket) => answerHttp(socket, 400, 'malformed request'));
+  // A peer that opens a socket and trickles headers holds it at most this long.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.on(
+    'upgrade',
+    gatewayUpgradeHandler({
+      gateway,
+      wss,
+      maxConnectionsPerAddress,
+      log,
+    }),
+  );
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -349,6 +342,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       pendingHandshakes: gateway.pendingHandshakes(),
       refusedUpgrades: gateway.refusedUpgrades,
     }),
+    resumeLog: () => gateway.resumes.map((r) => ({ ...r })),
   };
 
   function runStep(step: FaultStep): Promise<void> | undefined {
@@ -413,6 +407,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     restUrl: `http://127.0.0.1:${port}/api/v10`,
     apiUrl: `http://127.0.0.1:${port}/api`,
     gatewayUrl: gatewayUrl(),
+    resumeGatewayUrl: resumeGatewayUrl(),
     port,
     token,
     control,

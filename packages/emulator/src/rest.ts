@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { World } from './seed.js';
-import type { SessionStartLimitInfo } from './sessionStartLimit.js';
+import type { SessionStartLimitInfo } from './gateway/sessionStartLimit.js';
 
 export interface RestContext {
   token: string;

@@ -101,6 +101,21 @@ const cases: Case[] = [
   { name: 'gateway version 8', code: 4012, query: 'v=8&encoding=json', act: () => {} },
   { name: 'no gateway version', code: 4012, query: 'encoding=json', act: () => {} },
   { name: 'an undefined intent bit', code: 4013, act: (c, token) => c.identify(token, { intents: 1 << 30 }) },
+  // Bitwise checks wrap at 32 bits: 2^32 + 513 would pass as 513 without a range check.
+  {
+    name: 'intents of 2^32 + 513',
+    code: 4013,
+    act: (c, token) => c.identify(token, { intents: 2 ** 32 + 513 }),
+  },
+  { name: 'intents of 2^32', code: 4013, act: (c, token) => c.identify(token, { intents: 2 ** 32 }) },
+  { name: 'non-integer intents', code: 4013, act: (c, token) => c.identify(token, { intents: 513.5 }) },
+  { name: 'intents as a string', code: 4013, act: (c, token) => c.identify(token, { intents: '513' }) },
+  {
+    name: 'no identify within identifyTimeoutMs of HELLO (heartbeating does not keep it open)',
+    code: 4009,
+    options: { identifyTimeoutMs: 80, heartbeatIntervalMs: 30_000 },
+    act: (c) => c.send({ op: 1, d: null }),
+  },
   {
     name: 'missing intents',
     code: 4013,

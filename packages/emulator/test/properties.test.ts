@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { expect, test } from 'vitest';
 import { EmulatorError, parseFaultScript } from '../src/index.js';
 import { normalizeSeed } from '../src/seed.js';
-import { Session } from '../src/session.js';
-import { shardForGuild } from '../src/shardRouting.js';
+import { Session } from '../src/gateway/session.js';
+import { shardForGuild } from '../src/gateway/shardRouting.js';
 
 test('the replay buffer answers like a model that keeps the last `capacity` dispatches', () => {
   fc.assert(

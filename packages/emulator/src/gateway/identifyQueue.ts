@@ -4,7 +4,7 @@
  * one IDENTIFY per interval (5 s on Discord). An early identify is queued, not rejected, so the
  * observable effect is the order and spacing of READYs, which identifyLog() records.
  */
-import type { EmulatorClock } from './clock.js';
+import type { EmulatorClock } from '../clock.js';
 
 interface Bucket {
   nextAt: number;

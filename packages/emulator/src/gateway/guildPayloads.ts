@@ -4,7 +4,7 @@
  * present even when empty, so an unmodified discord.js Client accepts them.
  */
 import { GatewayIntentBits as Intents } from '@cordwire/opcodes';
-import type { World, WorldGuild, WorldVoiceState } from './seed.js';
+import type { World, WorldGuild, WorldVoiceState } from '../seed.js';
 
 /** A voice state as Discord sends it; `channelId: null` is the state of a user who left. */
 export function voiceStatePayload(
