@@ -12,13 +12,18 @@ import { EmulatorClosedError, EmulatorError } from './errors.js';
 import { type FaultScript, type FaultStep, parseFaultScript } from './gateway/faultScript.js';
 import { GatewayServer, type ResumeRecord, type SessionInfo } from './gateway/gatewayServer.js';
 import { PRIVILEGED_INTENTS_MASK } from '@cordwire/opcodes';
-import { handleRest } from './rest.js';
+import type { RateLimitOptions } from './rest/rateLimits.js';
+import { type RestControl, RestServer, restControl } from './rest/restServer.js';
 import { defaultSeed, type EmulatorSeed, normalizeSeed } from './seed.js';
 import { DISCORD_SEND_LIMIT, type SendLimit } from './gateway/sendRateLimit.js';
 import { SessionStartLimit } from './gateway/sessionStartLimit.js';
 import { initZstd, type ZstdFraming } from './gateway/transportCompression.js';
 import { answerHttp, gatewayUpgradeHandler } from './gateway/upgrade.js';
+import { BotActivity, SimulatedUsers } from './users/index.js';
+import { startVoiceServer, type VoiceServer, type VoiceServerOptions } from './voice/index.js';
+import { VoiceJoins } from './voiceJoins.js';
 import type { VoiceProvider } from './voiceProvider.js';
+import { World } from './world/index.js';
 
 export interface EmulatorOptions {
   /** Default 0 (ephemeral). The emulator listens on 127.0.0.1 only. */
@@ -49,6 +54,12 @@ export interface EmulatorOptions {
   sendLimit?: SendLimit;
   /** Members per GUILD_MEMBERS_CHUNK (default 1000, as Discord). */
   memberChunkSize?: number;
+  /** Largest REST request body before 413 (default 8 MiB). */
+  restMaxBodyBytes?: number;
+  /** REST rate limits: `{ enabled: false }` turns them off; `globalPerSecond` (default 50). */
+  restRateLimits?: RateLimitOptions;
+  /** Dispatches kept per session for `control.received()` (default 10000). */
+  receivedLogSize?: number;
   /** session_start_limit.total: IDENTIFYs per window (default 1000). */
   sessionStartLimit?: number;
   /** session_start_limit window: `remaining` is back to `total` this long after the window's first IDENTIFY (default 24 h). */
@@ -73,6 +84,12 @@ export interface EmulatorOptions {
   voiceEndpoint?: string;
   /** Answers op 4 joins with a voice server and token; see VoiceProvider. */
   voice?: VoiceProvider;
+  /**
+   * Start the emulator's own voice server (wss + UDP relay) and answer op 4 joins with it, for
+   * bots and simulated users alike (`emu.voice`); closed with the emulator. `true` for the
+   * defaults, or its options. Ignored when `voice` is given.
+   */
+  voiceServer?: boolean | VoiceServerOptions;
   /** Never receives a token. */
   logger?: (line: string) => void;
   /** Time source for every timer (tests). */
@@ -80,6 +97,8 @@ export interface EmulatorOptions {
 }
 
 export interface EmulatorControl {
+  /** REST faults (429 storms, 5xx, slow answers), rate-limit switches and the request log. */
+  rest: RestControl;
   sessions(): SessionInfo[];
   identifyLog(): Array<{ shard: [number, number]; at: number }>;
   /** Routes like Discord (by guild to its shard, by intents); returns how many sessions got it. */
@@ -107,6 +126,19 @@ export interface EmulatorControl {
   connectionStats(): { connections: number; pendingHandshakes: number; refusedUpgrades: number };
   /** Every RESUME accepted, in order, with whether it came through `resume_gateway_url`. */
   resumeLog(): ResumeRecord[];
+  /**
+   * What the bot's gateway was sent: the dispatches of one session (READY and GUILD_CREATE
+   * included), or of every session, oldest first, each with its `sessionId`.
+   */
+  received(sessionId?: string): ReceivedDispatch[];
+}
+
+/** One dispatch a session was sent. */
+export interface ReceivedDispatch {
+  sessionId: string;
+  t: string;
+  s: number;
+  d: unknown;
 }
 
 export interface Emulator {
@@ -124,6 +156,14 @@ export interface Emulator {
   readonly port: number;
   readonly token: string;
   readonly control: EmulatorControl;
+  /** The world REST, the gateway and simulated users share: guilds, members, messages, commands. */
+  readonly world: World;
+  /** Simulated users: `emu.users.create({ username: 'alice' })`, then `alice.say(channelId, 'hi')`. */
+  readonly users: SimulatedUsers;
+  /** What the bot did: the messages it sent, and a way to await the next one. */
+  readonly bot: BotActivity;
+  /** The voice server started by `voiceServer`, if any. */
+  readonly voice: VoiceServer | undefined;
   close(): Promise<void>;
 }
 
@@ -150,7 +190,7 @@ function positive(name: string, v: number | undefined, dflt: number, min = 1): n
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const clock = options.clock ?? systemClock;
   const log = options.logger ?? (() => {});
-  const world = normalizeSeed(options.seed ?? defaultSeed);
+  const world = new World(normalizeSeed(options.seed ?? defaultSeed), clock);
   const token = options.token ?? generateToken(world.bot.id);
   if (token.length === 0 || /\s/.test(token)) {
     throw new EmulatorError('EMULATOR_BAD_OPTION', 'token must be a non-empty string without spaces');
@@ -186,6 +226,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     release: () => {},
   };
 
+  const ownVoice =
+    options.voice === undefined && options.voiceServer
+      ? await startVoiceServer({ ...(options.voiceServer === true ? {} : options.voiceServer) })
+      : undefined;
+  const defaultVoice = options.voice ?? ownVoice ?? voiceFallback;
+  const voiceJoins = new VoiceJoins(world, defaultVoice, log);
+  const users = new SimulatedUsers(world, voiceJoins, log);
+  const bot = new BotActivity(world);
+  let closed = false;
   const gateway = new GatewayServer(
     {
       token,
@@ -200,6 +249,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       requireSharding: positive('requireSharding', options.requireSharding, 2500, 0),
       sendLimit: options.sendLimit ?? DISCORD_SEND_LIMIT,
       memberChunkSize: positive('memberChunkSize', options.memberChunkSize, 1000),
+      receivedLogSize: positive('receivedLogSize', options.receivedLogSize, 10_000, 0),
       sessionStartLimit,
       reconnectGraceMs: positive('reconnectGraceMs', options.reconnectGraceMs, 5000, 0),
       zstdFraming,
@@ -211,29 +261,27 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     world,
     resumeGatewayUrl,
-    options.voice ?? voiceFallback,
+    voiceJoins,
   );
+  gateway.presence = (userId) => users.presenceOf(userId);
+  // Every change to the world that Discord announces reaches the sessions that may see it.
+  world.on('dispatch', ({ event, data, guildId }) => {
+    if (!closed) gateway.dispatch(event, data, guildId !== undefined ? { guildId } : {});
+  });
 
-  const restContext = {
-    token,
+  const rest = new RestServer({
     world,
-    gatewayUrl,
-    shards,
-    maxConcurrency,
-    sessionStartLimit: () => sessionStartLimit.info(),
+    token,
+    clock,
     log,
-  };
+    gateway: { gatewayUrl, shards, maxConcurrency, sessionStartLimit: () => sessionStartLimit.info() },
+    maxBodyBytes: positive('restMaxBodyBytes', options.restMaxBodyBytes, 8 * 1024 * 1024),
+    ...(options.restRateLimits !== undefined ? { rateLimits: options.restRateLimits } : {}),
+  });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, perMessageDeflate: false });
-  const server: Server = createServer((req, res) => {
-    try {
-      handleRest(restContext, req, res);
-    } catch (err) {
-      log(`rest error: ${err instanceof Error ? err.message : String(err)}`);
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-      res.end('{"message":"500: Internal Server Error","code":0}');
-    }
-  });
+  // REST answers every request itself (errors included), so nothing escapes to the server.
+  const server: Server = createServer((req, res) => rest.handle(req, res));
   // A request Node's parser rejects (bad request line, oversized headers) gets a 400, never a throw.
   server.on('clientError', (_err, socket) => answerHttp(socket, 400, 'malformed request'));
   // A peer that opens a socket and trickles headers holds it at most this long.
@@ -259,7 +307,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   port = (server.address() as AddressInfo).port;
   log(`listening on 127.0.0.1:${port}`);
 
-  let closed = false;
   const streams = new Set<DispatchStream>();
   const guard = () => {
     if (closed) throw new EmulatorClosedError();
@@ -273,6 +320,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
 
   const control: EmulatorControl = {
+    rest: restControl(rest),
     sessions: () => gateway.sessionInfos(),
     identifyLog: () => gateway.identifies.map((e) => ({ shard: [e.shard[0], e.shard[1]], at: e.at })),
     dispatch: (event, data, opts) => {
@@ -328,7 +376,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       await Promise.all(pending);
     },
     setVoiceProvider: (provider) => {
-      gateway.voice = provider ?? options.voice ?? voiceFallback;
+      voiceJoins.provider = provider ?? defaultVoice;
     },
     endZstdFrame: (sessionId) => {
       let n = 0;
@@ -343,6 +391,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       refusedUpgrades: gateway.refusedUpgrades,
     }),
     resumeLog: () => gateway.resumes.map((r) => ({ ...r })),
+    received: (sessionId) => {
+      const out: ReceivedDispatch[] = [];
+      for (const session of gateway.sessions.values()) {
+        if (sessionId !== undefined && session.id !== sessionId) continue;
+        for (const e of session.received) out.push({ sessionId: session.id, t: e.t, s: e.s, d: e.d });
+      }
+      return out;
+    },
   };
 
   function runStep(step: FaultStep): Promise<void> | undefined {
@@ -411,15 +467,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     port,
     token,
     control,
+    world,
+    users,
+    bot,
+    voice: ownVoice,
     close: async () => {
       if (closed) return;
       closed = true;
+      users.dispose();
       for (const s of streams) s.stop();
       gateway.close();
       for (const ws of wss.clients) ws.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await ownVoice?.close();
       log('closed');
     },
   };

@@ -1,5 +1,22 @@
 export { startEmulator } from './emulator.js';
-export type { Emulator, EmulatorControl, EmulatorOptions } from './emulator.js';
+export type { Emulator, EmulatorControl, EmulatorOptions, ReceivedDispatch } from './emulator.js';
+export {
+  BotActivity,
+  FRAME_MS,
+  SimulatedInteraction,
+  SimulatedUser,
+  SimulatedUsers,
+  VoiceRecording,
+} from './users/index.js';
+export type {
+  CommandOption,
+  CreateUserOptions,
+  HeardStream,
+  JoinVoiceOptions,
+  OpusFrames,
+  PresenceStatus,
+  SentMessage,
+} from './users/index.js';
 export type { EmulatorSeed, SeedChannel, SeedGuild, SeedMember, SeedUser, SeedVoiceState } from './seed.js';
 export { defaultSeed } from './seed.js';
 export type { FaultScript, FaultStep } from './gateway/faultScript.js';

@@ -13,7 +13,7 @@ import {
 import type { WebSocket } from 'ws';
 import type { EmulatorClock } from '../clock.js';
 import { GatewayConnection, type InboundPayload } from './gatewayConnection.js';
-import { guildCreatePayload, readyPayload, voiceStatePayload } from './guildPayloads.js';
+import { everyoneOnline, guildCreatePayload, type PresenceLookup, readyPayload } from './guildPayloads.js';
 import {
   isObject,
   isSnowflake,
@@ -25,14 +25,14 @@ import {
 import { IdentifyQueue } from './identifyQueue.js';
 import { sessionReceives } from './intents.js';
 import { memberChunks, parseMemberRequest } from './requestGuildMembers.js';
-import { VOICE_CHANNEL_TYPES, type World, type WorldVoiceState } from '../seed.js';
+import type { VoiceJoins } from '../voiceJoins.js';
+import type { World } from '../world/index.js';
 import type { SendLimit } from './sendRateLimit.js';
 import { type Encoding, Session } from './session.js';
 import type { SessionStartLimit } from './sessionStartLimit.js';
 import { shardForGuild } from './shardRouting.js';
 import type { CompressMode, ZstdFraming } from './transportCompression.js';
 import type { GatewayTarget } from './upgrade.js';
-import type { VoiceProvider } from '../voiceProvider.js';
 
 export interface GatewayConfig {
   token: string;
@@ -48,6 +48,8 @@ export interface GatewayConfig {
   requireSharding: number;
   sendLimit: SendLimit;
   memberChunkSize: number;
+  /** Dispatches kept per session for `received()` (what the bot was sent), oldest dropped first. */
+  receivedLogSize: number;
   /** IDENTIFYs left in the window; enforced at IDENTIFY, reported by /gateway/bot. */
   sessionStartLimit: SessionStartLimit;
   /** How long a connection sent op 7 may stay before the emulator closes it with 4000. */
@@ -114,7 +116,8 @@ export class GatewayServer {
   upgrading = 0;
   /** Upgrades refused by the connection caps since start. */
   refusedUpgrades = 0;
-  voice: VoiceProvider;
+  /** Who is online, for GUILD_CREATE presences. */
+  presence: PresenceLookup = everyoneOnline;
   private readonly identifyQueue: IdentifyQueue;
   private closed = false;
 
@@ -122,9 +125,8 @@ export class GatewayServer {
     private readonly config: GatewayConfig,
     readonly world: World,
     private readonly resumeGatewayUrl: () => string,
-    defaultVoice: VoiceProvider,
+    private readonly voiceJoins: VoiceJoins,
   ) {
-    this.voice = defaultVoice;
     this.identifyQueue = new IdentifyQueue(config.maxConcurrency, config.identifyIntervalMs, config.clock);
   }
 
@@ -382,6 +384,7 @@ export class GatewayServer {
       conn.encoding,
       conn.compress,
       this.config.replayBufferSize,
+      this.config.receivedLogSize,
     );
     this.sessions.set(session.id, session);
     this.attach(conn, session);
@@ -395,10 +398,17 @@ export class GatewayServer {
       guildIds,
     });
     // READY takes a seq but is not replayable: a resumed session must not see READY again.
-    conn.send({ op: GatewayOpcodes.DISPATCH, t: 'READY', s: session.nextSeq(), d: ready });
+    const readySeq = session.nextSeq();
+    session.logReceived({ s: readySeq, t: 'READY', d: ready });
+    conn.send({ op: GatewayOpcodes.DISPATCH, t: 'READY', s: readySeq, d: ready });
     for (const id of guildIds) {
       const guild = this.world.guilds.get(id)!;
-      this.deliver(session, 'GUILD_CREATE', guildCreatePayload(guild, this.world, intents), true);
+      this.deliver(
+        session,
+        'GUILD_CREATE',
+        guildCreatePayload(guild, this.world, intents, this.presence),
+        true,
+      );
     }
   }
 
@@ -504,20 +514,16 @@ export class GatewayServer {
       }
     }
     // Its voice states end with it, as they do when a Discord session dies.
-    for (const guild of this.world.guilds.values()) {
-      for (const vs of [...guild.voiceStates.values()]) {
-        if (vs.sessionId !== session.id) continue;
-        guild.voiceStates.delete(vs.userId);
-        this.releaseVoice(vs);
-        this.dispatch('VOICE_STATE_UPDATE', voiceStatePayload({ ...vs, channelId: null }, this.world, true), {
-          guildId: guild.id,
-        });
-      }
-    }
+    this.voiceJoins.endSession(session.id);
   }
 
   // ---- voice ---------------------------------------------------------------------------------
 
+  /**
+   * Op 4 from the bot: the world takes the voice state (VOICE_STATE_UPDATE to every session that
+   * sees the guild), then VOICE_SERVER_UPDATE with the seat the voice provider allocated goes to
+   * the requesting session only.
+   */
   private onVoiceStateUpdate(conn: GatewayConnection, session: Session, d: unknown): void {
     if (
       !isObject(d) ||
@@ -529,75 +535,39 @@ export class GatewayServer {
       this.closeConn(conn, 4001, 'invalid voice state update');
       return;
     }
-    const guild = this.world.guilds.get(d.guild_id);
+    const guildId = d.guild_id;
+    const guild = this.world.guilds.get(guildId);
     if (!guild || shardForGuild(guild.id, session.shard[1]) !== session.shard[0]) {
       this.config.log(`session ${session.id}: voice state update for a guild not on this shard, ignored`);
       return;
     }
-    const userId = this.world.bot.id;
-    const prev = guild.voiceStates.get(userId);
     const channelId = d.channel_id;
     if (channelId !== null) {
       const channel = guild.channels.get(channelId);
-      if (!channel || !VOICE_CHANNEL_TYPES.has(channel.type)) {
+      if (!channel || (channel.type !== 2 && channel.type !== 13)) {
         this.config.log(`session ${session.id}: voice state update for a non-voice channel, ignored`);
         return;
       }
     }
-    if (channelId === null) {
-      guild.voiceStates.delete(userId);
-      if (prev) this.releaseVoice(prev);
-      const left = {
-        guildId: guild.id,
-        channelId: null,
-        userId,
+    this.voiceJoins
+      .update({
+        guildId,
+        userId: this.world.bot.id,
         sessionId: session.id,
+        channelId,
         selfMute: d.self_mute,
         selfDeaf: d.self_deaf,
-      };
-      this.dispatch('VOICE_STATE_UPDATE', voiceStatePayload(left, this.world, true), { guildId: guild.id });
-      return;
-    }
-    const next: WorldVoiceState = {
-      guildId: guild.id,
-      channelId,
-      userId,
-      sessionId: session.id,
-      selfMute: d.self_mute,
-      selfDeaf: d.self_deaf,
-    };
-    guild.voiceStates.set(userId, next);
-    const moved = !prev || prev.channelId !== channelId || prev.sessionId !== session.id;
-    if (prev && moved) this.releaseVoice(prev);
-    this.dispatch('VOICE_STATE_UPDATE', voiceStatePayload(next, this.world, true), { guildId: guild.id });
-    if (!moved) return;
-    Promise.resolve()
-      .then(() => this.voice.allocate({ guildId: guild.id, channelId, userId, sessionId: session.id }))
+      })
       .then((server) => {
-        if (!this.sessions.has(session.id)) return;
+        if (!server || !this.sessions.has(session.id)) return;
         this.dispatch(
           'VOICE_SERVER_UPDATE',
-          { token: server.token, guild_id: guild.id, endpoint: server.endpoint },
-          { guildId: guild.id, sessionId: session.id },
+          { token: server.token, guild_id: guildId, endpoint: server.endpoint },
+          { guildId, sessionId: session.id },
         );
       })
       .catch((err: unknown) => {
-        this.config.log(`voice allocation failed: ${err instanceof Error ? err.message : String(err)}`);
-      });
-  }
-
-  private releaseVoice(vs: WorldVoiceState): void {
-    Promise.resolve()
-      .then(() =>
-        this.voice.release({
-          guildId: vs.guildId,
-          channelId: vs.channelId,
-          userId: vs.userId,
-          sessionId: vs.sessionId,
-        }),
-      )
-      .catch((err: unknown) => {
-        this.config.log(`voice release failed: ${err instanceof Error ? err.message : String(err)}`);
+        this.config.log(`voice state update failed: ${err instanceof Error ? err.message : String(err)}`);
       });
   }
 
@@ -622,6 +592,7 @@ export class GatewayServer {
   deliver(session: Session, t: string, d: unknown, record: boolean): void {
     const s = session.nextSeq();
     if (record) session.record({ s, t, d });
+    session.logReceived({ s, t, d });
     if (!session.connected) return;
     for (const conn of this.connections) {
       if (conn.session === session) conn.send({ op: GatewayOpcodes.DISPATCH, t, s, d });

@@ -1,27 +1,39 @@
 /**
  * The shapes Discord sends for READY and GUILD_CREATE (docs topics/gateway-events "Ready",
- * "Guild Create"), built from the world. Fields discord.js reads when it builds its cache are
- * present even when empty, so an unmodified discord.js Client accepts them.
+ * "Guild Create"), built from the world with the same builders REST answers with, so a bot's
+ * cache agrees whichever surface filled it. Fields discord.js reads are present even when empty.
  */
 import { GatewayIntentBits as Intents } from '@cordwire/opcodes';
-import type { World, WorldGuild, WorldVoiceState } from '../seed.js';
+import type { WorldVoiceState } from '../seed.js';
+import {
+  channelPayload,
+  type GuildState,
+  guildPayload,
+  memberPayload,
+  userPayload,
+  type World,
+} from '../world/index.js';
 
-/** A voice state as Discord sends it; `channelId: null` is the state of a user who left. */
-export function voiceStatePayload(
-  vs: Omit<WorldVoiceState, 'channelId'> & { channelId: string | null },
-  world: World,
-  withGuildId: boolean,
-) {
-  const guild = world.guilds.get(vs.guildId);
-  const member = guild?.members.get(vs.userId);
+/** A user's presence as GUILD_CREATE and PRESENCE_UPDATE carry it. */
+export interface PresenceState {
+  status: 'online' | 'idle' | 'dnd' | 'offline';
+  activities: unknown[];
+}
+
+/** Who is online: simulated users set it; everyone else is online. */
+export type PresenceLookup = (userId: string) => PresenceState;
+
+export const everyoneOnline: PresenceLookup = () => ({ status: 'online', activities: [] });
+
+/** A voice state as Discord sends it inside GUILD_CREATE (no guild_id; the member only with it). */
+export function voiceStatePayload(vs: WorldVoiceState, guild: GuildState) {
+  const member = guild.members.get(vs.userId);
   return {
-    ...(withGuildId ? { guild_id: vs.guildId } : {}),
     channel_id: vs.channelId,
     user_id: vs.userId,
-    ...(member && withGuildId ? { member } : {}),
     session_id: vs.sessionId,
-    deaf: false,
-    mute: false,
+    deaf: member?.deaf ?? false,
+    mute: member?.mute ?? false,
     self_deaf: vs.selfDeaf,
     self_mute: vs.selfMute,
     self_video: false,
@@ -30,80 +42,38 @@ export function voiceStatePayload(
   };
 }
 
-export function guildCreatePayload(guild: WorldGuild, world: World, intents: number) {
+export function guildCreatePayload(
+  guild: GuildState,
+  world: World,
+  intents: number,
+  presence: PresenceLookup,
+) {
   // Without GUILD_MEMBERS Discord sends only the bot's own member (and voice-state members).
   const members = [...guild.members.values()].filter(
     (m) => intents & Intents.GUILD_MEMBERS || m.user.id === world.bot.id || guild.voiceStates.has(m.user.id),
   );
   return {
-    id: guild.id,
-    name: guild.name,
-    icon: null,
-    splash: null,
-    discovery_splash: null,
-    banner: null,
-    description: null,
-    owner_id: guild.ownerId,
-    afk_channel_id: null,
-    afk_timeout: 300,
-    verification_level: 0,
-    default_message_notifications: 0,
-    explicit_content_filter: 0,
-    mfa_level: 0,
-    nsfw_level: 0,
-    premium_tier: 0,
-    premium_subscription_count: 0,
-    preferred_locale: 'en-US',
-    system_channel_id: null,
-    system_channel_flags: 0,
-    rules_channel_id: null,
-    public_updates_channel_id: null,
-    safety_alerts_channel_id: null,
-    vanity_url_code: null,
-    max_members: 500000,
-    max_video_channel_users: 25,
-    application_id: null,
-    features: [],
-    // The @everyone role has the guild's id (docs resources/permissions "Role Object").
-    roles: [
-      {
-        id: guild.id,
-        name: '@everyone',
-        color: 0,
-        hoist: false,
-        icon: null,
-        unicode_emoji: null,
-        position: 0,
-        permissions: '2248473465835073',
-        managed: false,
-        mentionable: false,
-        flags: 0,
-      },
-    ],
-    emojis: [],
-    stickers: [],
+    ...guildPayload(guild),
     joined_at: '2026-01-01T00:00:00.000Z',
     large: guild.members.size > 250,
     unavailable: false,
     member_count: guild.members.size,
-    members,
-    channels: [...guild.channels.values()].map((c) => ({
-      ...c,
-      permission_overwrites: [],
-      nsfw: false,
-      ...(c.type === 2 || c.type === 13 ? { bitrate: 64000, user_limit: 0, rtc_region: null } : {}),
-      ...(c.type === 0 || c.type === 5 ? { topic: null, last_message_id: null, rate_limit_per_user: 0 } : {}),
-    })),
+    members: members.map((m) => memberPayload(m)),
+    channels: [...guild.channels.values()].map((c) => {
+      const { guild_id: _omit, ...rest } = channelPayload(c) as { guild_id?: string };
+      return rest;
+    }),
     threads: [],
-    voice_states: [...guild.voiceStates.values()].map((vs) => voiceStatePayload(vs, world, false)),
+    voice_states: [...guild.voiceStates.values()].map((vs) => voiceStatePayload(vs, guild)),
     presences:
       intents & Intents.GUILD_PRESENCES
-        ? members.map((m) => ({
-            user: { id: m.user.id },
-            status: 'online',
-            activities: [],
-            client_status: {},
-          }))
+        ? members.flatMap((m) => {
+            const p = presence(m.user.id);
+            if (p.status === 'offline') return [];
+            return [
+              { user: { id: m.user.id }, status: p.status, activities: p.activities, client_status: {} },
+            ];
+          })
         : [],
     stage_instances: [],
     guild_scheduled_events: [],
@@ -121,7 +91,7 @@ export function readyPayload(opts: {
 }) {
   return {
     v: opts.apiVersion,
-    user: { ...opts.world.bot, verified: true, mfa_enabled: false, flags: 0, email: null },
+    user: { ...userPayload(opts.world.bot), verified: true, mfa_enabled: false, flags: 0, email: null },
     user_settings: {},
     guilds: opts.guildIds.map((id) => ({ id, unavailable: true })),
     presences: [],

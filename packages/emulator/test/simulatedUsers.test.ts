@@ -1,0 +1,155 @@
+import { afterEach, expect, test } from 'vitest';
+import { type Emulator, EmulatorError, FRAME_MS, startEmulator } from '../src/index.js';
+import { RawClient } from './gatewayClient.js';
+
+const GUILD = '1300000000000000100';
+const TEXT = '1300000000000000101';
+const VOICE = '1300000000000000102';
+// GUILDS | GUILD_MEMBERS | GUILD_VOICE_STATES | GUILD_PRESENCES | GUILD_MESSAGES
+const BASE_INTENTS = 1 | (1 << 1) | (1 << 7) | (1 << 8) | (1 << 9);
+const MESSAGE_CONTENT = 1 << 15;
+
+let emu: Emulator | undefined;
+const clients: RawClient[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.terminate();
+  await emu?.close();
+  emu = undefined;
+});
+
+async function bot(e: Emulator, intents: number): Promise<RawClient> {
+  const c = await RawClient.connect(e.gatewayUrl);
+  clients.push(c);
+  await c.ready(e.token, { intents });
+  await c.waitDispatch('GUILD_CREATE');
+  return c;
+}
+
+/** A fake Opus frame carrying its index (the relay does not look inside). */
+function frame(i: number): Uint8Array {
+  const f = new Uint8Array(40);
+  f[0] = 0xfc;
+  new DataView(f.buffer).setUint32(1, i);
+  return f;
+}
+
+test('a simulated user types: MESSAGE_CREATE reaches the bot, content stripped without MESSAGE_CONTENT', async () => {
+  emu = await startEmulator({ identifyIntervalMs: 0 });
+  const withContent = await bot(emu, BASE_INTENTS | MESSAGE_CONTENT);
+  const without = await bot(emu, BASE_INTENTS);
+  const noMessages = await bot(emu, 1);
+  const alice = emu.users.create({ username: 'alice' });
+  const sent = alice.say(TEXT, 'hello bot');
+  const a = await withContent.waitDispatch('MESSAGE_CREATE');
+  expect(a.d).toMatchObject({ id: sent.id, channel_id: TEXT, guild_id: GUILD, content: 'hello bot' });
+  expect(a.d.author).toMatchObject({ id: alice.id, username: 'alice' });
+  const b = await without.waitDispatch('MESSAGE_CREATE');
+  expect(b.d).toMatchObject({ id: sent.id, content: '' });
+  alice.goOffline();
+  // What each session was sent is logged per session, when it is sent: the session without
+  // GUILD_MESSAGES (and GUILD_PRESENCES) got neither event.
+  const sessions = emu.control.sessions().map((s) => s.sessionId);
+  const got = (i: number) => emu!.control.received(sessions[i]).map((r) => r.t);
+  expect(got(0)).toEqual(['READY', 'GUILD_CREATE', 'GUILD_MEMBER_ADD', 'MESSAGE_CREATE', 'PRESENCE_UPDATE']);
+  expect(got(2)).toEqual(['READY', 'GUILD_CREATE']);
+  expect(noMessages.dispatches().map((f) => f.t)).toEqual(['READY', 'GUILD_CREATE']);
+});
+
+test('presence, guild membership: PRESENCE_UPDATE, GUILD_MEMBER_ADD/REMOVE with the intents that gate them', async () => {
+  emu = await startEmulator({ identifyIntervalMs: 0 });
+  const c = await bot(emu, BASE_INTENTS);
+  const carol = emu.users.create({ username: 'carol', guilds: [] });
+  expect(c.dispatches().some((f) => f.t === 'GUILD_MEMBER_ADD')).toBe(false);
+  carol.joinGuild(GUILD);
+  expect((await c.waitDispatch('GUILD_MEMBER_ADD')).d).toMatchObject({
+    guild_id: GUILD,
+    user: { id: carol.id },
+  });
+  carol.goOffline();
+  expect((await c.waitDispatch('PRESENCE_UPDATE')).d).toMatchObject({
+    guild_id: GUILD,
+    user: { id: carol.id },
+    status: 'offline',
+  });
+  const from = c.frames.length;
+  carol.setStatus('dnd');
+  expect((await c.waitDispatch('PRESENCE_UPDATE', from)).d.status).toBe('dnd');
+  carol.leaveGuild(GUILD);
+  expect((await c.waitDispatch('GUILD_MEMBER_REMOVE')).d).toMatchObject({
+    guild_id: GUILD,
+    user: { id: carol.id },
+  });
+  // A new session's GUILD_CREATE has no presence for an offline user.
+  const bobId = '1300000000000000011';
+  emu.users.create({ id: bobId, username: 'bob' }).goOffline();
+  const late = await RawClient.connect(emu.gatewayUrl);
+  clients.push(late);
+  await late.ready(emu.token, { intents: BASE_INTENTS });
+  const guild = await late.waitDispatch('GUILD_CREATE');
+  const online = guild.d.presences.map((p: { user: { id: string } }) => p.user.id);
+  expect(online).toContain('1300000000000000010');
+  expect(online).not.toContain(bobId);
+});
+
+test('two simulated users in a voice call: VOICE_STATE_UPDATEs reach the bot, one speaks, the other hears every frame', async () => {
+  emu = await startEmulator({ identifyIntervalMs: 0, voiceServer: true });
+  const c = await bot(emu, BASE_INTENTS);
+  const alice = emu.users.create({ username: 'alice', id: '1300000000000000010' });
+  const dave = emu.users.create({ username: 'dave' });
+  await alice.joinVoice(VOICE);
+  await dave.joinVoice(VOICE);
+  const joined = c.dispatches().filter((f) => f.t === 'VOICE_STATE_UPDATE' && f.d.channel_id === VOICE);
+  expect(joined.map((f) => f.d.user_id)).toEqual(expect.arrayContaining([alice.id, dave.id]));
+  expect(emu.world.guild(GUILD).voiceStates.get(dave.id)).toMatchObject({ channelId: VOICE });
+
+  await alice.speak(Array.from({ length: 25 }, (_, i) => frame(i)));
+  const deadline = Date.now() + 10_000;
+  while (dave.heard.frames(alice.id).length < 25 && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
+  const heard = dave.heard.frames(alice.id).map((f) => new DataView(f.buffer, f.byteOffset).getUint32(1));
+  expect(heard).toEqual(Array.from({ length: 25 }, (_, i) => i));
+  expect(dave.heard.durationMs(alice.id)).toBe(25 * FRAME_MS);
+  expect(dave.heard.bySsrc(alice.id)).toHaveLength(1);
+  // She does not hear herself.
+  expect(alice.heard.frames(alice.id)).toEqual([]);
+
+  const from = c.frames.length;
+  dave.leaveVoice();
+  const left = await c.waitFor((f) => f.t === 'VOICE_STATE_UPDATE' && f.d.user_id === dave.id, from);
+  expect(left.d.channel_id).toBeNull();
+  expect(() => dave.speak([frame(0)])).toThrow(EmulatorError);
+});
+
+test('a simulated user runs a slash command: INTERACTION_CREATE with an id and token; the bot answers over REST', async () => {
+  emu = await startEmulator({ identifyIntervalMs: 0 });
+  const c = await bot(emu, BASE_INTENTS);
+  const auth = { authorization: `Bot ${emu.token}`, 'content-type': 'application/json' };
+  const appId = emu.world.application.id;
+  const created = await fetch(`${emu.restUrl}/applications/${appId}/guilds/${GUILD}/commands`, {
+    method: 'POST',
+    headers: auth,
+    body: JSON.stringify({ name: 'ping', description: 'pong?' }),
+  });
+  expect(created.status).toBe(201);
+  const alice = emu.users.create({ username: 'alice', id: '1300000000000000010' });
+  const interaction = alice.runCommand(TEXT, 'ping');
+  const event = await c.waitDispatch('INTERACTION_CREATE');
+  expect(event.d).toMatchObject({
+    id: interaction.id,
+    token: interaction.token,
+    type: 2,
+    data: { name: 'ping' },
+  });
+  const answered = await fetch(
+    `${emu.restUrl}/interactions/${interaction.id}/${interaction.token}/callback`,
+    {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ type: 4, data: { content: 'pong' } }),
+    },
+  );
+  expect(answered.status).toBe(204);
+  const reply = await interaction.reply();
+  expect(reply.message?.content).toBe('pong');
+  expect((await emu.bot.waitForMessage((m) => m.content === 'pong')).channel_id).toBe(TEXT);
+});
