@@ -167,7 +167,8 @@ export class RestServer {
     if (fault?.kind === 'reset') {
       this.options.log(`rest: fault: reset ${method} ${shown}`);
       this.record(method, shown, template, 0);
-      req.socket.destroy();
+      // A TCP reset (not a FIN), so the client sees ECONNRESET as after a dropped connection.
+      req.socket.resetAndDestroy();
       return;
     }
     const rule = bucketRule(method, template);
