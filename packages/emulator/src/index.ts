@@ -26,7 +26,17 @@ export type { ResumeRecord, SessionInfo } from './gateway/gatewayServer.js';
 export type { VoiceAllocation, VoiceProvider, VoiceServerInfo } from './voiceProvider.js';
 export type { EmulatorClock } from './clock.js';
 export type { SendLimit } from './gateway/sendRateLimit.js';
-export { EmulatorClosedError, EmulatorError, FaultScriptError, SeedError } from './errors.js';
+export { EmulatorClosedError, EmulatorError, FaultScriptError, ScenarioError, SeedError } from './errors.js';
+export { LAST_BOT_MESSAGE, parseScenario, runScenario, syntheticOpusFrame } from './scenario/index.js';
+export type {
+  Scenario,
+  ScenarioCommandOption,
+  ScenarioRunOptions,
+  ScenarioStatus,
+  ScenarioStep,
+  ScenarioStepResult,
+  ScenarioUser,
+} from './scenario/index.js';
 export { startVoiceServer } from './voice/index.js';
 export type {
   MediaRelayCounters,
