@@ -37,7 +37,9 @@ async function setup(extra: Parameters<typeof startEmulator>[0] = {}) {
 
 test('a bad or missing token is 401 {message:"401: Unauthorized", code:0}', async () => {
   const { e } = await setup();
-  for (const headers of [{}, { authorization: 'Bot wrong' }, { authorization: e.token }]) {
+  for (const headers of [{}, { authorization: 'Bot wrong' }, { authorization: e.token }] as Array<
+    Record<string, string>
+  >) {
     const res = await fetch(`${e.restUrl}/channels/${GENERAL}`, { headers });
     expect(res.status).toBe(401);
     expect(await res.json()).toEqual({ message: '401: Unauthorized', code: 0 });
@@ -86,7 +88,7 @@ test('invalid JSON is 400/50109; no content type is 50035; a body over the cap i
 
 test('validation: nested embed errors, embed total, empty message 50006, non-snowflake ids', async () => {
   const { rest, call } = await setup();
-  const embeds = await rest
+  const embeds: Json = await rest
     .post(Routes.channelMessages(GENERAL), {
       body: {
         embeds: [{ description: 'd'.repeat(4097) }, { fields: [{ name: 'n' }] }],
@@ -113,7 +115,7 @@ test('validation: nested embed errors, embed total, empty message 50006, non-sno
     },
   });
   expect(embeds.message).toContain('embeds[0].description[BASE_TYPE_MAX_LENGTH]');
-  const total = await rest
+  const total: Json = await rest
     .post(Routes.channelMessages(GENERAL), {
       body: { embeds: [{ description: 'a'.repeat(4000) }, { description: 'b'.repeat(2001) }] },
     })

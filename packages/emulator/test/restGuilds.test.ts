@@ -174,7 +174,7 @@ test('application commands: global and guild create (201 then 200), list, bulk o
 
 test('application commands are validated: name regex, description length, duplicate names in a bulk overwrite', async () => {
   const { rest } = await setup();
-  const bad = await rest
+  const bad: Json = await rest
     .post(Routes.applicationCommands(APP), { body: { name: 'Bad Name', description: '' } })
     .catch((x: Json) => x);
   expect(bad.code).toBe(50035);
@@ -183,7 +183,7 @@ test('application commands are validated: name regex, description length, duplic
     'APPLICATION_COMMAND_INVALID_NAME',
   ]);
   expect(bad.rawError.errors.description._errors[0].code).toBe('BASE_TYPE_BAD_LENGTH');
-  const dup = await rest
+  const dup: Json = await rest
     .put(Routes.applicationCommands(APP), {
       body: [
         { name: 'a', description: 'x' },

@@ -88,14 +88,14 @@ test('INTERACTION_CREATE reaches the bot with what discord.js needs; a reply (4)
     interaction_metadata: { id: i.id, user: { id: ALICE } },
   });
 
-  const twice = await rest
+  const twice: Json = await rest
     .post(Routes.interactionCallback(i.id, i.token), {
       body: { type: 4, data: { content: 'again' } },
       auth: false,
     })
     .catch((x: Json) => x);
   expect(twice).toMatchObject({ status: 400, code: 40060 });
-  const wrongToken = await rest
+  const wrongToken: Json = await rest
     .post(Routes.interactionCallback(i.id, 'not-the-token'), {
       body: { type: 4, data: { content: 'x' } },
       auth: false,
@@ -171,7 +171,7 @@ test('components: update (7) edits the clicked message; autocomplete (8) and mod
     options: [{ name: 'query', type: 3, value: 'so', focused: true }],
   });
   expect(ac.type).toBe(4);
-  const notChoices = await rest
+  const notChoices: Json = await rest
     .post(Routes.interactionCallback(ac.id, ac.token), {
       body: { type: 4, data: { content: 'no' } },
       auth: false,
@@ -187,7 +187,7 @@ test('components: update (7) edits the clicked message; autocomplete (8) and mod
   });
 
   const cmd = e.world.interactions.runCommand({ userId: ALICE, channelId: GENERAL, name: 'ping' });
-  const tooLong = await rest
+  const tooLong: Json = await rest
     .post(Routes.interactionCallback(cmd.id, cmd.token), {
       body: { type: 9, data: { custom_id: 'm', title: 't'.repeat(46), components: [{ type: 18 }] } },
       auth: false,
@@ -239,4 +239,24 @@ test('the first answer must come within 3 s (10062); the token works for 15 min,
   await expect(
     rest.post(Routes.webhook(APP, fresh.token), { body: { content: 'early' }, auth: false }),
   ).rejects.toMatchObject({ code: 10015 });
+});
+
+test('an ephemeral reply is not dispatched, not in the channel history, and reachable only through @original', async () => {
+  const { e, rest } = await setup();
+  const gw = await RawClient.connect(`${e.gatewayUrl}/?v=10&encoding=json`);
+  clients.push(gw);
+  await gw.ready(e.token, { intents: (1 << 0) | (1 << 9) });
+  const i = e.world.interactions.runCommand({ userId: ALICE, channelId: GENERAL, name: 'ping' });
+  await rest.post(Routes.interactionCallback(i.id, i.token), {
+    body: { type: 4, data: { content: 'only you', flags: 64 } },
+    auth: false,
+  });
+  const original: Json = await rest.get(Routes.webhookMessage(APP, i.token, '@original'), { auth: false });
+  expect(original).toMatchObject({ content: 'only you', flags: 64 });
+  await expect(rest.get(Routes.channelMessage(GENERAL, original.id))).rejects.toMatchObject({ code: 10008 });
+  expect(e.world.listMessages(GENERAL, { limit: 100 }).map((m) => m.id)).not.toContain(original.id);
+  // A later public message arrives; the ephemeral one never did.
+  const after: Json = await rest.post(Routes.channelMessages(GENERAL), { body: { content: 'public' } });
+  await gw.waitFor((f) => f.t === 'MESSAGE_CREATE' && f.d.id === after.id);
+  expect(gw.dispatches().filter((f) => f.t === 'MESSAGE_CREATE' && f.d.id === original.id)).toEqual([]);
 });

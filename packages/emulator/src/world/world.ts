@@ -164,6 +164,8 @@ export interface WorldEvents {
   interactionResponse: [import('./interactions.js').InteractionResponse];
 }
 
+/** Message flag 1<<6: only the interaction's user sees it; it is neither dispatched nor listed. */
+const EPHEMERAL = 1 << 6;
 const USER_MENTION = /<@!?(\d{1,20})>/g;
 const ROLE_MENTION = /<@&(\d{1,20})>/g;
 
@@ -318,9 +320,10 @@ export class World extends EventEmitter<WorldEvents> {
     return m;
   }
 
+  /** A page of the channel's history, newest first; ephemeral messages are not part of it. */
   listMessages(channelId: string, page: MessagePage): MessageState[] {
     this.channel(channelId);
-    return this.messages.get(channelId)?.list(page) ?? [];
+    return (this.messages.get(channelId)?.list(page) ?? []).filter((m) => (m.flags & EPHEMERAL) === 0);
   }
 
   // ---- permissions ---------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import { objectBody, validateMessage } from '../validation.js';
 import { noContent, ok } from './respond.js';
 
 const FOURTEEN_DAYS_MS = 14 * 24 * 3600 * 1000;
+const EPHEMERAL = 1 << 6;
 
 function limitParam(query: URLSearchParams, errors: FormErrors, max: number, dflt: number): number {
   const raw = query.get('limit');
@@ -40,6 +41,13 @@ function idParam(query: URLSearchParams, name: string, errors: FormErrors): stri
 function emojiOf(text: string) {
   if (text.length === 0 || text.length > 100) throw new WorldError(WorldErrorCode.UNKNOWN_EMOJI);
   return World.parseEmoji(text);
+}
+
+/** A message of the channel's history; ephemeral answers are reachable only through their webhook. */
+function visibleMessage(world: World, channelId: string, messageId: string) {
+  const m = world.message(channelId, messageId);
+  if (m.flags & EPHEMERAL) throw new WorldError(WorldErrorCode.UNKNOWN_MESSAGE);
+  return m;
 }
 
 /** A reaction route's `{user}` may be `@me`. */
@@ -73,7 +81,7 @@ export const messageRoutes: RouteDefinition[] = [
     path: '/channels/{channel}/messages/{message}',
     handler: ({ world, params, actorId }) => {
       world.requirePermission(params.channel!, actorId, Permission.READ_MESSAGE_HISTORY);
-      return ok(messagePayload(world.message(params.channel!, params.message!), actorId));
+      return ok(messagePayload(visibleMessage(world, params.channel!, params.message!), actorId));
     },
   },
   {
@@ -98,7 +106,7 @@ export const messageRoutes: RouteDefinition[] = [
     handler: ({ world, params, actorId, body, files }) => {
       const channelId = params.channel!;
       world.requirePermission(channelId, actorId);
-      const m = world.message(channelId, params.message!);
+      const m = visibleMessage(world, channelId, params.message!);
       if (m.author.id !== actorId) throw new WorldError(WorldErrorCode.CANNOT_EDIT_OTHERS_MESSAGE);
       const input = validateMessage(objectBody(body), files, {
         create: false,
@@ -114,7 +122,7 @@ export const messageRoutes: RouteDefinition[] = [
     handler: ({ world, params, actorId }) => {
       const channelId = params.channel!;
       world.requirePermission(channelId, actorId);
-      const m = world.message(channelId, params.message!);
+      const m = visibleMessage(world, channelId, params.message!);
       if (m.author.id !== actorId) world.requirePermission(channelId, actorId, Permission.MANAGE_MESSAGES);
       world.deleteMessage(channelId, m.id);
       return noContent();
@@ -158,7 +166,7 @@ export const messageRoutes: RouteDefinition[] = [
       const { world, params, actorId } = req;
       world.requirePermission(params.channel!, actorId, Permission.READ_MESSAGE_HISTORY);
       const emoji = emojiOf(params.emoji!);
-      const m = world.message(params.channel!, params.message!);
+      const m = visibleMessage(world, params.channel!, params.message!);
       const key = emoji.id ?? emoji.name ?? '';
       if (!m.reactions.has(key)) world.requirePermission(params.channel!, actorId, Permission.ADD_REACTIONS);
       world.addReaction(params.channel!, m.id, actorId, emoji);
