@@ -179,3 +179,28 @@ test('permissions: no VIEW_CHANNEL is 50001; no SEND_MESSAGES is 50013; deleting
     rest.patch(Routes.channelMessage('1300000000000000102', bobs.id), { body: { content: 'x' } }),
   ).rejects.toMatchObject({ status: 403, code: 50005 });
 });
+
+test('role hierarchy: the bot cannot act on the owner, on members above it, or with roles above its own', async () => {
+  const { e, rest } = await setup();
+  await expect(rest.delete(Routes.guildMember(GUILD, ALICE))).rejects.toMatchObject({
+    status: 403,
+    code: 50013,
+  });
+  const high = e.world.createRole(GUILD, { name: 'admins' });
+  high.position = e.world.botRole(GUILD).position + 1;
+  const low: Json = await rest.post(Routes.guildRoles(GUILD), { body: { name: 'listeners' } });
+  await expect(rest.put(Routes.guildMemberRole(GUILD, BOB, high.id))).rejects.toMatchObject({ code: 50013 });
+  await expect(rest.patch(Routes.guildRole(GUILD, high.id), { body: { name: 'x' } })).rejects.toMatchObject({
+    code: 50013,
+  });
+  await rest.put(Routes.guildMemberRole(GUILD, BOB, low.id));
+  e.world.updateMember(GUILD, BOB, { roles: [low.id, high.id] });
+  await expect(rest.put(Routes.guildBan(GUILD, BOB), { body: {} })).rejects.toMatchObject({ code: 50013 });
+  await expect(rest.patch(Routes.guildMember(GUILD, BOB), { body: { nick: 'b' } })).rejects.toMatchObject({
+    code: 50013,
+  });
+  e.world.updateMember(GUILD, BOB, { roles: [low.id] });
+  await rest.patch(Routes.guildMember(GUILD, BOB), { body: { nick: 'b' } });
+  await rest.put(Routes.guildBan(GUILD, BOB), { body: {} });
+  expect(e.world.guild(GUILD).bans.has(BOB)).toBe(true);
+});

@@ -364,6 +364,41 @@ export class World extends EventEmitter<WorldEvents> {
     if ((p & needed) !== needed) throw new WorldError(WorldErrorCode.MISSING_PERMISSIONS);
   }
 
+  /** The position of a member's highest role (0 = only @everyone); the owner is above all. */
+  highestRolePosition(guildId: string, userId: string): number {
+    const guild = this.guild(guildId);
+    if (userId === guild.ownerId) return Number.POSITIVE_INFINITY;
+    const member = guild.members.get(userId);
+    let top = 0;
+    for (const id of member?.roles ?? []) top = Math.max(top, guild.roles.get(id)?.position ?? 0);
+    return top;
+  }
+
+  /**
+   * Discord's role hierarchy (docs topics/permissions "Permission Hierarchy"): an actor may only
+   * act on members whose highest role is below its own, never on the owner, and may only grant,
+   * remove, edit or delete roles below its highest role. Throws 50013 otherwise.
+   */
+  requireAbove(
+    guildId: string,
+    actorId: string,
+    target: { userId?: string; roleIds?: readonly string[] },
+  ): void {
+    const guild = this.guild(guildId);
+    if (actorId === guild.ownerId) return;
+    const mine = this.highestRolePosition(guildId, actorId);
+    if (target.userId !== undefined && target.userId !== actorId) {
+      if (this.highestRolePosition(guildId, target.userId) >= mine) {
+        throw new WorldError(WorldErrorCode.MISSING_PERMISSIONS);
+      }
+    }
+    for (const id of target.roleIds ?? []) {
+      const role = guild.roles.get(id);
+      if (role && (role.position >= mine || role.managed))
+        throw new WorldError(WorldErrorCode.MISSING_PERMISSIONS);
+    }
+  }
+
   // ---- users and members ---------------------------------------------------------------------
 
   addUser(input: { id?: string; username: string; globalName?: string | null; bot?: boolean }): WorldUser {

@@ -16,7 +16,7 @@ import type { MemberState } from '../../world/world.js';
 import { WorldError, WorldErrorCode } from '../../world/worldError.js';
 import { FormErrors } from '../restError.js';
 import type { RouteDefinition } from '../router.js';
-import { isObject, maxLength, objectBody, snowflakeField } from '../validation.js';
+import { maxLength, objectBody, snowflakeField } from '../validation.js';
 import { created, noContent, ok } from './respond.js';
 
 function limit(query: URLSearchParams, errors: FormErrors, max: number, dflt: number): number {
@@ -139,6 +139,7 @@ export const guildRoutes: RouteDefinition[] = [
     path: '/guilds/{guild}/roles/{role}',
     handler: ({ world, params, actorId, body }) => {
       world.requireGuildPermission(params.guild!, actorId, Permission.MANAGE_ROLES);
+      world.requireAbove(params.guild!, actorId, { roleIds: [params.role!] });
       const b = objectBody(body);
       const errors = new FormErrors();
       maxLength(errors, ['name'], b.name, 100);
@@ -159,6 +160,7 @@ export const guildRoutes: RouteDefinition[] = [
     path: '/guilds/{guild}/roles/{role}',
     handler: ({ world, params, actorId }) => {
       world.requireGuildPermission(params.guild!, actorId, Permission.MANAGE_ROLES);
+      world.requireAbove(params.guild!, actorId, { roleIds: [params.role!] });
       world.deleteRole(params.guild!, params.role!);
       return noContent();
     },
@@ -242,7 +244,18 @@ export const guildRoutes: RouteDefinition[] = [
         }
         snowflakeField(errors, ['channel_id'], b.channel_id);
         errors.throwIfAny();
-        world.member(guildId, userId);
+        const current = world.member(guildId, userId);
+        if (b.nick !== undefined || b.roles !== undefined || b.communication_disabled_until !== undefined) {
+          world.requireAbove(guildId, actorId, { userId });
+        }
+        if (Array.isArray(b.roles)) {
+          const next = new Set(b.roles as string[]);
+          const changed = [
+            ...(b.roles as string[]).filter((r) => !current.roles.includes(r)),
+            ...current.roles.filter((r) => !next.has(r)),
+          ];
+          world.requireAbove(guildId, actorId, { roleIds: changed });
+        }
         if (b.nick !== undefined) {
           world.requireGuildPermission(
             guildId,
@@ -299,6 +312,8 @@ export const guildRoutes: RouteDefinition[] = [
     path: '/guilds/{guild}/members/{user}',
     handler: ({ world, params, actorId }) => {
       world.requireGuildPermission(params.guild!, actorId, Permission.KICK_MEMBERS);
+      world.member(params.guild!, params.user!);
+      world.requireAbove(params.guild!, actorId, { userId: params.user! });
       world.removeMember(params.guild!, params.user!);
       return noContent();
     },
@@ -312,6 +327,7 @@ export const guildRoutes: RouteDefinition[] = [
         const member = world.member(params.guild!, params.user!);
         if (!world.guild(params.guild!).roles.has(params.role!))
           throw new WorldError(WorldErrorCode.UNKNOWN_ROLE);
+        world.requireAbove(params.guild!, actorId, { roleIds: [params.role!] });
         const roles =
           method === 'PUT' ? [...member.roles, params.role!] : member.roles.filter((r) => r !== params.role);
         world.updateMember(params.guild!, params.user!, { roles });
@@ -361,8 +377,10 @@ export const guildRoutes: RouteDefinition[] = [
         );
       }
       errors.throwIfAny();
-      if (isObject(b) && params.user === world.guild(params.guild!).ownerId) {
-        throw new WorldError(WorldErrorCode.MISSING_PERMISSIONS);
+      world.user(params.user!);
+      // A member (the owner included) must rank below the bot; a non-member can always be banned.
+      if (world.guild(params.guild!).members.has(params.user!)) {
+        world.requireAbove(params.guild!, actorId, { userId: params.user! });
       }
       world.ban(params.guild!, params.user!, reason ?? null);
       return noContent();
