@@ -209,3 +209,28 @@ test('DiscordAPIError carries Discord’s message and field paths', async () => 
     'content[BASE_TYPE_MAX_LENGTH]: Must be 2000 or fewer in length.',
   );
 });
+
+test('pins: pin, list (new and deprecated routes), unpin; CHANNEL_PINS_UPDATE each time', async () => {
+  const { emu: e, rest } = await setup();
+  const gw = await gateway(e, 1 << 0);
+  const a = e.world.postMessage(GENERAL, ALICE, { content: 'first' });
+  const b = e.world.postMessage(GENERAL, ALICE, { content: 'second' });
+  await rest.put(Routes.channelMessagesPin(GENERAL, a.id));
+  await rest.put(Routes.channelPin(GENERAL, b.id));
+  const update = await gw.waitDispatch('CHANNEL_PINS_UPDATE');
+  expect(update.d).toMatchObject({
+    channel_id: GENERAL,
+    guild_id: GUILD,
+    last_pin_timestamp: expect.any(String),
+  });
+  const pins: Json = await rest.get(Routes.channelMessagesPins(GENERAL));
+  expect(pins.has_more).toBe(false);
+  expect(pins.items.map((p: Json) => p.message.id).sort()).toEqual([a.id, b.id].sort());
+  expect(pins.items[0].message.pinned).toBe(true);
+  const legacy = (await rest.get(Routes.channelPins(GENERAL))) as Json[];
+  expect(legacy).toHaveLength(2);
+  const before = gw.frames.length;
+  await rest.delete(Routes.channelMessagesPin(GENERAL, a.id));
+  expect(((await rest.get(Routes.channelPins(GENERAL))) as Json[]).map((m) => m.id)).toEqual([b.id]);
+  await gw.waitFor((f) => f.t === 'CHANNEL_PINS_UPDATE', before);
+});

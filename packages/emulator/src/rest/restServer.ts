@@ -25,6 +25,7 @@ import { type GatewayInfo, gatewayRoutes } from './routes/gateway.js';
 import { guildRoutes } from './routes/guilds.js';
 import { interactionRoutes } from './routes/interactions.js';
 import { messageRoutes } from './routes/messages.js';
+import { pinRoutes } from './routes/pins.js';
 import { userRoutes } from './routes/users.js';
 
 export interface RestServerOptions {
@@ -100,6 +101,7 @@ export class RestServer {
       ...userRoutes,
       ...channelRoutes,
       ...messageRoutes,
+      ...pinRoutes,
       ...guildRoutes,
       ...applicationCommandRoutes,
       ...interactionRoutes,

@@ -136,6 +136,6 @@ export function messagePayload(m: MessageState, viewerId: string) {
     me: r.users.has(viewerId),
     me_burst: false,
   }));
-  const { reactions: _omit, guildId: _guild, ...api } = m;
+  const { reactions: _omit, guildId: _guild, pinnedAt: _pinnedAt, ...api } = m;
   return { ...api, ...(reactions.length > 0 ? { reactions } : {}) };
 }

@@ -34,7 +34,7 @@ import {
   type PermissionOverwrite,
   basePermissions,
 } from './permissions.js';
-import { SnowflakeGenerator, snowflakeTime } from './snowflake.js';
+import { compareSnowflakes, SnowflakeGenerator, snowflakeTime } from './snowflake.js';
 import { WorldError, WorldErrorCode } from './worldError.js';
 
 export interface RoleState {
@@ -126,6 +126,8 @@ export interface MessageState {
   poll?: unknown;
   guildId: string | undefined;
   reactions: Map<string, ReactionState>;
+  /** When it was pinned; set while `pinned`. */
+  pinnedAt?: string;
 }
 
 /** What a message is made of; REST validates it before it gets here. */
@@ -857,6 +859,29 @@ export class World extends EventEmitter<WorldEvents> {
       },
       guild?.id,
     );
+  }
+
+  /** Pins or unpins: CHANNEL_PINS_UPDATE (GUILDS / DIRECT_MESSAGES) with the newest pin's time. */
+  setPinned(channelId: string, messageId: string, pinned: boolean): void {
+    const { guild } = this.channel(channelId);
+    const m = this.message(channelId, messageId);
+    if (m.pinned === pinned) return;
+    m.pinned = pinned;
+    if (pinned) m.pinnedAt = iso(this.clock.now());
+    else delete m.pinnedAt;
+    const last = this.pinnedMessages(channelId)[0]?.pinnedAt ?? null;
+    this.dispatch(
+      'CHANNEL_PINS_UPDATE',
+      { channel_id: channelId, last_pin_timestamp: last, ...(guild ? { guild_id: guild.id } : {}) },
+      guild?.id,
+    );
+  }
+
+  /** Pinned messages, most recently pinned first. */
+  pinnedMessages(channelId: string): MessageState[] {
+    return this.listMessages(channelId, { limit: Number.MAX_SAFE_INTEGER })
+      .filter((m) => m.pinned)
+      .sort((a, b) => (b.pinnedAt ?? '').localeCompare(a.pinnedAt ?? '') || compareSnowflakes(b.id, a.id));
   }
 
   // ---- reactions -----------------------------------------------------------------------------
