@@ -36,7 +36,7 @@ export class VoiceJoins {
     const prev = guild.voiceStates.get(join.userId);
     if (join.channelId === null) {
       this.world.setVoiceState(join.guildId, join.userId, null);
-      if (prev) this.release(prev);
+      if (prev) void this.release(prev);
       return undefined;
     }
     this.world.setVoiceState(join.guildId, join.userId, {
@@ -47,7 +47,8 @@ export class VoiceJoins {
     });
     const moved = !prev || prev.channelId !== join.channelId || prev.sessionId !== join.sessionId;
     if (!moved) return undefined;
-    if (prev) this.release(prev);
+    // The old seat goes first: a provider keyed by guild and user must not drop the new one.
+    if (prev) await this.release(prev);
     return this.provider.allocate({
       guildId: join.guildId,
       channelId: join.channelId,
@@ -62,13 +63,18 @@ export class VoiceJoins {
       for (const vs of [...guild.voiceStates.values()]) {
         if (vs.sessionId !== sessionId) continue;
         this.world.setVoiceState(guild.id, vs.userId, null);
-        this.release(vs);
+        void this.release(vs);
       }
     }
   }
 
-  private release(vs: { guildId: string; channelId: string; userId: string; sessionId: string }): void {
-    Promise.resolve()
+  private release(vs: {
+    guildId: string;
+    channelId: string;
+    userId: string;
+    sessionId: string;
+  }): Promise<void> {
+    return Promise.resolve()
       .then(() => this.provider.release({ ...vs }))
       .catch((err: unknown) => {
         this.log(`voice release failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -153,3 +153,60 @@ test('a simulated user runs a slash command: INTERACTION_CREATE with an id and t
   expect(reply.message?.content).toBe('pong');
   expect((await emu.bot.waitForMessage((m) => m.content === 'pong')).channel_id).toBe(TEXT);
 });
+
+test('moving between voice channels: the bot sees the move, and only the new channel hears her', async () => {
+  emu = await startEmulator({ identifyIntervalMs: 0, voiceServer: true });
+  const c = await bot(emu, BASE_INTENTS);
+  const lounge = emu.world.createChannel(GUILD, { name: 'lounge', type: 2 });
+  const alice = emu.users.create({ username: 'alice', id: '1300000000000000010' });
+  const dave = emu.users.create({ username: 'dave' });
+  const erin = emu.users.create({ username: 'erin' });
+  await dave.joinVoice(VOICE);
+  await erin.joinVoice(lounge.id);
+  await alice.joinVoice(VOICE);
+  const from = c.frames.length;
+  await alice.moveVoice(lounge.id);
+  expect(alice.voiceChannelId).toBe(lounge.id);
+  const moved = await c.waitFor(
+    (f) => f.t === 'VOICE_STATE_UPDATE' && f.d.user_id === alice.id && f.d.channel_id === lounge.id,
+    from,
+  );
+  expect(moved.d.guild_id).toBe(GUILD);
+  await alice.speak(Array.from({ length: 10 }, (_, i) => frame(i)));
+  const deadline = Date.now() + 10_000;
+  while (erin.heard.frames(alice.id).length < 10 && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
+  expect(erin.heard.frames(alice.id)).toHaveLength(10);
+  expect(dave.heard.frames(alice.id)).toEqual([]);
+});
+
+test('intents gate what simulated users cause: each session gets only the events its intents allow', async () => {
+  emu = await startEmulator({ identifyIntervalMs: 0, voiceServer: true });
+  const GUILDS = 1;
+  const only = {
+    members: await bot(emu, GUILDS | (1 << 1)),
+    voice: await bot(emu, GUILDS | (1 << 7)),
+    presences: await bot(emu, GUILDS | (1 << 8)),
+    messages: await bot(emu, GUILDS | (1 << 9)),
+  };
+  const ids = emu.control.sessions().map((s) => s.sessionId);
+  const carol = emu.users.create({ username: 'carol' }); // GUILD_MEMBER_ADD
+  carol.say(TEXT, 'hi');
+  carol.goOffline();
+  await carol.joinVoice(VOICE);
+  carol.leaveVoice();
+  carol.leaveGuild(GUILD);
+  const events = (i: number) =>
+    [...new Set(emu!.control.received(ids[i]).map((r) => r.t))].filter(
+      (t) => t !== 'READY' && t !== 'GUILD_CREATE',
+    );
+  expect(events(0)).toEqual(['GUILD_MEMBER_ADD', 'GUILD_MEMBER_REMOVE']);
+  expect(events(1)).toEqual(['VOICE_STATE_UPDATE']);
+  expect(events(2)).toEqual(['PRESENCE_UPDATE']);
+  expect(events(3)).toEqual(['MESSAGE_CREATE']);
+  // And the socket got what the log says.
+  await only.voice.waitFor((f) => f.t === 'VOICE_STATE_UPDATE' && f.d.channel_id === null);
+  expect(only.messages.dispatches().map((f) => f.t)).toEqual(['READY', 'GUILD_CREATE', 'MESSAGE_CREATE']);
+  expect(only.members.frames.length).toBeGreaterThan(0);
+  expect(only.presences.frames.length).toBeGreaterThan(0);
+});

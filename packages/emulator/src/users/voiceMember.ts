@@ -79,6 +79,8 @@ export class VoiceMember {
   readonly sessionId = randomBytes(16).toString('hex');
   private client: VoiceClient | undefined;
   private guild: string | undefined;
+  /** The last op 4 the client sent, until the world and the voice provider answered it. */
+  private signalled: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly userId: string,
@@ -114,7 +116,7 @@ export class VoiceMember {
           d: { guild_id: string; channel_id: string | null; self_mute: boolean; self_deaf: boolean };
         }) => {
           const d = payload.d;
-          this.joins
+          this.signalled = this.joins
             .update({
               guildId: d.guild_id,
               userId: this.userId,
@@ -153,6 +155,7 @@ export class VoiceMember {
       selfMute: opts.selfMute ?? false,
       selfDeaf: opts.selfDeaf ?? false,
       maxDaveProtocolVersion: opts.dave ? 1 : 0,
+      debug: (line: string) => this.log(`user ${this.userId} voice: ${line}`),
       ...(ca !== undefined ? { ca } : {}),
     });
     this.client = client;
@@ -166,34 +169,18 @@ export class VoiceMember {
     }
   }
 
-  /** Moves to another channel of the same guild; resolves once connected there. */
+  /**
+   * Moves to another channel of the same guild; resolves once connected there. The emulator's
+   * voice server keeps the seat on a move (same token), so the connection usually stays up and
+   * only its channel changes; a provider that hands out a new seat makes the client reconnect.
+   */
   async move(channelId: string, timeoutMs = 15_000): Promise<void> {
     const client = this.requireClient();
     if (client.channelId === channelId && client.state.status === 'ready') return;
-    // The move tears the old voice connection down first: wait for the status to leave 'ready'
-    // and come back, so this does not resolve on the old channel's connection.
-    const reconnected = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        client.off('stateChange', onChange);
-        reject(new EmulatorError('EMULATOR_VOICE_TIMEOUT', `voice move not ready within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const onChange = (_from: { status: string }, to: { status: string }) => {
-        if (to.status === 'ready') {
-          clearTimeout(timer);
-          client.off('stateChange', onChange);
-          resolve();
-        } else if (to.status === 'destroyed') {
-          clearTimeout(timer);
-          client.off('stateChange', onChange);
-          reject(
-            new EmulatorError('EMULATOR_VOICE_TIMEOUT', 'the voice connection was destroyed while moving'),
-          );
-        }
-      };
-      client.on('stateChange', onChange);
-    });
     client.moveTo(channelId);
-    await reconnected;
+    // The adapter answered the op 4 (voice state, then voice server) once this settles.
+    await this.signalled;
+    await client.ready(timeoutMs);
   }
 
   /** Leaves the call (op 4 with channel null: the bot sees her VOICE_STATE_UPDATE with channel_id null). */
