@@ -4,7 +4,7 @@
  * as it does against Discord (one message posted, no duplicates), and gives up on 5xx after its
  * retries exactly as it would there.
  */
-import { HTTPError, type RateLimitData, REST } from '@discordjs/rest';
+import { HTTPError, type RateLimitData, RateLimitError, REST } from '@discordjs/rest';
 import { Routes } from 'discord.js';
 import { afterEach, expect, test } from 'vitest';
 import { type Emulator, startEmulator } from '../src/index.js';
@@ -194,4 +194,38 @@ test('faults are validated and can be cleared', async () => {
   expect(e.control.rest.pendingFaults()).toBe(5);
   e.control.rest.clearFaults();
   expect(e.control.rest.pendingFaults()).toBe(0);
+});
+
+test('channel renames hit a hidden sublimit (2 per 10 min): 429 while the bucket still shows requests left', async () => {
+  const clock = new FakeClock();
+  emu = await startEmulator({ clock });
+  const e = emu;
+  const rest = new REST({ api: e.apiUrl, version: '10', rejectOnRateLimit: ['/channels'] }).setToken(e.token);
+  await rest.patch(Routes.channel(GENERAL), { body: { name: 'one' } });
+  await rest.patch(Routes.channel(GENERAL), { body: { topic: 'two' } });
+  const raw = await fetch(`${e.restUrl}/channels/${GENERAL}`, {
+    method: 'PATCH',
+    headers: { authorization: `Bot ${e.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'three' }),
+  });
+  expect(raw.status).toBe(429);
+  expect(raw.headers.get('x-ratelimit-remaining')).toBe('2');
+  expect(raw.headers.get('retry-after')).toBe('600');
+  expect(((await raw.json()) as Json).retry_after).toBe(600);
+  // @discordjs/rest recognises the sublimit and, told to reject on /channels, throws instead of waiting.
+  const err = await rest.patch(Routes.channel(GENERAL), { body: { name: 'four' } }).catch((x: unknown) => x);
+  expect(err).toBeInstanceOf(RateLimitError);
+  expect((err as RateLimitError).sublimitTimeout).toBeGreaterThan(0);
+  // The server holds back only renames: other edits of the channel go through.
+  const patch = (body: unknown) =>
+    fetch(`${e.restUrl}/channels/${GENERAL}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bot ${e.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  expect((await patch({ nsfw: true })).status).toBe(200);
+  clock.advance(600_000);
+  const renamed = await patch({ name: 'five' });
+  expect(renamed.status).toBe(200);
+  expect(((await renamed.json()) as Json).name).toBe('five');
 });

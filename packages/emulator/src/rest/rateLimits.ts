@@ -146,6 +146,25 @@ export class RateLimiter {
     return { limited: false, headers: RateLimiter.headers(rule, state.remaining, state.resetAt, now) };
   }
 
+  /**
+   * A limit inside a bucket that its headers do not show, such as renaming a channel (2 per
+   * 10 min per channel; @discordjs/rest handles this case as a "sublimit"). Returns how long to
+   * wait, or 0 when the request may go.
+   */
+  takeSublimit(key: string, limit: number, windowMs: number): number {
+    if (!this.enabled) return 0;
+    const now = this.clock.now();
+    const k = `sublimit:${key}`;
+    let state = this.buckets.get(k);
+    if (!state || now >= state.resetAt) {
+      state = { remaining: limit, resetAt: now + windowMs };
+      this.buckets.set(k, state);
+    }
+    if (state.remaining <= 0) return state.resetAt - now;
+    state.remaining -= 1;
+    return 0;
+  }
+
   /** Forgets every bucket (a new window everywhere). */
   reset(): void {
     this.buckets.clear();

@@ -11,15 +11,19 @@ export class RestError extends Error {
   readonly code: number;
   readonly errors: ErrorTree | undefined;
   readonly headers: Record<string, string>;
+  /** A body other than `{ message, code, errors }` (the 429 shape). */
+  private readonly customBody: Record<string, unknown> | undefined;
   constructor(
     status: number,
     code: number,
     message: string,
     errors?: ErrorTree,
     headers: Record<string, string> = {},
+    body?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'RestError';
+    this.customBody = body;
     this.status = status;
     this.code = code;
     this.errors = errors;
@@ -27,6 +31,7 @@ export class RestError extends Error {
   }
 
   body(): Record<string, unknown> {
+    if (this.customBody !== undefined) return this.customBody;
     return this.errors === undefined
       ? { message: this.message, code: this.code }
       : { message: this.message, code: this.code, errors: this.errors };

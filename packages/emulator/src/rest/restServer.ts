@@ -226,6 +226,13 @@ export class RestServer {
         files,
         actorId: this.options.world.bot.id,
         reason,
+        sublimit: (key, limit, windowMs) => {
+          const wait = this.limiter.takeSublimit(key, limit, windowMs);
+          if (wait <= 0) return;
+          // The route's headers still show requests left, which is how a client tells a sublimit.
+          const answer = tooManyRequests(wait, 'user', decision.headers);
+          throw new RestError(429, 0, 'You are being rate limited.', undefined, answer.headers, answer.body);
+        },
       });
       reply(result.status, result.body, decision.headers);
     } catch (err) {
@@ -233,7 +240,7 @@ export class RestServer {
         err instanceof RestError ? err : err instanceof WorldError ? fromWorldError(err) : undefined;
       if (!restErr) throw err;
       if (restErr.status === 413) res.setHeader('connection', 'close');
-      reply(restErr.status, restErr.body(), decision.headers);
+      reply(restErr.status, restErr.body(), { ...decision.headers, ...restErr.headers });
       if (restErr.status === 413) res.once('finish', () => req.socket.destroy());
     }
   }

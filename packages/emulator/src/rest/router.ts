@@ -20,6 +20,8 @@ export interface RouteRequest {
   actorId: string;
   /** X-Audit-Log-Reason, percent-decoded. */
   reason: string | undefined;
+  /** Spends one request of a hidden sublimit; throws the 429 Discord sends when it is spent. */
+  sublimit(key: string, limit: number, windowMs: number): void;
 }
 
 export interface UploadedFile {

@@ -29,7 +29,7 @@ export const channelRoutes: RouteDefinition[] = [
   {
     method: 'PATCH',
     path: '/channels/{channel}',
-    handler: ({ world, params, actorId, body }) => {
+    handler: ({ world, params, actorId, body, sublimit }) => {
       const { channel } = world.channel(params.channel!);
       world.requirePermission(channel.id, actorId, Permission.MANAGE_CHANNELS);
       const b = objectBody(body);
@@ -56,6 +56,8 @@ export const channelRoutes: RouteDefinition[] = [
         );
       }
       errors.throwIfAny();
+      // Renames and topic changes: 2 per 10 minutes per channel, hidden from the bucket headers.
+      if (b.name !== undefined || b.topic !== undefined) sublimit(`channel-rename:${channel.id}`, 2, 600_000);
       const patch: Parameters<typeof world.updateChannel>[1] = {};
       if (typeof b.name === 'string') patch.name = b.name;
       if (typeof b.topic === 'string' || b.topic === null) patch.topic = b.topic;
