@@ -4,12 +4,7 @@
  * by shard and intents, voice state updates, and the faults the control handle injects.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  GatewayIntentBits,
-  GatewayOpcodes,
-  gatewayClosePolicy,
-  PRIVILEGED_INTENTS_MASK,
-} from '@cordwire/opcodes';
+import { GatewayOpcodes, gatewayClosePolicy, PRIVILEGED_INTENTS_MASK } from '@cordwire/opcodes';
 import type { WebSocket } from 'ws';
 import type { EmulatorClock } from '../clock.js';
 import { GatewayConnection, type InboundPayload } from './gatewayConnection.js';
@@ -23,7 +18,7 @@ import {
   truncateUtf8,
 } from './handshake.js';
 import { IdentifyQueue } from './identifyQueue.js';
-import { sessionReceives } from './intents.js';
+import { redactForSession, sessionReceives } from './intents.js';
 import { memberChunks, parseMemberRequest } from './requestGuildMembers.js';
 import type { VoiceJoins } from '../voiceJoins.js';
 import type { World } from '../world/index.js';
@@ -103,7 +98,7 @@ const ACCEPTED_OPS: ReadonlySet<number> = new Set([
 /** Gateway versions Discord still serves (docs reference "API Versioning": 10 and 9 available). */
 const SUPPORTED_VERSIONS: ReadonlySet<number> = new Set([9, 10]);
 
-const MESSAGE_CONTENT_EVENTS: ReadonlySet<string> = new Set(['MESSAGE_CREATE', 'MESSAGE_UPDATE']);
+const _MESSAGE_CONTENT_EVENTS: ReadonlySet<string> = new Set(['MESSAGE_CREATE', 'MESSAGE_UPDATE']);
 
 export class GatewayServer {
   readonly sessions = new Map<string, Session>();
@@ -615,23 +610,15 @@ export class GatewayServer {
       const shard = guildId === undefined ? 0 : shardForGuild(guildId, session.shard[1]);
       if (target.sessionId === undefined && shard !== session.shard[0]) continue;
       if (!sessionReceives(session.intents, event, guildId !== undefined)) continue;
-      this.deliver(session, event, this.redact(session, event, data, guildId !== undefined), true);
+      this.deliver(
+        session,
+        event,
+        redactForSession(session.intents, session.userId, event, data, guildId !== undefined),
+        true,
+      );
       delivered += 1;
     }
     return delivered;
-  }
-
-  private redact(session: Session, event: string, data: unknown, inGuild: boolean): unknown {
-    if (!inGuild || !MESSAGE_CONTENT_EVENTS.has(event) || session.intents & GatewayIntentBits.MESSAGE_CONTENT)
-      return data;
-    if (!isObject(data)) return data;
-    // Discord keeps content for the bot's own messages and messages that mention it (docs
-    // topics/gateway "Message Content Intent").
-    const author = isObject(data.author) ? data.author.id : undefined;
-    const mentions = Array.isArray(data.mentions) ? data.mentions : [];
-    if (author === session.userId || mentions.some((m) => isObject(m) && m.id === session.userId))
-      return data;
-    return { ...data, content: '', embeds: [], attachments: [], components: [] };
   }
 
   // ---- faults and control ----------------------------------------------------------------------
