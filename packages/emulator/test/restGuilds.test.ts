@@ -193,3 +193,32 @@ test('application commands are validated: name regex, description length, duplic
     .catch((x: Json) => x);
   expect(dup.rawError.errors['1']._errors[0].code).toBe('APPLICATION_COMMANDS_DUPLICATE_NAME');
 });
+
+test('command permissions: read by the bot, set by a guild admin (APPLICATION_COMMAND_PERMISSIONS_UPDATE), not writable with a bot token', async () => {
+  const { emu: e, rest } = await setup();
+  const gw = await RawClient.connect(`${e.gatewayUrl}/?v=10&encoding=json`);
+  clients.push(gw);
+  await gw.ready(e.token, { intents: 0 });
+  const cmd: Json = await rest.post(Routes.applicationGuildCommands(APP, GUILD), {
+    body: { name: 'ban', description: 'x' },
+  });
+  expect(await rest.get(Routes.guildApplicationCommandsPermissions(APP, GUILD))).toEqual([]);
+  await expect(rest.get(Routes.applicationCommandPermissions(APP, GUILD, cmd.id))).rejects.toMatchObject({
+    status: 404,
+    code: 10066,
+  });
+  e.world.commands.setPermissions(GUILD, cmd.id, [{ id: GUILD, type: 1, permission: false }]);
+  const update = await gw.waitDispatch('APPLICATION_COMMAND_PERMISSIONS_UPDATE');
+  expect(update.d).toEqual({
+    id: cmd.id,
+    application_id: APP,
+    guild_id: GUILD,
+    permissions: [{ id: GUILD, type: 1, permission: false }],
+  });
+  expect(await rest.get(Routes.applicationCommandPermissions(APP, GUILD, cmd.id))).toMatchObject({
+    id: cmd.id,
+  });
+  await expect(
+    rest.put(Routes.applicationCommandPermissions(APP, GUILD, cmd.id), { body: { permissions: [] } }),
+  ).rejects.toMatchObject({ status: 403, code: 20001 });
+});

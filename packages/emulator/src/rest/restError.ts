@@ -48,7 +48,7 @@ export const internalError = () => new RestError(500, 0, '500: Internal Server E
 /** HTTP status by JSON code range and the exceptions (docs "JSON Error Codes"). */
 function statusFor(code: number): number {
   if (code === 50027) return 401;
-  if (code === 50001 || code === 50013 || code === 50005 || code === 50007) return 403;
+  if (code === 50001 || code === 50013 || code === 50005 || code === 50007 || code === 20001) return 403;
   if (code >= 10001 && code < 20000) return 404;
   return 400;
 }

@@ -42,8 +42,27 @@ export interface ApplicationCommandInput {
 
 const GLOBAL = 'global';
 
+/** One overwrite of who may use a command (docs "Application Command Permissions Structure"). */
+export interface CommandPermission {
+  /** A role, user or channel id (guild id = @everyone, guild id - 1 = all channels). */
+  id: string;
+  /** 1 role, 2 user, 3 channel. */
+  type: 1 | 2 | 3;
+  permission: boolean;
+}
+
+export interface GuildCommandPermissions {
+  /** The command's id, or the application's id for the app-wide default. */
+  id: string;
+  application_id: string;
+  guild_id: string;
+  permissions: CommandPermission[];
+}
+
 export class ApplicationCommands {
   private readonly scopes = new Map<string, Map<string, ApplicationCommand>>();
+  /** Per guild, by command id: set by a guild admin in the client, never by a bot token. */
+  private readonly permissionSets = new Map<string, Map<string, GuildCommandPermissions>>();
 
   constructor(private readonly world: World) {}
 
@@ -152,5 +171,44 @@ export class ApplicationCommands {
   delete(id: string, guildId?: string): void {
     this.get(id, guildId);
     this.scope(guildId).delete(id);
+  }
+
+  permissions(guildId: string): GuildCommandPermissions[] {
+    this.world.guild(guildId);
+    return [...(this.permissionSets.get(guildId)?.values() ?? [])];
+  }
+
+  /**
+   * A guild admin changes who may use a command (what Discord's client does with a user's
+   * token): APPLICATION_COMMAND_PERMISSIONS_UPDATE, which every session of the app receives.
+   */
+  setPermissions(
+    guildId: string,
+    commandId: string,
+    permissions: CommandPermission[],
+  ): GuildCommandPermissions {
+    this.world.guild(guildId);
+    if (commandId !== this.world.application.id) {
+      const found = this.scope(guildId).get(commandId) ?? this.scope(undefined).get(commandId);
+      if (!found) throw new WorldError(WorldErrorCode.UNKNOWN_APPLICATION_COMMAND);
+    }
+    const entry: GuildCommandPermissions = {
+      id: commandId,
+      application_id: this.world.application.id,
+      guild_id: guildId,
+      permissions: permissions.map((p) => ({ ...p })),
+    };
+    let sets = this.permissionSets.get(guildId);
+    if (!sets) {
+      sets = new Map();
+      this.permissionSets.set(guildId, sets);
+    }
+    sets.set(commandId, entry);
+    this.world.dispatch(
+      'APPLICATION_COMMAND_PERMISSIONS_UPDATE',
+      { ...entry, permissions: entry.permissions },
+      guildId,
+    );
+    return entry;
   }
 }

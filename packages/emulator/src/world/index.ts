@@ -14,7 +14,12 @@ export type {
   WorldEvents,
 } from './world.js';
 export { ApplicationCommands } from './applicationCommands.js';
-export type { ApplicationCommand, ApplicationCommandInput } from './applicationCommands.js';
+export type {
+  ApplicationCommand,
+  ApplicationCommandInput,
+  CommandPermission,
+  GuildCommandPermissions,
+} from './applicationCommands.js';
 export {
   INTERACTION_ACK_MS,
   INTERACTION_TOKEN_MS,

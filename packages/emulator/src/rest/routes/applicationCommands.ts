@@ -75,4 +75,37 @@ function routesFor(guild: boolean): RouteDefinition[] {
   ];
 }
 
-export const applicationCommandRoutes: RouteDefinition[] = [...routesFor(false), ...routesFor(true)];
+/** Command permissions are read by bots and written only with a user's Bearer token. */
+const permissionRoutes: RouteDefinition[] = [
+  {
+    method: 'GET',
+    path: '/applications/{application}/guilds/{guild}/commands/permissions',
+    handler: ({ world, params }) => {
+      ownApplication(world, params);
+      return ok(world.commands.permissions(params.guild!));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/applications/{application}/guilds/{guild}/commands/{command}/permissions',
+    handler: ({ world, params }) => {
+      ownApplication(world, params);
+      const found = world.commands.permissions(params.guild!).find((p) => p.id === params.command);
+      if (!found) throw new WorldError(WorldErrorCode.UNKNOWN_APPLICATION_COMMAND_PERMISSIONS);
+      return ok(found);
+    },
+  },
+  {
+    method: 'PUT',
+    path: '/applications/{application}/guilds/{guild}/commands/{command}/permissions',
+    handler: () => {
+      throw new WorldError(WorldErrorCode.BOTS_CANNOT_USE_ENDPOINT);
+    },
+  },
+];
+
+export const applicationCommandRoutes: RouteDefinition[] = [
+  ...routesFor(false),
+  ...routesFor(true),
+  ...permissionRoutes,
+];
