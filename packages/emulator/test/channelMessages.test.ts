@@ -64,3 +64,11 @@ test('pages match the reference for any insertion order, anchor and limit', () =
     { numRuns: 500 },
   );
 });
+
+test('a channel keeps at most its capacity of messages, forgetting the oldest', () => {
+  const store = new ChannelMessages<{ id: string }>(3);
+  for (const id of ['10', '11', '12', '13', '14']) store.add({ id });
+  expect(store.size).toBe(3);
+  expect(store.get('10')).toBeUndefined();
+  expect(store.list({ limit: 100 }).map((m) => m.id)).toEqual(['14', '13', '12']);
+});

@@ -44,6 +44,8 @@ const RULES: ReadonlyArray<[method: string, template: string, rule: BucketRule]>
   ['PATCH', '/guilds/{guild}/members/{user}', { name: 'member-modify', limit: 10, windowMs: 10_000 }],
 ];
 const DEFAULT_RULE = { limit: 50, windowMs: 1_000 };
+/** Bucket states kept before expired ones are swept (ids in paths are chosen by the client). */
+const BUCKET_SWEEP_SIZE = 10_000;
 
 export function bucketRule(method: string, template: string): BucketRule {
   for (const [m, t, rule] of RULES) if (m === method && t === template) return rule;
@@ -126,6 +128,7 @@ export class RateLimiter {
       }
     }
     const key = `${rule.name}:${major}`;
+    if (this.buckets.size > BUCKET_SWEEP_SIZE) this.sweep(now);
     let state = this.buckets.get(key);
     if (!state || now >= state.resetAt) {
       state = { remaining: rule.limit, resetAt: now + rule.windowMs };
@@ -163,6 +166,11 @@ export class RateLimiter {
     if (state.remaining <= 0) return state.resetAt - now;
     state.remaining -= 1;
     return 0;
+  }
+
+  /** Drops buckets whose window is over: they would start afresh anyway. */
+  private sweep(now: number): void {
+    for (const [key, state] of this.buckets) if (now >= state.resetAt) this.buckets.delete(key);
   }
 
   /** Forgets every bucket (a new window everywhere). */

@@ -12,10 +12,15 @@ export interface MessagePage {
   limit: number;
 }
 
+/** Messages kept per channel; older ones are forgotten so a flood cannot grow without bound. */
+export const CHANNEL_HISTORY_LIMIT = 10_000;
+
 export class ChannelMessages<M extends { id: string }> {
   private readonly byId = new Map<string, M>();
   /** Oldest first. */
   private readonly order: string[] = [];
+
+  constructor(private readonly capacity = CHANNEL_HISTORY_LIMIT) {}
 
   get size(): number {
     return this.byId.size;
@@ -35,6 +40,10 @@ export class ChannelMessages<M extends { id: string }> {
     // Minted ids only grow, so this loop is almost always zero steps.
     while (i > 0 && compareSnowflakes(this.order[i - 1]!, message.id) > 0) i -= 1;
     this.order.splice(i, 0, message.id);
+    while (this.order.length > this.capacity) {
+      const oldest = this.order.shift();
+      if (oldest !== undefined) this.byId.delete(oldest);
+    }
   }
 
   delete(id: string): M | undefined {

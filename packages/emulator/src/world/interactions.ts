@@ -36,6 +36,8 @@ export const INTERACTION_ACK_MS = 3_000;
 export const INTERACTION_TOKEN_MS = 15 * 60_000;
 
 const EPHEMERAL = 1 << 6;
+/** Interactions kept before expired ones are swept. */
+const INTERACTION_SWEEP_SIZE = 1_000;
 const LOADING = 1 << 7;
 
 export interface InteractionState {
@@ -92,6 +94,15 @@ export class Interactions {
   private readonly byToken = new Map<string, InteractionState>();
 
   constructor(private readonly world: World) {}
+
+  /** Forgets interactions whose token has expired: nothing can answer them any more. */
+  private sweep(now: number): void {
+    for (const [id, state] of this.byId) {
+      if (now - state.createdAt <= INTERACTION_TOKEN_MS) continue;
+      this.byId.delete(id);
+      this.byToken.delete(state.token);
+    }
+  }
 
   get(id: string): InteractionState | undefined {
     return this.byId.get(id);
@@ -158,6 +169,7 @@ export class Interactions {
       followupIds: [],
       responses: [],
     };
+    if (this.byId.size >= INTERACTION_SWEEP_SIZE) this.sweep(state.createdAt);
     this.byId.set(id, state);
     this.byToken.set(token, state);
     world.dispatch('INTERACTION_CREATE', payload, guild?.id);
