@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import { connect as connectTcp } from 'node:net';
+import fc from 'fast-check';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, test } from 'vitest';
 import { type Emulator, startEmulator } from '../src/index.js';
@@ -256,6 +257,28 @@ describe('hostile HTTP input on the gateway port', () => {
     const c = await connect(emu);
     await c.ready(emu.token);
     expect((await fetch(`${emu.restUrl}/gateway`)).status).toBe(200);
+  });
+
+  test('random request targets on an upgrade: every one gets an HTTP answer, and the emulator keeps serving', async () => {
+    emu = await startEmulator({ identifyIntervalMs: 0 });
+    const port = emu.port;
+    let answered = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.string(), fc.webPath(), fc.webUrl(), fc.string({ unit: 'binary', maxLength: 300 })),
+        async (raw) => {
+          // A request line carries no CR/LF or spaces inside the target; anything else is fair game.
+          const target = raw.replace(/[\r\n ]/g, '');
+          const answer = await rawHttp(port, `GET ${target || '/'} HTTP/1.1\r\n${upgradeHeaders}`);
+          expect(answer).toMatch(/^HTTP\/1\.1 (101|400) /);
+          answered += 1;
+        },
+      ),
+      { numRuns: 60 },
+    );
+    expect(answered).toBe(60);
+    const c = await connect(emu);
+    await c.ready(emu.token);
   });
 
   test('a peer is held to maxConnectionsPerAddress; others are unaffected by its slots', async () => {
