@@ -210,3 +210,47 @@ test('intents gate what simulated users cause: each session gets only the events
   expect(only.members.frames.length).toBeGreaterThan(0);
   expect(only.presences.frames.length).toBeGreaterThan(0);
 });
+
+test('a DM, an autocomplete and a modal submit reach the bot as Discord sends them', async () => {
+  emu = await startEmulator({ identifyIntervalMs: 0 });
+  // GUILDS | DIRECT_MESSAGES, no MESSAGE_CONTENT: DMs keep their content anyway.
+  const c = await bot(emu, 1 | (1 << 12));
+  const alice = emu.users.create({ username: 'alice', id: '1300000000000000010' });
+  const dm = alice.dm('psst');
+  const got = await c.waitDispatch('MESSAGE_CREATE');
+  expect(got.d).toMatchObject({ id: dm.id, channel_id: dm.channel_id, content: 'psst' });
+  expect(got.d.guild_id).toBeUndefined();
+
+  const auth = { authorization: `Bot ${emu.token}`, 'content-type': 'application/json' };
+  await fetch(`${emu.restUrl}/applications/${emu.world.application.id}/commands`, {
+    method: 'POST',
+    headers: auth,
+    body: JSON.stringify({
+      name: 'play',
+      description: 'play a song',
+      options: [{ name: 'song', description: 'which', type: 3, autocomplete: true }],
+    }),
+  });
+  const typing = alice.autocomplete(TEXT, 'play', [{ name: 'song', type: 3, value: 'ne', focused: true }]);
+  const auto = await c.waitFor((f) => f.t === 'INTERACTION_CREATE' && f.d.id === typing.id);
+  expect(auto.d).toMatchObject({
+    type: 4,
+    data: { name: 'play', options: [{ name: 'song', focused: true, value: 'ne' }] },
+  });
+  await fetch(`${emu.restUrl}/interactions/${typing.id}/${typing.token}/callback`, {
+    method: 'POST',
+    headers: auth,
+    body: JSON.stringify({ type: 8, data: { choices: [{ name: 'Never', value: 'never' }] } }),
+  });
+  expect((await typing.callback()).data).toEqual({ choices: [{ name: 'Never', value: 'never' }] });
+
+  const form = alice.submitModal(TEXT, 'feedback', { text: 'great bot' });
+  const submitted = await c.waitFor((f) => f.t === 'INTERACTION_CREATE' && f.d.id === form.id);
+  expect(submitted.d).toMatchObject({
+    type: 5,
+    data: {
+      custom_id: 'feedback',
+      components: [{ type: 1, components: [{ type: 4, custom_id: 'text', value: 'great bot' }] }],
+    },
+  });
+});

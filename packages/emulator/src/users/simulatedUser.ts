@@ -122,6 +122,16 @@ export class SimulatedUser {
     });
   }
 
+  /**
+   * Sends the bot a direct message: MESSAGE_CREATE without a guild (DIRECT_MESSAGES intent; DMs
+   * keep their content without MESSAGE_CONTENT, as on Discord). Returns the message; its
+   * `channel_id` is the DM channel the bot answers in.
+   */
+  dm(content: string | MessageInput): MessageState {
+    const channel = this.world.dmChannel(this.id);
+    return this.world.postMessage(channel.id, this.id, typeof content === 'string' ? { content } : content);
+  }
+
   /** TYPING_START in a channel. */
   type(channelId: string): void {
     this.world.startTyping(channelId, this.id);
@@ -141,6 +151,41 @@ export class SimulatedUser {
       channelId,
       name,
       ...(options !== undefined ? { options } : {}),
+    });
+    return new SimulatedInteraction(this.world, state);
+  }
+
+  /**
+   * Types into a command option the bot marked `autocomplete`: an APPLICATION_COMMAND_AUTOCOMPLETE
+   * interaction with that option `focused`. `await i.callback()` gives the bot's choices (type 8).
+   */
+  autocomplete(channelId: string, name: string, options: CommandOption[]): SimulatedInteraction {
+    const state = this.world.interactions.runCommand({
+      userId: this.id,
+      channelId,
+      name,
+      options,
+      autocomplete: true,
+    });
+    return new SimulatedInteraction(this.world, state);
+  }
+
+  /**
+   * Submits a modal the bot showed: a MODAL_SUBMIT interaction with its `customId` and the text
+   * inputs' values by their custom ids.
+   */
+  submitModal(channelId: string, customId: string, values: Record<string, string>): SimulatedInteraction {
+    const state = this.world.interactions.create({
+      type: 5,
+      userId: this.id,
+      channelId,
+      data: {
+        custom_id: customId,
+        components: Object.entries(values).map(([id, value]) => ({
+          type: 1,
+          components: [{ type: 4, custom_id: id, value }],
+        })),
+      },
     });
     return new SimulatedInteraction(this.world, state);
   }
