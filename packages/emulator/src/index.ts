@@ -48,3 +48,24 @@ export type {
   VoiceServerOptions,
   VoiceServerStats,
 } from './voice/index.js';
+export {
+  ALL_PERMISSIONS,
+  InteractionCallbackType,
+  InteractionType,
+  Permission,
+  World,
+  WorldError,
+  WorldErrorCode,
+} from './world/index.js';
+export type {
+  ApplicationCommand,
+  CommandPermission,
+  InteractionResponse,
+  InteractionState,
+  MessageInput,
+  MessageState,
+  WorldDispatch,
+} from './world/index.js';
+export type { RateLimitOptions } from './rest/rateLimits.js';
+export type { RestFault, RestFaultMatch } from './rest/restFaults.js';
+export type { RestControl, RestRequestRecord } from './rest/restServer.js';
