@@ -204,3 +204,14 @@ test('role hierarchy: the bot cannot act on the owner, on members above it, or w
   await rest.put(Routes.guildBan(GUILD, BOB), { body: {} });
   expect(e.world.guild(GUILD).bans.has(BOB)).toBe(true);
 });
+
+test('posting into a category is 50008 Cannot send messages in a non-text channel', async () => {
+  const { e, rest } = await setup();
+  const category = e.world.createChannel(GUILD, { name: 'stuff', type: 4 });
+  await expect(
+    rest.post(Routes.channelMessages(category.id), { body: { content: 'x' } }),
+  ).rejects.toMatchObject({
+    status: 400,
+    code: 50008,
+  });
+});

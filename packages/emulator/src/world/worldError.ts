@@ -23,6 +23,7 @@ export const WorldErrorCode = {
   CANNOT_EDIT_OTHERS_MESSAGE: 50005,
   EMPTY_MESSAGE: 50006,
   CANNOT_SEND_TO_USER: 50007,
+  NON_TEXT_CHANNEL: 50008,
   MISSING_PERMISSIONS: 50013,
   BULK_DELETE_COUNT: 50016,
   INVALID_WEBHOOK_TOKEN: 50027,
@@ -50,6 +51,7 @@ const MESSAGES: Readonly<Record<number, string>> = {
   50005: 'Cannot edit a message authored by another user',
   50006: 'Cannot send an empty message',
   50007: 'Cannot send messages to this user',
+  50008: 'Cannot send messages in a non-text channel',
   50013: 'Missing Permissions',
   50016:
     'Provided too few or too many messages to delete. Must provide at least 2 and fewer than 100 messages to delete.',

@@ -16,6 +16,8 @@ import { noContent, ok } from './respond.js';
 
 const FOURTEEN_DAYS_MS = 14 * 24 * 3600 * 1000;
 const EPHEMERAL = 1 << 6;
+/** Channel types that hold messages: text, DM, voice and stage chat, announcement, threads. */
+const MESSAGE_CHANNEL_TYPES: ReadonlySet<number> = new Set([0, 1, 2, 3, 5, 10, 11, 12, 13]);
 
 function limitParam(query: URLSearchParams, errors: FormErrors, max: number, dflt: number): number {
   const raw = query.get('limit');
@@ -90,6 +92,9 @@ export const messageRoutes: RouteDefinition[] = [
     handler: ({ world, params, actorId, body, files }) => {
       const channelId = params.channel!;
       world.requirePermission(channelId, actorId, Permission.SEND_MESSAGES);
+      if (!MESSAGE_CHANNEL_TYPES.has(world.channel(channelId).channel.type)) {
+        throw new WorldError(WorldErrorCode.NON_TEXT_CHANNEL);
+      }
       const input = validateMessage(objectBody(body), files, {
         create: true,
         channelId,
