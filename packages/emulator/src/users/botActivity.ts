@@ -8,6 +8,9 @@ import type { World, WorldDispatch } from '../world/index.js';
 /** A message as the gateway announced it (`id`, `channel_id`, `content`, `author`, ...). */
 export type SentMessage = Record<string, unknown> & { id: string; channel_id: string; content: string };
 
+/** Messages kept for `messages()`; a long-running emulator forgets the oldest. */
+const MAX_KEPT = 10_000;
+
 export class BotActivity {
   private readonly sent: SentMessage[] = [];
   private waiters: Array<{ match: (m: SentMessage) => boolean; resolve: (m: SentMessage) => void }> = [];
@@ -16,7 +19,7 @@ export class BotActivity {
     world.on('dispatch', (d) => this.onDispatch(d));
   }
 
-  /** Messages the bot sent, oldest first, optionally in one channel. */
+  /** Messages the bot sent (the last 10000), oldest first, optionally in one channel. */
   messages(channelId?: string): SentMessage[] {
     return this.sent.filter((m) => channelId === undefined || m.channel_id === channelId);
   }
@@ -53,6 +56,7 @@ export class BotActivity {
     if (author?.id !== this.world.bot.id) return;
     const message = data as SentMessage;
     this.sent.push(message);
+    if (this.sent.length > MAX_KEPT) this.sent.splice(0, this.sent.length - MAX_KEPT);
     for (const w of [...this.waiters]) {
       if (w.match(message)) {
         this.waiters = this.waiters.filter((x) => x !== w);
