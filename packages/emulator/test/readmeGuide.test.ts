@@ -13,3 +13,20 @@ test('the README guide shows test/guide.test.ts verbatim', () => {
   const test = readFileSync(new URL('./guide.test.ts', import.meta.url), 'utf8');
   expect(block!.replace("from '@cordwire/emulator';", "from '../src/index.js';")).toBe(test);
 });
+
+test("the README's scenario example is a valid scenario", async () => {
+  const { parseScenario } = await import('../src/index.js');
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const section = readme.split('### Scenario files')[1];
+  const block = /```json\n([\s\S]*?)```/.exec(section ?? '')?.[1];
+  expect(block, 'the scenario section has a json block').toBeDefined();
+  const scenario = parseScenario(JSON.parse(block!));
+  expect(scenario.timeline.map((s) => s.do)).toEqual([
+    'say',
+    'command',
+    'joinVoice',
+    'speak',
+    'click',
+    'status',
+  ]);
+});
