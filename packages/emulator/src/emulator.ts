@@ -79,6 +79,11 @@ export interface EmulatorOptions {
   maxPendingHandshakes?: number;
   /** Gateway connections one remote address may hold before its upgrades get HTTP 503 (default 5000). */
   maxConnectionsPerAddress?: number;
+  /**
+   * How long a TCP connection may take to send complete request headers (REST or the gateway's
+   * upgrade), idle connections included, before Node answers 408 and closes it (default 10000).
+   */
+  headersTimeoutMs?: number;
   /** How long a connection may stay unidentified after HELLO before it is closed with 4009 (default 30000). */
   identifyTimeoutMs?: number;
   /** Bare host:port in VOICE_SERVER_UPDATE when no voice provider is set (default: the emulator's). */
@@ -237,12 +242,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, perMessageDeflate: false });
   // REST answers every request itself (errors included), so nothing escapes to the server.
-  const server: Server = createServer((req, res) => rest.handle(req, res));
+  const headersTimeoutMs = positive('headersTimeoutMs', options.headersTimeoutMs, 10_000);
+  // Idle and half-sent requests are checked this often (Node's default is 30 s).
+  const server: Server = createServer(
+    { connectionsCheckingInterval: Math.min(1000, headersTimeoutMs) },
+    (req, res) => rest.handle(req, res),
+  );
   // A request Node's parser rejects (bad request line, oversized headers) gets a 400, never a throw.
-  server.on('clientError', (_err, socket) => answerHttp(socket, 400, 'malformed request'));
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) =>
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? answerHttp(socket, 408, 'request headers not received in time')
+      : answerHttp(socket, 400, 'malformed request'),
+  );
   // A peer that opens a socket and trickles headers holds it at most this long.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  server.headersTimeout = headersTimeoutMs;
+  server.requestTimeout = Math.max(30_000, headersTimeoutMs);
   server.on(
     'upgrade',
     gatewayUpgradeHandler({

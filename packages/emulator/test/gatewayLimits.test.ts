@@ -226,9 +226,12 @@ describe('connection caps', () => {
 });
 
 /** Writes raw bytes on a TCP socket and collects what comes back until the server closes it. */
-function rawHttp(port: number, bytes: string): Promise<string> {
+/** `end: false` keeps the socket open after writing, like a peer that never finishes its request. */
+function rawHttp(port: number, bytes: string, end = true): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = connectTcp({ host: '127.0.0.1', port }, () => socket.end(bytes));
+    const socket = connectTcp({ host: '127.0.0.1', port }, () =>
+      end ? socket.end(bytes) : socket.write(bytes),
+    );
     let got = '';
     socket.on('data', (d: Buffer) => {
       got += d.toString('latin1');
@@ -295,6 +298,16 @@ describe('hostile HTTP input on the gateway port', () => {
     } finally {
       for (const ws of sockets) ws.terminate();
     }
+  });
+
+  test('a TCP connection that never sends its request (or trickles it) is answered 408 and closed', async () => {
+    emu = await startEmulator({ headersTimeoutMs: 300 });
+    const idle = rawHttp(emu.port, '', false);
+    const partial = rawHttp(emu.port, 'GET /?v=10 HTTP/1.1\r\nHost: 127.0.0.1\r\n', false);
+    expect(await idle).toMatch(/^HTTP\/1\.1 408 /);
+    expect(await partial).toMatch(/^HTTP\/1\.1 408 /);
+    const c = await connect(emu);
+    await c.ready(emu.token);
   });
 
   test('a socket that never identifies is closed with 4009 at the identify deadline (fake clock)', async () => {

@@ -31,9 +31,11 @@ export function parseGatewayTarget(target: string | undefined): GatewayTarget | 
 }
 
 /** A plain HTTP answer in Discord's JSON error shape, then the socket is destroyed once it is flushed. */
-export function answerHttp(socket: Duplex, status: 400 | 503, reason: string): void {
+const STATUS_TITLES = { 400: 'Bad Request', 408: 'Request Timeout', 503: 'Service Unavailable' } as const;
+
+export function answerHttp(socket: Duplex, status: keyof typeof STATUS_TITLES, reason: string): void {
   if (socket.destroyed) return;
-  const title = status === 400 ? 'Bad Request' : 'Service Unavailable';
+  const title = STATUS_TITLES[status];
   const body = JSON.stringify({ message: `${status}: ${title} (${reason})`, code: 0 });
   const retry = status === 503 ? 'Retry-After: 1\r\n' : '';
   try {
