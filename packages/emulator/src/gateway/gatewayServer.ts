@@ -26,6 +26,7 @@ import type { SendLimit } from './sendRateLimit.js';
 import { type Encoding, Session } from './session.js';
 import type { SessionStartLimit } from './sessionStartLimit.js';
 import { shardForGuild } from './shardRouting.js';
+import { isVoiceChannelType, parseVoiceStateUpdate } from './voiceStateUpdate.js';
 import type { CompressMode, ZstdFraming } from './transportCompression.js';
 import type { GatewayTarget } from './upgrade.js';
 
@@ -520,29 +521,21 @@ export class GatewayServer {
    * the requesting session only.
    */
   private onVoiceStateUpdate(conn: GatewayConnection, session: Session, d: unknown): void {
-    if (
-      !isObject(d) ||
-      !isSnowflake(d.guild_id) ||
-      !(d.channel_id === null || isSnowflake(d.channel_id)) ||
-      typeof d.self_mute !== 'boolean' ||
-      typeof d.self_deaf !== 'boolean'
-    ) {
+    const request = parseVoiceStateUpdate(d);
+    if (!request) {
       this.closeConn(conn, 4001, 'invalid voice state update');
       return;
     }
-    const guildId = d.guild_id;
+    const { guildId, channelId } = request;
     const guild = this.world.guilds.get(guildId);
     if (!guild || shardForGuild(guild.id, session.shard[1]) !== session.shard[0]) {
       this.config.log(`session ${session.id}: voice state update for a guild not on this shard, ignored`);
       return;
     }
-    const channelId = d.channel_id;
-    if (channelId !== null) {
-      const channel = guild.channels.get(channelId);
-      if (!channel || (channel.type !== 2 && channel.type !== 13)) {
-        this.config.log(`session ${session.id}: voice state update for a non-voice channel, ignored`);
-        return;
-      }
+    const channel = channelId === null ? undefined : guild.channels.get(channelId);
+    if (channelId !== null && !(channel && isVoiceChannelType(channel.type))) {
+      this.config.log(`session ${session.id}: voice state update for a non-voice channel, ignored`);
+      return;
     }
     this.voiceJoins
       .update({
@@ -550,8 +543,8 @@ export class GatewayServer {
         userId: this.world.bot.id,
         sessionId: session.id,
         channelId,
-        selfMute: d.self_mute,
-        selfDeaf: d.self_deaf,
+        selfMute: request.selfMute,
+        selfDeaf: request.selfDeaf,
       })
       .then((server) => {
         if (!server || !this.sessions.has(session.id)) return;
