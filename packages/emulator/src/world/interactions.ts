@@ -6,7 +6,6 @@
  * is emitted as `interactionResponse` so a test can await what the bot said.
  */
 import { randomBytes } from 'node:crypto';
-import type { ApplicationCommand } from './applicationCommands.js';
 import { channelPayload, memberPayload, messagePayload, rolePayload, userPayload } from './payloads.js';
 import type { ChannelState, MessageInput, MessageState, World } from './world.js';
 import { WorldError, WorldErrorCode } from './worldError.js';
@@ -470,16 +469,5 @@ export class Interactions {
       };
       this.world.on('interactionResponse', listener);
     });
-  }
-
-  /** Commands are looked up by the world; re-exported here for callers building data by hand. */
-  static commandData(command: ApplicationCommand, options?: unknown[]): Record<string, unknown> {
-    return {
-      id: command.id,
-      name: command.name,
-      type: command.type,
-      ...(command.guild_id !== undefined ? { guild_id: command.guild_id } : {}),
-      ...(options !== undefined ? { options } : {}),
-    };
   }
 }

@@ -20,11 +20,6 @@ export function snowflakeTime(id: string): number {
   return Number((BigInt(id) >> 22n) + DISCORD_EPOCH);
 }
 
-/** The smallest snowflake minted at `ms` (Unix time), for "older than" comparisons. */
-export function snowflakeAt(ms: number): bigint {
-  return (BigInt(Math.max(0, Math.floor(ms))) - DISCORD_EPOCH) << 22n;
-}
-
 export function compareSnowflakes(a: string, b: string): number {
   const x = BigInt(a);
   const y = BigInt(b);

@@ -34,7 +34,7 @@ import {
   type PermissionOverwrite,
   basePermissions,
 } from './permissions.js';
-import { compareSnowflakes, SnowflakeGenerator, snowflakeTime } from './snowflake.js';
+import { compareSnowflakes, SnowflakeGenerator } from './snowflake.js';
 import { WorldError, WorldErrorCode } from './worldError.js';
 
 export interface RoleState {
@@ -985,10 +985,5 @@ export class World extends EventEmitter<WorldEvents> {
     if (patch.name !== undefined) g.name = patch.name;
     this.dispatch('GUILD_UPDATE', { ...guildPayload(g), guild_id: guildId }, guildId);
     return g;
-  }
-
-  /** When a message was created, from its id (what bulk delete's 14-day rule looks at). */
-  static messageTime(m: { id: string }): number {
-    return snowflakeTime(m.id);
   }
 }
