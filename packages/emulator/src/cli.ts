@@ -113,7 +113,11 @@ export async function main(argv: string[], out: (line: string) => void = console
     }
     options.seed = scenario.world;
   }
-  if (scenario !== undefined && scenarioUsesVoice(scenario)) options.voiceServer = true;
+  if (scenario !== undefined && scenarioUsesVoice(scenario)) {
+    // Members that join without DAVE need a voice server that does not require E2EE.
+    const everyoneDave = scenario.timeline.every((s) => s.do !== 'joinVoice' || s.dave === true);
+    options.voiceServer = everyoneDave ? true : { requireE2EE: false };
+  }
 
   const emu = await startEmulator(options);
   out(`cordwire emulator listening`);

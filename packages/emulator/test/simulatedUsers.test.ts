@@ -2,6 +2,9 @@ import { afterEach, expect, test } from 'vitest';
 import { type Emulator, EmulatorError, FRAME_MS, startEmulator } from '../src/index.js';
 import { RawClient } from './gatewayClient.js';
 
+/** These members join without DAVE: the voice server must not require E2EE (it is off by default today). */
+const NO_E2EE = { requireE2EE: false } as const;
+
 const GUILD = '1300000000000000100';
 const TEXT = '1300000000000000101';
 const VOICE = '1300000000000000102';
@@ -92,7 +95,7 @@ test('presence, guild membership: PRESENCE_UPDATE, GUILD_MEMBER_ADD/REMOVE with 
 });
 
 test('two simulated users in a voice call: VOICE_STATE_UPDATEs reach the bot, one speaks, the other hears every frame', async () => {
-  emu = await startEmulator({ identifyIntervalMs: 0, voiceServer: true });
+  emu = await startEmulator({ identifyIntervalMs: 0, voiceServer: NO_E2EE });
   const c = await bot(emu, BASE_INTENTS);
   const alice = emu.users.create({ username: 'alice', id: '1300000000000000010' });
   const dave = emu.users.create({ username: 'dave' });
@@ -155,7 +158,7 @@ test('a simulated user runs a slash command: INTERACTION_CREATE with an id and t
 });
 
 test('moving between voice channels: the bot sees the move, and only the new channel hears her', async () => {
-  emu = await startEmulator({ identifyIntervalMs: 0, voiceServer: true });
+  emu = await startEmulator({ identifyIntervalMs: 0, voiceServer: NO_E2EE });
   const c = await bot(emu, BASE_INTENTS);
   const lounge = emu.world.createChannel(GUILD, { name: 'lounge', type: 2 });
   const alice = emu.users.create({ username: 'alice', id: '1300000000000000010' });
@@ -181,7 +184,7 @@ test('moving between voice channels: the bot sees the move, and only the new cha
 });
 
 test('intents gate what simulated users cause: each session gets only the events its intents allow', async () => {
-  emu = await startEmulator({ identifyIntervalMs: 0, voiceServer: true });
+  emu = await startEmulator({ identifyIntervalMs: 0, voiceServer: NO_E2EE });
   const GUILDS = 1;
   const only = {
     members: await bot(emu, GUILDS | (1 << 1)),
