@@ -78,6 +78,14 @@ describe('parseScenario', () => {
       { users: [{ username: 'a' }], timeline: [{ at: 0, user: 'a', do: 'say', chanel: TEXT, content: 'x' }] },
     ],
     ['seed', { seed: {}, users: [] }],
+    [
+      'timeline[0].fields',
+      {
+        users: [{ username: 'a' }],
+        timeline: [{ at: 0, user: 'a', do: 'submitModal', channel: TEXT, customId: 'f', fields: { x: 1 } }],
+      },
+    ],
+    ['timeline[0].content', { users: [{ username: 'a' }], timeline: [{ at: 0, user: 'a', do: 'dm' }] }],
   ];
   test.each(bad)('a typed error naming %s', (path, input) => {
     expect(() => parseScenario(input)).toThrow(ScenarioError);
@@ -112,6 +120,15 @@ test('a scenario runs its timeline against a bot: messages, a guild join, presen
       { at: 20, user: 'alice', do: 'speak', frames: 10 },
       { at: 30, user: 'alice', do: 'status', status: 'dnd' },
       { at: 40, user: 'alice', do: 'command', channel: TEXT, name: 'not-registered' },
+      { at: 45, user: 'alice', do: 'dm', content: 'psst' },
+      {
+        at: 50,
+        user: 'alice',
+        do: 'submitModal',
+        channel: TEXT,
+        customId: 'form',
+        fields: { why: 'because' },
+      },
     ],
   });
   const results = await runScenario(emu, scenario);
@@ -123,6 +140,8 @@ test('a scenario runs its timeline against a bot: messages, a guild join, presen
     'speak',
     'status',
     'command',
+    'dm',
+    'submitModal',
   ]);
   // The bot never registered the command: that step failed, the others did not.
   expect(results.filter((r) => r.error !== undefined).map((r) => r.step.do)).toEqual(['command']);
@@ -138,4 +157,11 @@ test('a scenario runs its timeline against a bot: messages, a guild join, presen
   const kinds = c.dispatches().map((f) => f.t);
   expect(kinds).toEqual(expect.arrayContaining(['MESSAGE_CREATE', 'GUILD_MEMBER_ADD', 'VOICE_STATE_UPDATE']));
   expect(c.dispatches().find((f) => f.t === 'MESSAGE_CREATE')?.d.content).toBe('first');
+  const modal = await c.waitFor((f) => f.t === 'INTERACTION_CREATE');
+  expect(modal.d).toMatchObject({ type: 5, data: { custom_id: 'form' } });
+  expect(
+    emu.control
+      .received()
+      .some((r) => r.t === 'MESSAGE_CREATE' && (r.d as { content: string }).content === 'psst'),
+  ).toBe(false);
 });

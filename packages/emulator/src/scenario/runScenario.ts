@@ -66,6 +66,12 @@ async function runStep(
     case 'say':
       user.say(step.channel, step.content);
       return;
+    case 'dm':
+      user.dm(step.content);
+      return;
+    case 'submitModal':
+      user.submitModal(step.channel, step.customId, step.fields);
+      return;
     case 'type':
       user.type(step.channel);
       return;

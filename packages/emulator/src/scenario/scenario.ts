@@ -43,6 +43,8 @@ type At = { at: number; user: string };
 
 export type ScenarioStep =
   | (At & { do: 'say'; channel: string; content: string })
+  | (At & { do: 'dm'; content: string })
+  | (At & { do: 'submitModal'; channel: string; customId: string; fields: Record<string, string> })
   | (At & { do: 'type'; channel: string })
   | (At & { do: 'react'; channel: string; message: string; emoji: string })
   | (At & { do: 'command'; channel: string; name: string; options?: ScenarioCommandOption[] })
@@ -67,6 +69,8 @@ const STATUSES: ReadonlySet<string> = new Set(['online', 'idle', 'dnd', 'offline
 const MAX_FRAMES = 30_000;
 const STEP_FIELDS: Readonly<Record<ScenarioStep['do'], readonly string[]>> = {
   say: ['channel', 'content'],
+  dm: ['content'],
+  submitModal: ['channel', 'customId', 'fields'],
   type: ['channel'],
   react: ['channel', 'message', 'emoji'],
   command: ['channel', 'name', 'options'],
@@ -148,6 +152,29 @@ function parseStep(raw: unknown, path: string, users: ReadonlySet<string>): Scen
   switch (kind as ScenarioStep['do']) {
     case 'say':
       return { ...at, do: 'say', channel: channel(), content: text(raw.content, `${path}.content`, 2000) };
+    case 'dm':
+      return { ...at, do: 'dm', content: text(raw.content, `${path}.content`, 2000) };
+    case 'submitModal': {
+      const fields = raw.fields;
+      if (
+        !isObject(fields) ||
+        Object.keys(fields).length === 0 ||
+        Object.keys(fields).length > 5 ||
+        Object.values(fields).some((v) => typeof v !== 'string' || v.length > 4000)
+      ) {
+        throw new ScenarioError(
+          `${path}.fields`,
+          'expected 1-5 text inputs by custom id, each a string of at most 4000 characters',
+        );
+      }
+      return {
+        ...at,
+        do: 'submitModal',
+        channel: channel(),
+        customId: text(raw.customId, `${path}.customId`, 100),
+        fields: { ...(fields as Record<string, string>) },
+      };
+    }
     case 'type':
       return { ...at, do: 'type', channel: channel() };
     case 'react':
