@@ -2,7 +2,7 @@
 /**
  * cordwire-emulator: a local Discord for bots under test.
  *
- *   cordwire-emulator [--port 0] [--seed world.json] [--script faults.json] [--token T]
+ *   cordwire-emulator [--port 0] [--seed world.json] [--scenario story.json] [--script faults.json] [--token T]
  *                     [--shards N] [--max-concurrency N] [--identify-interval ms]
  *                     [--heartbeat-interval ms] [--voice-endpoint host:port]
  *                     [--zstd-framing per-message|single-frame] [--max-connections N] [--verbose]
@@ -14,9 +14,10 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startEmulator, type Emulator, type EmulatorOptions } from './emulator.js';
 import { EmulatorError } from './errors.js';
-import { parseFaultScript } from './faultScript.js';
+import { parseFaultScript } from './gateway/faultScript.js';
+import { parseScenario, runScenario, scenarioUsesVoice } from './scenario/index.js';
 
-const USAGE = `usage: cordwire-emulator [--port N] [--seed file.json] [--script file.json] [--token T]
+const USAGE = `usage: cordwire-emulator [--port N] [--seed file.json] [--scenario file.json] [--script file.json] [--token T]
   [--shards N] [--max-concurrency N] [--identify-interval ms] [--heartbeat-interval ms]
   [--voice-endpoint host:port] [--zstd-framing per-message|single-frame] [--max-connections N] [--verbose]`;
 
@@ -56,6 +57,7 @@ export async function main(argv: string[], out: (line: string) => void = console
     options: {
       port: { type: 'string' },
       seed: { type: 'string' },
+      scenario: { type: 'string' },
       script: { type: 'string' },
       token: { type: 'string' },
       shards: { type: 'string' },
@@ -97,15 +99,44 @@ export async function main(argv: string[], out: (line: string) => void = console
   const maxConnections = int(values['max-connections'], 'max-connections');
   if (maxConnections !== undefined) options.maxConnections = maxConnections;
   if (values.verbose) options.logger = (line) => out(`[emulator] ${line}`);
-  // Parse the script before starting, so a typo fails fast instead of after the server is up.
+  // Parse the script and scenario before starting, so a typo fails fast instead of after the server is up.
   const script =
     values.script !== undefined ? parseFaultScript(readJson(values.script, 'script')) : undefined;
+  const scenario =
+    values.scenario !== undefined ? parseScenario(readJson(values.scenario, 'scenario')) : undefined;
+  if (scenario?.world !== undefined) {
+    if (options.seed !== undefined) {
+      throw new EmulatorError(
+        'EMULATOR_BAD_OPTION',
+        'give the world either in --seed or in the scenario, not both',
+      );
+    }
+    options.seed = scenario.world;
+  }
+  if (scenario !== undefined && scenarioUsesVoice(scenario)) {
+    // Members that join without DAVE need a voice server that does not require E2EE.
+    const everyoneDave = scenario.timeline.every((s) => s.do !== 'joinVoice' || s.dave === true);
+    options.voiceServer = everyoneDave ? true : { requireE2EE: false };
+  }
 
   const emu = await startEmulator(options);
   out(`cordwire emulator listening`);
   out(`  REST     ${emu.restUrl}`);
   out(`  gateway  ${emu.gatewayUrl}`);
   out(`  token    ${maskToken(emu.token)} (pass --token to choose it)`);
+  if (emu.voice) out(`  voice    ${emu.voice.endpoint} (wss; its CA is in ${emu.voice.caPath})`);
+  if (scenario) {
+    out(`  scenario ${scenario.users.length} users, ${scenario.timeline.length} steps, starting now`);
+    runScenario(emu, scenario, {
+      onStep: (r) =>
+        out(
+          `scenario +${r.ranAt}ms ${r.step.user} ${r.step.do}${r.error !== undefined ? ` failed: ${r.error}` : ''}`,
+        ),
+    }).then(
+      () => out('scenario finished'),
+      (err: unknown) => out(`scenario failed: ${err instanceof Error ? err.message : String(err)}`),
+    );
+  }
   if (script) {
     out(`  script   ${script.length} steps, starting now`);
     emu.control.runScript(script).then(

@@ -5,20 +5,26 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
-import { type EmulatorClock, sleep, systemClock } from './clock.js';
-import { type DispatchStream, type StreamOptions, startDispatchStream } from './dispatchStream.js';
-import { EmulatorClosedError, EmulatorError } from './errors.js';
-import { type FaultScript, type FaultStep, parseFaultScript } from './faultScript.js';
-import { GatewayServer, type SessionInfo } from './gatewayServer.js';
 import { PRIVILEGED_INTENTS_MASK } from '@cordwire/opcodes';
-import { handleRest } from './rest.js';
+import { WebSocketServer } from 'ws';
+import { systemClock, type EmulatorClock } from './clock.js';
+import { EmulatorError } from './errors.js';
+import { createGatewayControl, type GatewayControl } from './gateway/gatewayControl.js';
+import { GatewayServer } from './gateway/gatewayServer.js';
+import { DISCORD_SEND_LIMIT, type SendLimit } from './gateway/sendRateLimit.js';
+import { SessionStartLimit } from './gateway/sessionStartLimit.js';
+import { initZstd, type ZstdFraming } from './gateway/transportCompression.js';
+import { answerHttp, gatewayUpgradeHandler } from './gateway/upgrade.js';
+import type { RateLimitOptions } from './rest/rateLimits.js';
+import { type RestControl, RestServer, restControl } from './rest/restServer.js';
 import { defaultSeed, type EmulatorSeed, normalizeSeed } from './seed.js';
-import { DISCORD_SEND_LIMIT, type SendLimit } from './sendRateLimit.js';
-import { SessionStartLimit } from './sessionStartLimit.js';
-import { initZstd, type ZstdFraming } from './transportCompression.js';
+import { BotActivity, SimulatedUsers } from './users/index.js';
+import { startVoiceServer, type VoiceServer, type VoiceServerOptions } from './voice/index.js';
+import { VoiceJoins } from './voiceJoins.js';
 import type { VoiceProvider } from './voiceProvider.js';
+import { World } from './world/index.js';
+
+export type { GatewayControl, ReceivedDispatch } from './gateway/gatewayControl.js';
 
 export interface EmulatorOptions {
   /** Default 0 (ephemeral). The emulator listens on 127.0.0.1 only. */
@@ -55,6 +61,12 @@ export interface EmulatorOptions {
   sendLimit?: SendLimit;
   /** Members per GUILD_MEMBERS_CHUNK (default 1000, as Discord). */
   memberChunkSize?: number;
+  /** Largest REST request body before 413 (default 8 MiB). */
+  restMaxBodyBytes?: number;
+  /** REST rate limits: `{ enabled: false }` turns them off; `globalPerSecond` (default 50). */
+  restRateLimits?: RateLimitOptions;
+  /** Dispatches kept per session for `control.received()` (default 10000). */
+  receivedLogSize?: number;
   /** session_start_limit.total: IDENTIFYs per window (default 1000). */
   sessionStartLimit?: number;
   /** session_start_limit window: `remaining` is back to `total` this long after the window's first IDENTIFY (default 24 h). */
@@ -71,44 +83,36 @@ export interface EmulatorOptions {
   maxConnections?: number;
   /** Connections upgrading or not yet identified/resumed before upgrades get HTTP 503 (default 4096). */
   maxPendingHandshakes?: number;
+  /** Gateway connections one remote address may hold before its upgrades get HTTP 503 (default 5000). */
+  maxConnectionsPerAddress?: number;
+  /**
+   * How long a TCP connection may take to send complete request headers (REST or the gateway's
+   * upgrade), idle connections included, before Node answers 408 and closes it (default 10000).
+   */
+  headersTimeoutMs?: number;
+  /** How long a connection may stay unidentified after HELLO before it is closed with 4009 (default 30000). */
+  identifyTimeoutMs?: number;
   /** Bare host:port in VOICE_SERVER_UPDATE when no voice provider is set (default: the emulator's). */
   voiceEndpoint?: string;
   /** Answers op 4 joins with a voice server and token; see VoiceProvider. */
   voice?: VoiceProvider;
+  /**
+   * Start the emulator's own voice server (wss + UDP relay) and answer op 4 joins with it, for
+   * bots and simulated users alike (`emu.voice`); closed with the emulator. `true` for the
+   * defaults, or its options. Ignored when `voice` is given.
+   */
+  voiceServer?: boolean | VoiceServerOptions;
   /** Never receives a token. */
   logger?: (line: string) => void;
   /** Time source for every timer (tests). */
   clock?: EmulatorClock;
 }
 
-export interface EmulatorControl {
-  sessions(): SessionInfo[];
-  identifyLog(): Array<{ shard: [number, number]; at: number }>;
-  /** IDENTIFYs refused under identifyPolicy 'refuse', with when they came. */
-  identifyRefusals(): Array<{ shard: [number, number]; at: number }>;
-  /** Routes like Discord (by guild to its shard, by intents); returns how many sessions got it. */
-  dispatch(event: string, data: unknown, opts?: { guildId?: string; sessionId?: string }): number;
-  startStream(opts: StreamOptions): DispatchStream;
-  reconnect(sessionId?: string): void;
-  invalidateSession(resumable: boolean, sessionId?: string): void;
-  closeConnection(code: number, reason?: string, sessionId?: string): void;
-  dropConnection(sessionId?: string): void;
-  setHeartbeatAck(enabled: boolean, sessionId?: string): void;
-  requestHeartbeat(sessionId?: string): void;
-  setFrameDelay(ms: number): void;
-  sendRaw(data: string | Uint8Array, sessionId?: string): void;
-  /** Bytes through the connection's compression (zlib-stream, zstd-stream, payload) but no encoding: bombs. */
-  sendCompressed(data: string | Uint8Array, sessionId?: string): void;
-  runScript(script: FaultScript | unknown): Promise<void>;
+export interface EmulatorControl extends GatewayControl {
+  /** REST faults (429 storms, 5xx, slow answers), rate-limit switches and the request log. */
+  rest: RestControl;
   /** Replaces the voice provider (the voice server attaches here). */
   setVoiceProvider(provider: VoiceProvider | undefined): void;
-  /**
-   * single-frame zstd-stream: the next message ends the connection's zstd frame (its last block
-   * has Last_Block set) and the message after begins a new frame. Returns how many connections.
-   */
-  endZstdFrame(sessionId?: string): number;
-  /** Gateway connections now, those not identified yet, and upgrades refused by the caps. */
-  connectionStats(): { connections: number; pendingHandshakes: number; refusedUpgrades: number };
 }
 
 export interface Emulator {
@@ -118,9 +122,22 @@ export interface Emulator {
   readonly apiUrl: string;
   /** ws://127.0.0.1:PORT, also what GET /gateway(/bot) returns. */
   readonly gatewayUrl: string;
+  /**
+   * READY's `resume_gateway_url`: ws://127.0.0.1:PORT/resume. The same server; a distinct URL
+   * so `control.resumeLog()` shows whether a client resumed where Discord told it to.
+   */
+  readonly resumeGatewayUrl: string;
   readonly port: number;
   readonly token: string;
   readonly control: EmulatorControl;
+  /** The world REST, the gateway and simulated users share: guilds, members, messages, commands. */
+  readonly world: World;
+  /** Simulated users: `emu.users.create({ username: 'alice' })`, then `alice.say(channelId, 'hi')`. */
+  readonly users: SimulatedUsers;
+  /** What the bot did: the messages it sent, and a way to await the next one. */
+  readonly bot: BotActivity;
+  /** The voice server started by `voiceServer`, if any. */
+  readonly voice: VoiceServer | undefined;
   close(): Promise<void>;
 }
 
@@ -128,26 +145,6 @@ export interface Emulator {
 function generateToken(botId: string): string {
   const id = Buffer.from(botId).toString('base64url');
   return `${id}.${randomBytes(4).toString('base64url')}.${randomBytes(27).toString('base64url')}`;
-}
-
-/** Codes an endpoint may put in a close frame: RFC 6455 7.4.1/7.4.2 and the IANA registry. */
-function isSendableCloseCode(code: number): boolean {
-  if (!Number.isInteger(code)) return false;
-  if (code >= 3000 && code <= 4999) return true;
-  return code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006;
-}
-
-/**
- * Refuses an upgrade before the WebSocket handshake: a plain HTTP 503 with Retry-After, in
- * Discord's JSON error shape, then the socket is closed once the answer is flushed.
- */
-function refuseUpgrade(socket: Duplex, reason: string): void {
-  const body = JSON.stringify({ message: `503: Service Unavailable (${reason})`, code: 0 });
-  socket.end(
-    'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\n' +
-      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-    () => socket.destroy(),
-  );
 }
 
 function positive(name: string, v: number | undefined, dflt: number, min = 1): number {
@@ -160,7 +157,7 @@ function positive(name: string, v: number | undefined, dflt: number, min = 1): n
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const clock = options.clock ?? systemClock;
   const log = options.logger ?? (() => {});
-  const world = normalizeSeed(options.seed ?? defaultSeed);
+  const world = new World(normalizeSeed(options.seed ?? defaultSeed), clock);
   const token = options.token ?? generateToken(world.bot.id);
   if (token.length === 0 || /\s/.test(token)) {
     throw new EmulatorError('EMULATOR_BAD_OPTION', 'token must be a non-empty string without spaces');
@@ -177,10 +174,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     positive('sessionStartResetAfterMs', options.sessionStartResetAfterMs, 86_400_000),
     clock,
   );
+  const maxConnectionsPerAddress = positive(
+    'maxConnectionsPerAddress',
+    options.maxConnectionsPerAddress,
+    5000,
+  );
   await initZstd();
 
   let port = 0;
   const gatewayUrl = () => `ws://127.0.0.1:${port}`;
+  const resumePath = '/resume';
+  const resumeGatewayUrl = () => `ws://127.0.0.1:${port}${resumePath}`;
   const voiceFallback: VoiceProvider = {
     allocate: () => ({
       endpoint: options.voiceEndpoint ?? `127.0.0.1:${port}`,
@@ -189,6 +193,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     release: () => {},
   };
 
+  const ownVoice =
+    options.voice === undefined && options.voiceServer
+      ? await startVoiceServer({ ...(options.voiceServer === true ? {} : options.voiceServer) })
+      : undefined;
+  const defaultVoice = options.voice ?? ownVoice ?? voiceFallback;
+  const voiceJoins = new VoiceJoins(world, defaultVoice, log);
+  const users = new SimulatedUsers(world, voiceJoins, log);
+  const bot = new BotActivity(world);
+  let closed = false;
   const gateway = new GatewayServer(
     {
       token,
@@ -204,66 +217,62 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       requireSharding: positive('requireSharding', options.requireSharding, 2500, 0),
       sendLimit: options.sendLimit ?? DISCORD_SEND_LIMIT,
       memberChunkSize: positive('memberChunkSize', options.memberChunkSize, 1000),
+      receivedLogSize: positive('receivedLogSize', options.receivedLogSize, 10_000, 0),
       sessionStartLimit,
       reconnectGraceMs: positive('reconnectGraceMs', options.reconnectGraceMs, 5000, 0),
       zstdFraming,
       maxConnections: positive('maxConnections', options.maxConnections, 10_000),
       maxPendingHandshakes: positive('maxPendingHandshakes', options.maxPendingHandshakes, 4096),
+      identifyTimeoutMs: positive('identifyTimeoutMs', options.identifyTimeoutMs, 30_000),
+      resumePath,
       log,
     },
     world,
-    gatewayUrl,
-    options.voice ?? voiceFallback,
+    resumeGatewayUrl,
+    voiceJoins,
   );
+  gateway.presence = (userId) => users.presenceOf(userId);
+  // Every change to the world that Discord announces reaches the sessions that may see it.
+  world.on('dispatch', ({ event, data, guildId }) => {
+    if (!closed) gateway.dispatch(event, data, guildId !== undefined ? { guildId } : {});
+  });
 
-  const restContext = {
-    token,
+  const rest = new RestServer({
     world,
-    gatewayUrl,
-    shards,
-    maxConcurrency,
-    sessionStartLimit: () => sessionStartLimit.info(),
+    token,
+    clock,
     log,
-  };
+    gateway: { gatewayUrl, shards, maxConcurrency, sessionStartLimit: () => sessionStartLimit.info() },
+    maxBodyBytes: positive('restMaxBodyBytes', options.restMaxBodyBytes, 8 * 1024 * 1024),
+    ...(options.restRateLimits !== undefined ? { rateLimits: options.restRateLimits } : {}),
+  });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, perMessageDeflate: false });
-  const server: Server = createServer((req, res) => {
-    try {
-      handleRest(restContext, req, res);
-    } catch (err) {
-      log(`rest error: ${err instanceof Error ? err.message : String(err)}`);
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-      res.end('{"message":"500: Internal Server Error","code":0}');
-    }
-  });
-  server.on('clientError', (_err, socket) => socket.destroy());
-  server.on('upgrade', (req, socket, head) => {
-    socket.on('error', () => {});
-    if ((req.url ?? '/').startsWith('/api')) {
-      socket.destroy();
-      return;
-    }
-    const refusal = gateway.admit();
-    if (refusal !== undefined) {
-      log(`refused an upgrade: ${refusal}`);
-      refuseUpgrade(socket, refusal);
-      return;
-    }
-    // Counted until the handshake completes or the socket dies (ws answers a bad handshake
-    // with 400 and never calls back), so a flood of half-done upgrades is bounded too.
-    gateway.upgrading += 1;
-    let counted = true;
-    const release = () => {
-      if (!counted) return;
-      counted = false;
-      gateway.upgrading -= 1;
-    };
-    socket.once('close', release);
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      release();
-      gateway.accept(ws, req);
-    });
-  });
+  // REST answers every request itself (errors included), so nothing escapes to the server.
+  const headersTimeoutMs = positive('headersTimeoutMs', options.headersTimeoutMs, 10_000);
+  // Idle and half-sent requests are checked this often (Node's default is 30 s).
+  const server: Server = createServer(
+    { connectionsCheckingInterval: Math.min(1000, headersTimeoutMs) },
+    (req, res) => rest.handle(req, res),
+  );
+  // A request Node's parser rejects (bad request line, oversized headers) gets a 400, never a throw.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) =>
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? answerHttp(socket, 408, 'request headers not received in time')
+      : answerHttp(socket, 400, 'malformed request'),
+  );
+  // A peer that opens a socket and trickles headers holds it at most this long.
+  server.headersTimeout = headersTimeoutMs;
+  server.requestTimeout = Math.max(30_000, headersTimeoutMs);
+  server.on(
+    'upgrade',
+    gatewayUpgradeHandler({
+      gateway,
+      wss,
+      maxConnectionsPerAddress,
+      log,
+    }),
+  );
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -275,167 +284,38 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   port = (server.address() as AddressInfo).port;
   log(`listening on 127.0.0.1:${port}`);
 
-  let closed = false;
-  const streams = new Set<DispatchStream>();
-  const guard = () => {
-    if (closed) throw new EmulatorClosedError();
-  };
-  const eachConn = (
-    sessionId: string | undefined,
-    fn: (c: ReturnType<GatewayServer['targets']>[number]) => void,
-  ) => {
-    guard();
-    for (const conn of gateway.targets(sessionId)) fn(conn);
-  };
-
+  const gatewayControl = createGatewayControl(gateway, world, clock, log, () => closed);
   const control: EmulatorControl = {
-    sessions: () => gateway.sessionInfos(),
-    identifyLog: () => gateway.identifies.map((e) => ({ shard: [e.shard[0], e.shard[1]], at: e.at })),
-    identifyRefusals: () =>
-      gateway.refusedIdentifies.map((e) => ({ shard: [e.shard[0], e.shard[1]], at: e.at })),
-    dispatch: (event, data, opts) => {
-      guard();
-      return gateway.dispatch(event, data, opts);
-    },
-    startStream: (opts) => {
-      guard();
-      const stream = startDispatchStream(opts, clock, world, (event, data, guildId, sessionId) =>
-        gateway.dispatch(event, data, { guildId, ...(sessionId !== undefined ? { sessionId } : {}) }),
-      );
-      streams.add(stream);
-      void stream.done.then(() => streams.delete(stream));
-      return stream;
-    },
-    reconnect: (sessionId) => eachConn(sessionId, (c) => gateway.requestReconnect(c)),
-    invalidateSession: (resumable, sessionId) => eachConn(sessionId, (c) => gateway.invalidate(c, resumable)),
-    closeConnection: (code, reason = 'closed by the emulator', sessionId) => {
-      if (!isSendableCloseCode(code)) {
-        throw new EmulatorError(
-          'EMULATOR_BAD_OPTION',
-          `close code ${code} cannot be sent in a close frame (RFC 6455 7.4)${code === 1006 ? '; use dropConnection()' : ''}`,
-        );
-      }
-      eachConn(sessionId, (c) => gateway.closeConn(c, code, reason));
-    },
-    dropConnection: (sessionId) => eachConn(sessionId, (c) => c.drop(true)),
-    setHeartbeatAck: (enabled, sessionId) =>
-      eachConn(sessionId, (c) => {
-        c.ackHeartbeats = enabled;
-      }),
-    requestHeartbeat: (sessionId) => eachConn(sessionId, (c) => c.send({ op: 1, d: null, s: null, t: null })),
-    setFrameDelay: (ms) => {
-      guard();
-      gateway.frameDelayMs = Math.max(0, ms);
-    },
-    sendRaw: (data, sessionId) => eachConn(sessionId, (c) => c.sendRaw(data)),
-    sendCompressed: (data, sessionId) => eachConn(sessionId, (c) => c.sendCompressed(data)),
-    runScript: async (input) => {
-      guard();
-      const script = parseFaultScript(input);
-      const start = clock.now();
-      const pending: Promise<void>[] = [];
-      const ordered = script
-        .map((step, i) => ({ step, i }))
-        .sort((a, b) => a.step.at - b.step.at || a.i - b.i);
-      for (const { step } of ordered) {
-        await sleep(clock, start + step.at - clock.now());
-        if (closed) return;
-        const wait = runStep(step);
-        if (wait) pending.push(wait);
-      }
-      await Promise.all(pending);
-    },
+    ...gatewayControl.control,
+    rest: restControl(rest),
     setVoiceProvider: (provider) => {
-      gateway.voice = provider ?? options.voice ?? voiceFallback;
+      voiceJoins.provider = provider ?? defaultVoice;
     },
-    endZstdFrame: (sessionId) => {
-      let n = 0;
-      eachConn(sessionId, (c) => {
-        if (c.endZstdFrame()) n += 1;
-      });
-      return n;
-    },
-    connectionStats: () => ({
-      connections: gateway.connections.size,
-      pendingHandshakes: gateway.pendingHandshakes(),
-      refusedUpgrades: gateway.refusedUpgrades,
-    }),
   };
-
-  function runStep(step: FaultStep): Promise<void> | undefined {
-    const session = 'session' in step ? step.session : undefined;
-    log(`script: ${step.do}`);
-    switch (step.do) {
-      case 'reconnect':
-        control.reconnect(session);
-        return undefined;
-      case 'invalidate':
-        control.invalidateSession(step.resumable, session);
-        return undefined;
-      case 'close':
-        control.closeConnection(step.code, step.reason, session);
-        return undefined;
-      case 'drop':
-        control.dropConnection(session);
-        return undefined;
-      case 'stopAck':
-        control.setHeartbeatAck(false, session);
-        return undefined;
-      case 'startAck':
-        control.setHeartbeatAck(true, session);
-        return undefined;
-      case 'heartbeat':
-        control.requestHeartbeat(session);
-        return undefined;
-      case 'delay':
-        control.setFrameDelay(step.ms);
-        return undefined;
-      case 'garbage': {
-        const data =
-          step.hex !== undefined
-            ? Buffer.from(step.hex, 'hex')
-            : step.text !== undefined
-              ? step.text
-              : randomBytes(step.bytes ?? 64);
-        control.sendRaw(data, session);
-        return undefined;
-      }
-      case 'bomb':
-        control.sendCompressed(Buffer.alloc(step.bytes, 0x20), session);
-        return undefined;
-      case 'stream':
-        return control.startStream({
-          ratePerSecond: step.rate,
-          count: step.count,
-          ...(step.event !== undefined ? { event: step.event } : {}),
-          ...(step.guildId !== undefined ? { guildId: step.guildId } : {}),
-          ...(session !== undefined ? { sessionId: session } : {}),
-        }).done;
-      case 'dispatch':
-        control.dispatch(step.event, step.data, {
-          ...(step.guildId !== undefined ? { guildId: step.guildId } : {}),
-          ...(session !== undefined ? { sessionId: session } : {}),
-        });
-        return undefined;
-    }
-  }
 
   return {
     restUrl: `http://127.0.0.1:${port}/api/v10`,
     apiUrl: `http://127.0.0.1:${port}/api`,
     gatewayUrl: gatewayUrl(),
+    resumeGatewayUrl: resumeGatewayUrl(),
     port,
     token,
     control,
+    world,
+    users,
+    bot,
+    voice: ownVoice,
     close: async () => {
       if (closed) return;
       closed = true;
-      for (const s of streams) s.stop();
+      users.dispose();
+      gatewayControl.stopStreams();
       gateway.close();
       for (const ws of wss.clients) ws.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await ownVoice?.close();
       log('closed');
     },
   };

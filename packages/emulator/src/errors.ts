@@ -38,3 +38,13 @@ export class EmulatorClosedError extends EmulatorError {
     this.name = 'EmulatorClosedError';
   }
 }
+
+/** A scenario file is malformed; `path` points at the offending field (e.g. `timeline[3].channel`). */
+export class ScenarioError extends EmulatorError {
+  readonly path: string;
+  constructor(path: string, message: string) {
+    super('EMULATOR_BAD_SCENARIO', `scenario ${path}: ${message}`);
+    this.name = 'ScenarioError';
+    this.path = path;
+  }
+}

@@ -96,3 +96,46 @@ test('--zstd-framing single-frame makes the connection one zstd frame; a bad val
     await emu.close();
   }
 });
+
+test('--scenario runs the users and timeline of a file; the world it leaves is served over REST and the gateway', async () => {
+  const out: string[] = [];
+  const { main } = await import('../src/cli.js');
+  const emu = await main(['--scenario', fixture('scenario.json')], (line) => out.push(line));
+  try {
+    const deadline = Date.now() + 10_000;
+    while (!out.includes('scenario finished') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(out).toContain('scenario finished');
+    expect(out.filter((l) => l.startsWith('scenario +')).map((l) => l.replace(/\+\d+ms /, ''))).toEqual([
+      'scenario alice say',
+      'scenario carol joinGuild',
+      'scenario carol say',
+      'scenario alice status',
+    ]);
+    const res = await fetch(`${emu.restUrl}/channels/1300000000000000101/messages?limit=10`, {
+      headers: { authorization: `Bot ${emu.token}` },
+    });
+    const messages = (await res.json()) as Array<{ content: string; author: { username: string } }>;
+    expect(messages.map((m) => `${m.author.username}: ${m.content}`)).toEqual([
+      'carol: carol here',
+      'alice: hello from the scenario',
+    ]);
+    const c = await RawClient.connect(emu.gatewayUrl);
+    await c.ready(emu.token, { intents: 1 | (1 << 1) | (1 << 8) });
+    const guild = await c.waitDispatch('GUILD_CREATE');
+    expect(guild.d.members.map((m: { user: { username: string } }) => m.user.username)).toContain('carol');
+    const alice = guild.d.presences.find(
+      (p: { user: { id: string } }) => p.user.id === '1300000000000000010',
+    );
+    expect(alice.status).toBe('idle');
+    c.terminate();
+  } finally {
+    await emu.close();
+  }
+});
+
+test('a malformed scenario file is refused before the emulator starts, naming the field', async () => {
+  const p = run(['--scenario', fixture('seed.json')]);
+  expect(await p.exit).toBe(2);
+  expect(p.output()).toMatch(/scenario \S+: /);
+});

@@ -101,6 +101,21 @@ const cases: Case[] = [
   { name: 'gateway version 8', code: 4012, query: 'v=8&encoding=json', act: () => {} },
   { name: 'no gateway version', code: 4012, query: 'encoding=json', act: () => {} },
   { name: 'an undefined intent bit', code: 4013, act: (c, token) => c.identify(token, { intents: 1 << 30 }) },
+  // Bitwise checks wrap at 32 bits: 2^32 + 513 would pass as 513 without a range check.
+  {
+    name: 'intents of 2^32 + 513',
+    code: 4013,
+    act: (c, token) => c.identify(token, { intents: 2 ** 32 + 513 }),
+  },
+  { name: 'intents of 2^32', code: 4013, act: (c, token) => c.identify(token, { intents: 2 ** 32 }) },
+  { name: 'non-integer intents', code: 4013, act: (c, token) => c.identify(token, { intents: 513.5 }) },
+  { name: 'intents as a string', code: 4013, act: (c, token) => c.identify(token, { intents: '513' }) },
+  {
+    name: 'no identify within identifyTimeoutMs of HELLO (heartbeating does not keep it open)',
+    code: 4009,
+    options: { identifyTimeoutMs: 80, heartbeatIntervalMs: 30_000 },
+    act: (c) => c.send({ op: 1, d: null }),
+  },
   {
     name: 'missing intents',
     code: 4013,
@@ -153,12 +168,21 @@ test('garbage from clients never takes the emulator down', async () => {
         const c = await connect();
         c.sendRaw(typeof junk === 'string' ? junk : Buffer.from(junk));
         c.send({ op: 1, d: null });
-        await Promise.race([c.closed, c.waitFor((f) => f.op === 11)]);
+        // Either the junk was a valid payload and the heartbeat is ACKed, or the emulator closed
+        // the connection with a protocol close code (never 1011, never a dead server).
+        const outcome = await Promise.race([
+          c.closed.then((x) => x.code),
+          c.waitFor((f) => f.op === 11).then(() => 'ack' as const),
+        ]);
+        expect(outcome === 'ack' || (typeof outcome === 'number' && outcome >= 4000 && outcome <= 4014)).toBe(
+          true,
+        );
         c.terminate();
       },
     ),
     { numRuns: 40 },
   );
   const ok = await connect();
-  await ok.ready(emu.token);
+  const ready = await ok.ready(emu.token);
+  expect(ready.d.session_id).toMatch(/^[0-9a-f]{32}$/);
 });

@@ -25,6 +25,7 @@ test('op 7 and op 9 true/false reach the client; op 9 false ends the session', a
   emu.control.invalidateSession(true);
   expect((await c.waitFor((f) => f.op === 9)).d).toBe(true);
   expect(emu.control.sessions()).toHaveLength(1);
+  // The faults still reach a connection that was sent op 9 true and has not resumed yet.
   const from = c.frames.length;
   emu.control.invalidateSession(false);
   expect((await c.waitFor((f) => f.op === 9, from)).d).toBe(false);
@@ -127,7 +128,17 @@ test('a stream can be stopped early and reports how many it sent', async () => {
 
 test('a fault script file runs its steps in order', async () => {
   emu = await startEmulator({ identifyIntervalMs: 0 });
-  const { c } = await readyClient();
+  const { c, sessionId } = await readyClient();
+  // Like discord.js: on op 9 true, RESUME on the same socket from the last seq seen.
+  void c
+    .waitFor((f) => f.op === 9 && f.d === true)
+    .then(
+      () => {
+        const seq = Math.max(...c.dispatches().map((f) => f.s ?? 0));
+        c.send({ op: 6, d: { token: emu!.token, session_id: sessionId, seq } });
+      },
+      () => {},
+    );
   const script = JSON.parse(readFileSync(new URL('./fixtures/fault-script.json', import.meta.url), 'utf8'));
   await emu.control.runScript(script);
   const closed = await c.closed;
@@ -152,11 +163,15 @@ test('a malformed script is refused with a typed error naming the step', () => {
       { at: 5, do: 'explode' },
     ]),
   ).toThrow(FaultScriptError);
-  try {
-    parseFaultScript([{ at: 0, do: 'close', code: 99 }]);
-  } catch (err) {
-    expect(err).toMatchObject({ code: 'EMULATOR_BAD_SCRIPT', step: 0 });
-  }
+  expect(() => parseFaultScript([{ at: 0, do: 'close', code: 99 }])).toThrow(
+    expect.objectContaining({ code: 'EMULATOR_BAD_SCRIPT', step: 0 }),
+  );
+  expect(() =>
+    parseFaultScript([
+      { at: 0, do: 'drop' },
+      { at: 0, do: 'close', code: 999 },
+    ]),
+  ).toThrow(expect.objectContaining({ code: 'EMULATOR_BAD_SCRIPT', step: 1 }));
   expect(() => parseFaultScript({ steps: [{ at: -1, do: 'drop' }] })).toThrow(/step 0/);
   expect(parseFaultScript({ steps: [{ at: 1, do: 'drop' }] })).toHaveLength(1);
 });

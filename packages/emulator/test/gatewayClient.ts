@@ -63,7 +63,9 @@ export class RawClient {
   static async connect(url: string, opts: RawClientOptions = {}): Promise<RawClient> {
     const query = opts.query ?? 'v=10&encoding=json';
     const compress = new URLSearchParams(query).get('compress');
-    const ws = new WebSocket(`${url}/?${query}`);
+    const target = new URL(url);
+    target.search = query;
+    const ws = new WebSocket(target);
     const client = new RawClient(ws, compress, new URLSearchParams(query).get('encoding') ?? 'json');
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());

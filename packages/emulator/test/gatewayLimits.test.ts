@@ -1,4 +1,6 @@
 import { request } from 'node:http';
+import { connect as connectTcp } from 'node:net';
+import fc from 'fast-check';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, test } from 'vitest';
 import { type Emulator, startEmulator } from '../src/index.js';
@@ -12,6 +14,25 @@ afterEach(async () => {
   await emu?.close();
   emu = undefined;
 });
+
+/** Polls `cond` until it holds; fails with `what` after 5 s (a deadline, not a timing assertion). */
+async function until(what: string, cond: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/**
+ * A heartbeat and its ACK: the connection's frames go out in order, so once the ACK is here any
+ * close the emulator had decided before it would have arrived first.
+ */
+async function heartbeatRoundTrip(c: RawClient): Promise<void> {
+  const from = c.frames.length;
+  c.send({ op: 1, d: null });
+  await c.waitFor((f) => f.op === 11, from);
+}
 
 async function connect(e: Emulator): Promise<RawClient> {
   const c = await RawClient.connect(e.gatewayUrl);
@@ -96,7 +117,7 @@ describe('op 7 grace', () => {
     emu.control.reconnect();
     await c.waitFor((f) => f.op === 7);
     clock.advance(2999);
-    await new Promise((r) => setTimeout(r, 20));
+    await heartbeatRoundTrip(c);
     expect(c.closeInfo).toBeUndefined();
     clock.advance(1);
     expect((await c.closed).code).toBe(4000);
@@ -119,7 +140,7 @@ describe('op 7 grace', () => {
     r.send({ op: 6, d: { token: emu.token, session_id: ready.d.session_id, seq: 1 } });
     await r.waitDispatch('RESUMED');
     clock.advance(10_000);
-    await new Promise((res) => setTimeout(res, 20));
+    await heartbeatRoundTrip(r);
     expect(r.closeInfo).toBeUndefined();
     expect(emu.control.sessions()[0]!.connected).toBe(true);
   });
@@ -153,8 +174,7 @@ describe('connection caps', () => {
 
       // Identified connections stop being pending; the total cap then applies.
       for (const ws of sockets) ws.terminate();
-      await new Promise((r) => setTimeout(r, 50));
-      expect(emu.control.connectionStats().connections).toBe(0);
+      await until('every connection to close', () => emu!.control.connectionStats().connections === 0);
       const ready: RawClient[] = [];
       for (let i = 0; i < 50; i++) {
         const k = await connect(emu);
@@ -166,7 +186,7 @@ describe('connection caps', () => {
       // A slot freed is a slot usable again.
       ready[0]!.terminate();
       await ready[0]!.closed;
-      await new Promise((r) => setTimeout(r, 20));
+      await until('the slot to be freed', () => emu!.control.connectionStats().connections === 49);
       expect(await attempt(emu.gatewayUrl, sockets)).toBe('open');
     } finally {
       for (const ws of sockets) ws.terminate();
@@ -202,5 +222,105 @@ describe('connection caps', () => {
     expect(res.retry).toBe('1');
     expect(JSON.parse(res.body)).toMatchObject({ code: 0 });
     expect((await fetch(`${emu.restUrl}/gateway`)).status).toBe(200);
+  });
+});
+
+/** Writes raw bytes on a TCP socket and collects what comes back until the server closes it. */
+/** `end: false` keeps the socket open after writing, like a peer that never finishes its request. */
+function rawHttp(port: number, bytes: string, end = true): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connectTcp({ host: '127.0.0.1', port }, () =>
+      end ? socket.end(bytes) : socket.write(bytes),
+    );
+    let got = '';
+    socket.on('data', (d: Buffer) => {
+      got += d.toString('latin1');
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(got));
+  });
+}
+
+const upgradeHeaders =
+  'Host: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n' +
+  `Sec-WebSocket-Key: ${Buffer.alloc(16, 1).toString('base64')}\r\n\r\n`;
+
+describe('hostile HTTP input on the gateway port', () => {
+  test('malformed request targets on an upgrade get a 400 and the emulator keeps serving', async () => {
+    emu = await startEmulator({ identifyIntervalMs: 0 });
+    const targets = ['//', '//x/?v=10', 'http://[::1', '*', `/${'a'.repeat(5000)}`, 'ws://a b/'];
+    for (const target of targets) {
+      const answer = await rawHttp(emu.port, `GET ${target} HTTP/1.1\r\n${upgradeHeaders}`);
+      expect(answer, `target ${JSON.stringify(target)}`).toMatch(/^HTTP\/1\.1 400 /);
+    }
+    // Junk request lines never reach a handler; Node's parser refuses them, and they get a 400 too.
+    for (const line of ['GARBAGE\r\n\r\n', 'GET / HTTP/9.9\r\n\r\n', '\u0000\u0001\u0002\r\n\r\n']) {
+      expect(await rawHttp(emu.port, line)).toMatch(/^HTTP\/1\.1 400 /);
+    }
+    const c = await connect(emu);
+    await c.ready(emu.token);
+    expect((await fetch(`${emu.restUrl}/gateway`)).status).toBe(200);
+  });
+
+  test('random request targets on an upgrade: every one gets an HTTP answer, and the emulator keeps serving', async () => {
+    emu = await startEmulator({ identifyIntervalMs: 0 });
+    const port = emu.port;
+    let answered = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.string(), fc.webPath(), fc.webUrl(), fc.string({ unit: 'binary', maxLength: 300 })),
+        async (raw) => {
+          // A request line carries no CR/LF or spaces inside the target; anything else is fair game.
+          const target = raw.replace(/[\r\n ]/g, '');
+          const answer = await rawHttp(port, `GET ${target || '/'} HTTP/1.1\r\n${upgradeHeaders}`);
+          expect(answer).toMatch(/^HTTP\/1\.1 (101|400) /);
+          answered += 1;
+        },
+      ),
+      { numRuns: 60 },
+    );
+    expect(answered).toBe(60);
+    const c = await connect(emu);
+    await c.ready(emu.token);
+  });
+
+  test('a peer is held to maxConnectionsPerAddress; others are unaffected by its slots', async () => {
+    emu = await startEmulator({ identifyIntervalMs: 0, maxConnectionsPerAddress: 3 });
+    const sockets: WebSocket[] = [];
+    try {
+      const results = await Promise.all(Array.from({ length: 5 }, () => attempt(emu!.gatewayUrl, sockets)));
+      expect(results.filter((r) => r === 'open')).toHaveLength(3);
+      expect(results.filter((r) => r === 503)).toHaveLength(2);
+      expect(emu.control.connectionStats().refusedUpgrades).toBe(2);
+      for (const ws of sockets) ws.terminate();
+      await until('the address to free its slots', () => emu!.control.connectionStats().connections === 0);
+      expect(await attempt(emu.gatewayUrl, sockets)).toBe('open');
+    } finally {
+      for (const ws of sockets) ws.terminate();
+    }
+  });
+
+  test('a TCP connection that never sends its request (or trickles it) is answered 408 and closed', async () => {
+    emu = await startEmulator({ headersTimeoutMs: 300 });
+    const idle = rawHttp(emu.port, '', false);
+    const partial = rawHttp(emu.port, 'GET /?v=10 HTTP/1.1\r\nHost: 127.0.0.1\r\n', false);
+    expect(await idle).toMatch(/^HTTP\/1\.1 408 /);
+    expect(await partial).toMatch(/^HTTP\/1\.1 408 /);
+    const c = await connect(emu);
+    await c.ready(emu.token);
+  });
+
+  test('a socket that never identifies is closed with 4009 at the identify deadline (fake clock)', async () => {
+    const clock = new FakeClock();
+    emu = await startEmulator({ clock, identifyTimeoutMs: 5000 });
+    const c = await connect(emu);
+    await c.waitFor((f) => f.op === 10);
+    expect(emu.control.connectionStats().pendingHandshakes).toBe(1);
+    clock.advance(4999);
+    await heartbeatRoundTrip(c);
+    expect(c.closeInfo).toBeUndefined();
+    clock.advance(1);
+    expect((await c.closed).code).toBe(4009);
+    await until('the slot to be freed', () => emu!.control.connectionStats().pendingHandshakes === 0);
   });
 });

@@ -39,8 +39,10 @@ test('IDENTIFY gets READY with the documented fields, then GUILD_CREATE with cha
     guilds: [{ id: '1300000000000000100', unavailable: true }],
     shard: [0, 1],
     application: { id: '1300000000000000001' },
-    resume_gateway_url: emu.gatewayUrl,
+    resume_gateway_url: emu.resumeGatewayUrl,
   });
+  // Distinct from the gateway URL, so a client that ignores it is visible in resumeLog().
+  expect(emu.resumeGatewayUrl).not.toBe(emu.gatewayUrl);
   expect(ready.d.session_id).toMatch(/^[0-9a-f]{32}$/);
   const guild = await c.waitDispatch('GUILD_CREATE');
   expect(guild.s).toBe(2);

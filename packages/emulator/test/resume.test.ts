@@ -123,3 +123,55 @@ test('a resume takes the session over from a stale connection', async () => {
   await c2.waitFor((f) => f.d?.n === 0);
   expect(emu!.control.sessions()).toHaveLength(1);
 });
+
+test('op 9 true: the client may RESUME on the same socket, as discord.js does, and gets the replay', async () => {
+  const { c, sessionId } = await start();
+  const seen = lastSeq(c);
+  emu!.control.invalidateSession(true);
+  await c.waitFor((f) => f.op === 9 && f.d === true);
+  // Dispatched between op 9 and the RESUME: kept for the session.
+  emu!.control.dispatch('MESSAGE_CREATE', message(1));
+  expect(emu!.control.sessions()[0]).toMatchObject({ sessionId, connected: false });
+  c.send({ op: 6, d: { token: emu!.token, session_id: sessionId, seq: seen } });
+  await c.waitDispatch('RESUMED');
+  expect(c.closeInfo).toBeUndefined();
+  expect(
+    c
+      .dispatches()
+      .filter((f) => f.t === 'MESSAGE_CREATE')
+      .map((f) => f.d.n),
+  ).toEqual([1]);
+  expect(emu!.control.sessions()[0]).toMatchObject({ sessionId, connected: true });
+});
+
+test('op 9 true: resuming on a new socket works too, and the old socket loses the session', async () => {
+  const { c, sessionId } = await start();
+  emu!.control.invalidateSession(true);
+  await c.waitFor((f) => f.op === 9 && f.d === true);
+  const c2 = await RawClient.connect(emu!.resumeGatewayUrl);
+  clients.push(c2);
+  c2.send({ op: 6, d: { token: emu!.token, session_id: sessionId, seq: lastSeq(c) } });
+  await c2.waitDispatch('RESUMED');
+  emu!.control.dispatch('MESSAGE_CREATE', message(2));
+  await c2.waitFor((f) => f.d?.n === 2);
+  expect(c.dispatches().some((f) => f.d?.n === 2)).toBe(false);
+});
+
+test('resumeLog tells a resume on resume_gateway_url from one on the gateway URL', async () => {
+  const { c, sessionId } = await start();
+  c.terminate();
+  await c.closed;
+  const viaGateway = await connect();
+  viaGateway.send({ op: 6, d: { token: emu!.token, session_id: sessionId, seq: lastSeq(c) } });
+  await viaGateway.waitDispatch('RESUMED');
+  viaGateway.terminate();
+  await viaGateway.closed;
+  const viaResume = await RawClient.connect(emu!.resumeGatewayUrl);
+  clients.push(viaResume);
+  viaResume.send({ op: 6, d: { token: emu!.token, session_id: sessionId, seq: lastSeq(c) } });
+  await viaResume.waitDispatch('RESUMED');
+  expect(emu!.control.resumeLog()).toEqual([
+    { sessionId, path: '/', viaResumeGatewayUrl: false },
+    { sessionId, path: '/resume', viaResumeGatewayUrl: true },
+  ]);
+});

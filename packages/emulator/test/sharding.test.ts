@@ -1,5 +1,6 @@
 import { afterEach, expect, test } from 'vitest';
 import { type Emulator, type EmulatorSeed, startEmulator } from '../src/index.js';
+import { FakeClock } from './fakeClock.js';
 import { RawClient } from './gatewayClient.js';
 
 let emu: Emulator | undefined;
@@ -20,14 +21,26 @@ const seed: EmulatorSeed = {
 };
 
 test('identifies queue per max_concurrency bucket (shard_id % max_concurrency) and never get rejected', async () => {
-  emu = await startEmulator({ seed, shards: 8, maxConcurrency: 4, identifyIntervalMs: 40 });
+  const clock = new FakeClock();
+  emu = await startEmulator({ clock, seed, shards: 8, maxConcurrency: 4, identifyIntervalMs: 40 });
   const shards = Array.from({ length: 8 }, (_, i) => i);
   const conns = await Promise.all(shards.map(() => RawClient.connect(emu!.gatewayUrl)));
   clients.push(...conns);
+  // A heartbeat's ACK comes after the emulator handled everything sent before it on that socket.
+  const roundTrip = async (c: RawClient) => {
+    const from = c.frames.length;
+    c.send({ op: 1, d: null });
+    await c.waitFor((f) => f.op === 11, from);
+  };
   // Shards 4-7 first (one per bucket), then 0-3 right after: each of those must wait its bucket's turn.
   for (const i of [4, 5, 6, 7]) conns[i]!.identify(emu.token, { shard: [i, 8] });
   await Promise.all([4, 5, 6, 7].map((i) => conns[i]!.waitDispatch('READY')));
   for (const i of [0, 1, 2, 3]) conns[i]!.identify(emu.token, { shard: [i, 8] });
+  await Promise.all([0, 1, 2, 3].map((i) => roundTrip(conns[i]!)));
+  clock.advance(39);
+  await Promise.all([0, 1, 2, 3].map((i) => roundTrip(conns[i]!)));
+  expect(emu.control.identifyLog()).toHaveLength(4);
+  clock.advance(1);
   await Promise.all(conns.map((c) => c.waitDispatch('READY')));
   const log = emu.control.identifyLog().map((e) => e.shard[0]);
   expect(log.slice(0, 4).sort()).toEqual([4, 5, 6, 7]);
@@ -35,7 +48,7 @@ test('identifies queue per max_concurrency bucket (shard_id % max_concurrency) a
   for (let b = 0; b < 4; b++) {
     const inBucket = emu.control.identifyLog().filter((e) => e.shard[0] % 4 === b);
     expect(inBucket).toHaveLength(2);
-    expect(inBucket[1]!.at - inBucket[0]!.at).toBeGreaterThanOrEqual(40);
+    expect(inBucket[1]!.at - inBucket[0]!.at).toBe(40);
   }
 });
 

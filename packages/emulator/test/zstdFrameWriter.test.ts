@@ -2,7 +2,7 @@ import * as zstd from '@bokuweb/zstd-wasm';
 import fc from 'fast-check';
 import { Decompress } from 'fzstd';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { MAX_BLOCK_SIZE, ZstdFrameWriter } from '../src/zstdFrameWriter.js';
+import { MAX_BLOCK_SIZE, ZstdFrameWriter } from '../src/gateway/zstdFrameWriter.js';
 import { blocksOf, concat, ZSTD_MAGIC } from './zstdFrames.js';
 
 // Discord's zstd-stream is one zstd frame per connection, flushed at each message. The writer is

@@ -1,7 +1,7 @@
 import * as zstd from '@bokuweb/zstd-wasm';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { type Emulator, startEmulator } from '../src/index.js';
-import { MAX_BLOCK_SIZE } from '../src/zstdFrameWriter.js';
+import { MAX_BLOCK_SIZE } from '../src/gateway/zstdFrameWriter.js';
 import { RawClient } from './gatewayClient.js';
 import { blocksOf, concat, ZSTD_MAGIC } from './zstdFrames.js';
 

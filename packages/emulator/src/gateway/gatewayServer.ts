@@ -4,27 +4,31 @@
  * by shard and intents, voice state updates, and the faults the control handle injects.
  */
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
-import {
-  ALL_INTENTS_MASK,
-  GatewayIntentBits,
-  GatewayOpcodes,
-  gatewayClosePolicy,
-  PRIVILEGED_INTENTS_MASK,
-} from '@cordwire/opcodes';
+import { GatewayOpcodes, gatewayClosePolicy, PRIVILEGED_INTENTS_MASK } from '@cordwire/opcodes';
 import type { WebSocket } from 'ws';
-import type { EmulatorClock } from './clock.js';
+import type { EmulatorClock } from '../clock.js';
 import { GatewayConnection, type InboundPayload } from './gatewayConnection.js';
-import { guildCreatePayload, readyPayload, voiceStatePayload } from './guildPayloads.js';
+import { everyoneOnline, guildCreatePayload, type PresenceLookup, readyPayload } from './guildPayloads.js';
+import {
+  isObject,
+  isSnowflake,
+  parseIdentify,
+  parseResume,
+  tokenMatches,
+  truncateUtf8,
+} from './handshake.js';
 import { IdentifyQueue } from './identifyQueue.js';
-import { sessionReceives } from './intents.js';
-import { VOICE_CHANNEL_TYPES, type World, type WorldVoiceState } from './seed.js';
+import { redactForSession, sessionReceives } from './intents.js';
+import { memberChunks, parseMemberRequest } from './requestGuildMembers.js';
+import type { VoiceJoins } from '../voiceJoins.js';
+import type { World } from '../world/index.js';
 import type { SendLimit } from './sendRateLimit.js';
 import { type Encoding, Session } from './session.js';
 import type { SessionStartLimit } from './sessionStartLimit.js';
 import { shardForGuild } from './shardRouting.js';
+import { isVoiceChannelType, parseVoiceStateUpdate } from './voiceStateUpdate.js';
 import type { CompressMode, ZstdFraming } from './transportCompression.js';
-import type { VoiceProvider } from './voiceProvider.js';
+import type { GatewayTarget } from './upgrade.js';
 
 export interface GatewayConfig {
   token: string;
@@ -42,6 +46,8 @@ export interface GatewayConfig {
   requireSharding: number;
   sendLimit: SendLimit;
   memberChunkSize: number;
+  /** Dispatches kept per session for `received()` (what the bot was sent), oldest dropped first. */
+  receivedLogSize: number;
   /** IDENTIFYs left in the window; enforced at IDENTIFY, reported by /gateway/bot. */
   sessionStartLimit: SessionStartLimit;
   /** How long a connection sent op 7 may stay before the emulator closes it with 4000. */
@@ -51,6 +57,10 @@ export interface GatewayConfig {
   maxConnections: number;
   /** Connections upgrading or not yet identified/resumed; upgrades beyond are refused with 503. */
   maxPendingHandshakes: number;
+  /** How long a connection may stay unidentified after HELLO (or after op 9) before 4009. */
+  identifyTimeoutMs: number;
+  /** Path of `resume_gateway_url`, so a test can see which URL a client resumed on. */
+  resumePath: string;
   log: (line: string) => void;
 }
 
@@ -62,6 +72,14 @@ export interface SessionInfo {
   intents: number;
   encoding: Encoding;
   compress: CompressMode;
+}
+
+/** One RESUME the gateway accepted, and whether it arrived through `resume_gateway_url`. */
+export interface ResumeRecord {
+  sessionId: string;
+  /** The request path of the connection that resumed. */
+  path: string;
+  viaResumeGatewayUrl: boolean;
 }
 
 export interface DispatchTarget {
@@ -83,52 +101,31 @@ const ACCEPTED_OPS: ReadonlySet<number> = new Set([
 /** Gateway versions Discord still serves (docs reference "API Versioning": 10 and 9 available). */
 const SUPPORTED_VERSIONS: ReadonlySet<number> = new Set([9, 10]);
 
-const MESSAGE_CONTENT_EVENTS: ReadonlySet<string> = new Set(['MESSAGE_CREATE', 'MESSAGE_UPDATE']);
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function isSnowflake(v: unknown): v is string {
-  return typeof v === 'string' && /^[0-9]{1,20}$/.test(v);
-}
-
-/** A close reason is at most 123 bytes of UTF-8 (RFC 6455 5.5: 125-byte control payload less the code). */
-function truncateUtf8(text: string, maxBytes: number): string {
-  if (Buffer.byteLength(text) <= maxBytes) return text;
-  let out = '';
-  let used = 0;
-  for (const ch of text) {
-    const n = Buffer.byteLength(ch);
-    if (used + n > maxBytes) break;
-    out += ch;
-    used += n;
-  }
-  return out;
-}
+const _MESSAGE_CONTENT_EVENTS: ReadonlySet<string> = new Set(['MESSAGE_CREATE', 'MESSAGE_UPDATE']);
 
 export class GatewayServer {
   readonly sessions = new Map<string, Session>();
   readonly connections = new Set<GatewayConnection>();
   readonly identifies: Array<{ shard: [number, number]; at: number }> = [];
   readonly refusedIdentifies: Array<{ shard: [number, number]; at: number }> = [];
+  readonly resumes: ResumeRecord[] = [];
   frameDelayMs = 0;
   identifiesSinceStart = 0;
   /** Upgrades admitted by `admit()` whose WebSocket handshake has not completed yet. */
   upgrading = 0;
   /** Upgrades refused by the connection caps since start. */
   refusedUpgrades = 0;
-  voice: VoiceProvider;
+  /** Who is online, for GUILD_CREATE presences. */
+  presence: PresenceLookup = everyoneOnline;
   private readonly identifyQueue: IdentifyQueue;
   private closed = false;
 
   constructor(
     private readonly config: GatewayConfig,
     readonly world: World,
-    private readonly gatewayUrl: () => string,
-    defaultVoice: VoiceProvider,
+    private readonly resumeGatewayUrl: () => string,
+    private readonly voiceJoins: VoiceJoins,
   ) {
-    this.voice = defaultVoice;
     this.identifyQueue = new IdentifyQueue(config.maxConcurrency, config.identifyIntervalMs, config.clock);
   }
 
@@ -157,15 +154,14 @@ export class GatewayServer {
   }
 
   /** Takes an upgraded socket; validates the query, then sends HELLO. */
-  accept(ws: WebSocket, req: IncomingMessage): void {
+  accept(ws: WebSocket, target: GatewayTarget): void {
     if (this.closed) {
       ws.terminate();
       return;
     }
-    const url = new URL(req.url ?? '/', 'ws://localhost');
-    const v = Number(url.searchParams.get('v'));
-    const encoding = url.searchParams.get('encoding') ?? 'json';
-    const compress = url.searchParams.get('compress');
+    const v = Number(target.query.get('v'));
+    const encoding = target.query.get('encoding') ?? 'json';
+    const compress = target.query.get('compress');
     ws.on('error', (err) => this.config.log(`socket error: ${err.message}`));
 
     const refuse = (code: number, reason: string) => {
@@ -195,6 +191,7 @@ export class GatewayServer {
       () => this.frameDelayMs,
       this.config.log,
       this.config.zstdFraming,
+      target.path,
     );
     this.connections.add(conn);
     ws.on('message', (data, isBinary) => {
@@ -210,6 +207,7 @@ export class GatewayServer {
       t: null,
     });
     this.armHeartbeat(conn);
+    this.armIdentifyDeadline(conn);
     this.config.log(`connection ${conn.id}: hello (v${v}, ${encoding}, ${conn.transport})`);
   }
 
@@ -281,6 +279,20 @@ export class GatewayServer {
     });
   }
 
+  /**
+   * A connection must IDENTIFY or RESUME within `identifyTimeoutMs` of HELLO (or of an op 9 that
+   * sent it back to that state); otherwise it would hold a handshake slot for as long as it
+   * heartbeats. Discord documents no such deadline; 4009 (session timed out) tells a client to
+   * start over.
+   */
+  private armIdentifyDeadline(conn: GatewayConnection): void {
+    conn.armIdentifyDeadline(this.config.identifyTimeoutMs, () => {
+      if (conn.state !== 'new') return;
+      this.config.log(`connection ${conn.id}: no identify within ${this.config.identifyTimeoutMs} ms`);
+      this.closeConn(conn, 4009, 'identify timed out');
+    });
+  }
+
   private onHeartbeat(conn: GatewayConnection, d: unknown): void {
     if (d !== null && d !== undefined && !(typeof d === 'number' && Number.isInteger(d) && d >= 0)) {
       this.closeConn(conn, 4001, 'heartbeat d must be the last seq or null');
@@ -295,57 +307,16 @@ export class GatewayServer {
       this.closeConn(conn, 4005, 'already authenticated');
       return;
     }
-    if (!isObject(d) || typeof d.token !== 'string' || !isObject(d.properties)) {
-      this.closeConn(conn, 4001, 'invalid identify payload');
+    const request = parseIdentify(d);
+    if (!request.ok) {
+      this.closeConn(conn, request.code, request.reason);
       return;
     }
-    if (d.compress !== undefined && typeof d.compress !== 'boolean') {
-      this.closeConn(conn, 4001, 'invalid identify payload');
-      return;
-    }
-    if (
-      d.large_threshold !== undefined &&
-      !(
-        Number.isInteger(d.large_threshold) &&
-        (d.large_threshold as number) >= 50 &&
-        (d.large_threshold as number) <= 250
-      )
-    ) {
-      this.closeConn(conn, 4001, 'large_threshold must be 50-250');
-      return;
-    }
-    if (!this.tokenMatches(d.token)) {
+    if (!tokenMatches(request.token, this.config.token)) {
       this.closeConn(conn, 4004, 'authentication failed');
       return;
     }
-
-    let shard: [number, number] = [0, 1];
-    if (d.shard !== undefined) {
-      const s = d.shard;
-      const valid =
-        Array.isArray(s) &&
-        s.length === 2 &&
-        Number.isInteger(s[0]) &&
-        Number.isInteger(s[1]) &&
-        s[1] >= 1 &&
-        s[0] >= 0 &&
-        s[0] < s[1];
-      if (!valid) {
-        this.closeConn(conn, 4010, 'invalid shard');
-        return;
-      }
-      shard = [s[0], s[1]];
-    }
-    const intents = d.intents;
-    if (
-      typeof intents !== 'number' ||
-      !Number.isInteger(intents) ||
-      intents < 0 ||
-      (intents & ~ALL_INTENTS_MASK) !== 0
-    ) {
-      this.closeConn(conn, 4013, 'invalid intent(s)');
-      return;
-    }
+    const { shard, intents } = request;
     if ((intents & PRIVILEGED_INTENTS_MASK & ~this.config.allowedIntents) !== 0) {
       this.closeConn(conn, 4014, 'disallowed intent(s)');
       return;
@@ -361,7 +332,7 @@ export class GatewayServer {
       return;
     }
 
-    const compress = d.compress === true;
+    const compress = request.compress;
     if (this.config.identifyPolicy === 'refuse') {
       if (!this.identifyQueue.tryTake(shard[0])) {
         this.refusedIdentifies.push({ shard, at: this.config.clock.now() });
@@ -369,10 +340,12 @@ export class GatewayServer {
         return;
       }
       conn.state = 'identifying';
+      conn.invalidatedSession = null;
       this.startSession(conn, shard, intents, compress, guildIds, this.config.clock.now());
       return;
     }
     conn.state = 'identifying';
+    conn.invalidatedSession = null;
     this.config.log(`connection ${conn.id}: identify for shard [${shard[0]}, ${shard[1]}] queued`);
     conn.cancelIdentify = this.identifyQueue.enqueue(shard[0], (acceptedAt) => {
       conn.cancelIdentify = undefined;
@@ -421,6 +394,7 @@ export class GatewayServer {
       conn.encoding,
       conn.compress,
       this.config.replayBufferSize,
+      this.config.receivedLogSize,
     );
     this.sessions.set(session.id, session);
     this.attach(conn, session);
@@ -429,15 +403,22 @@ export class GatewayServer {
       world: this.world,
       apiVersion: conn.apiVersion,
       sessionId: session.id,
-      resumeGatewayUrl: this.gatewayUrl(),
+      resumeGatewayUrl: this.resumeGatewayUrl(),
       shard,
       guildIds,
     });
     // READY takes a seq but is not replayable: a resumed session must not see READY again.
-    conn.send({ op: GatewayOpcodes.DISPATCH, t: 'READY', s: session.nextSeq(), d: ready });
+    const readySeq = session.nextSeq();
+    session.logReceived({ s: readySeq, t: 'READY', d: ready });
+    conn.send({ op: GatewayOpcodes.DISPATCH, t: 'READY', s: readySeq, d: ready });
     for (const id of guildIds) {
       const guild = this.world.guilds.get(id)!;
-      this.deliver(session, 'GUILD_CREATE', guildCreatePayload(guild, this.world, intents), true);
+      this.deliver(
+        session,
+        'GUILD_CREATE',
+        guildCreatePayload(guild, this.world, intents, this.presence),
+        true,
+      );
     }
   }
 
@@ -446,37 +427,40 @@ export class GatewayServer {
       this.closeConn(conn, 4005, 'already authenticated');
       return;
     }
-    if (
-      !isObject(d) ||
-      typeof d.token !== 'string' ||
-      typeof d.session_id !== 'string' ||
-      !(d.seq === null || (typeof d.seq === 'number' && Number.isInteger(d.seq) && d.seq >= 0))
-    ) {
-      this.closeConn(conn, 4001, 'invalid resume payload');
+    const request = parseResume(d);
+    if (!request.ok) {
+      this.closeConn(conn, request.code, request.reason);
       return;
     }
-    if (!this.tokenMatches(d.token)) {
+    if (!tokenMatches(request.token, this.config.token)) {
       this.closeConn(conn, 4004, 'authentication failed');
       return;
     }
-    const session = this.sessions.get(d.session_id);
+    const session = this.sessions.get(request.sessionId);
     if (!session) {
       this.config.log(`connection ${conn.id}: resume of an unknown or expired session`);
       conn.send({ op: GatewayOpcodes.INVALID_SESSION, d: false, s: null, t: null });
       return;
     }
-    const replay = session.replayAfter(d.seq ?? 0);
+    const replay = session.replayAfter(request.seq ?? 0);
     if (replay === 'ahead') {
       this.closeConn(conn, 4007, 'invalid seq');
       return;
     }
     if (replay === 'evicted') {
-      this.config.log(`session ${session.id}: resume from seq ${d.seq} is older than the replay buffer`);
+      this.config.log(
+        `session ${session.id}: resume from seq ${request.seq} is older than the replay buffer`,
+      );
       this.destroySession(session);
       conn.send({ op: GatewayOpcodes.INVALID_SESSION, d: false, s: null, t: null });
       return;
     }
     this.attach(conn, session);
+    this.resumes.push({
+      sessionId: session.id,
+      path: conn.path,
+      viaResumeGatewayUrl: conn.path === this.config.resumePath,
+    });
     for (const ev of replay) conn.send({ op: GatewayOpcodes.DISPATCH, t: ev.t, s: ev.s, d: ev.d });
     conn.send({ op: GatewayOpcodes.DISPATCH, t: 'RESUMED', s: session.nextSeq(), d: { _trace: [] } });
     this.config.log(`session ${session.id}: resumed, replayed ${replay.length}`);
@@ -496,7 +480,9 @@ export class GatewayServer {
     session.encoding = conn.encoding;
     session.compress = conn.compress;
     conn.session = session;
+    conn.invalidatedSession = null;
     conn.state = 'ready';
+    conn.clearIdentifyDeadline();
   }
 
   private onClose(conn: GatewayConnection, code: number): void {
@@ -513,6 +499,12 @@ export class GatewayServer {
       this.destroySession(session);
       return;
     }
+    this.armExpiry(session);
+  }
+
+  /** A session without a connection stays resumable for `sessionTimeoutMs`. */
+  private armExpiry(session: Session): void {
+    if (session.expiryTimer !== undefined) this.config.clock.clearTimeout(session.expiryTimer);
     session.expiryTimer = this.config.clock.setTimeout(() => {
       this.config.log(`session ${session.id}: expired`);
       this.destroySession(session);
@@ -524,155 +516,75 @@ export class GatewayServer {
     if (session.expiryTimer !== undefined) this.config.clock.clearTimeout(session.expiryTimer);
     session.expiryTimer = undefined;
     for (const conn of this.connections) {
+      if (conn.invalidatedSession === session) conn.invalidatedSession = null;
       if (conn.session === session) {
         conn.session = null;
         conn.state = 'new';
+        if (!conn.closing) this.armIdentifyDeadline(conn);
       }
     }
     // Its voice states end with it, as they do when a Discord session dies.
-    for (const guild of this.world.guilds.values()) {
-      for (const vs of [...guild.voiceStates.values()]) {
-        if (vs.sessionId !== session.id) continue;
-        guild.voiceStates.delete(vs.userId);
-        this.releaseVoice(vs);
-        this.dispatch('VOICE_STATE_UPDATE', voiceStatePayload({ ...vs, channelId: null }, this.world, true), {
-          guildId: guild.id,
-        });
-      }
-    }
+    this.voiceJoins.endSession(session.id);
   }
 
   // ---- voice ---------------------------------------------------------------------------------
 
+  /**
+   * Op 4 from the bot: the world takes the voice state (VOICE_STATE_UPDATE to every session that
+   * sees the guild), then VOICE_SERVER_UPDATE with the seat the voice provider allocated goes to
+   * the requesting session only.
+   */
   private onVoiceStateUpdate(conn: GatewayConnection, session: Session, d: unknown): void {
-    if (
-      !isObject(d) ||
-      !isSnowflake(d.guild_id) ||
-      !(d.channel_id === null || isSnowflake(d.channel_id)) ||
-      typeof d.self_mute !== 'boolean' ||
-      typeof d.self_deaf !== 'boolean'
-    ) {
+    const request = parseVoiceStateUpdate(d);
+    if (!request) {
       this.closeConn(conn, 4001, 'invalid voice state update');
       return;
     }
-    const guild = this.world.guilds.get(d.guild_id);
+    const { guildId, channelId } = request;
+    const guild = this.world.guilds.get(guildId);
     if (!guild || shardForGuild(guild.id, session.shard[1]) !== session.shard[0]) {
       this.config.log(`session ${session.id}: voice state update for a guild not on this shard, ignored`);
       return;
     }
-    const userId = this.world.bot.id;
-    const prev = guild.voiceStates.get(userId);
-    const channelId = d.channel_id;
-    if (channelId !== null) {
-      const channel = guild.channels.get(channelId);
-      if (!channel || !VOICE_CHANNEL_TYPES.has(channel.type)) {
-        this.config.log(`session ${session.id}: voice state update for a non-voice channel, ignored`);
-        return;
-      }
-    }
-    if (channelId === null) {
-      guild.voiceStates.delete(userId);
-      if (prev) this.releaseVoice(prev);
-      const left = {
-        guildId: guild.id,
-        channelId: null,
-        userId,
-        sessionId: session.id,
-        selfMute: d.self_mute,
-        selfDeaf: d.self_deaf,
-      };
-      this.dispatch('VOICE_STATE_UPDATE', voiceStatePayload(left, this.world, true), { guildId: guild.id });
+    const channel = channelId === null ? undefined : guild.channels.get(channelId);
+    if (channelId !== null && !(channel && isVoiceChannelType(channel.type))) {
+      this.config.log(`session ${session.id}: voice state update for a non-voice channel, ignored`);
       return;
     }
-    const next: WorldVoiceState = {
-      guildId: guild.id,
-      channelId,
-      userId,
-      sessionId: session.id,
-      selfMute: d.self_mute,
-      selfDeaf: d.self_deaf,
-    };
-    guild.voiceStates.set(userId, next);
-    const moved = !prev || prev.channelId !== channelId || prev.sessionId !== session.id;
-    if (prev && moved) this.releaseVoice(prev);
-    this.dispatch('VOICE_STATE_UPDATE', voiceStatePayload(next, this.world, true), { guildId: guild.id });
-    if (!moved) return;
-    Promise.resolve()
-      .then(() => this.voice.allocate({ guildId: guild.id, channelId, userId, sessionId: session.id }))
+    this.voiceJoins
+      .update({
+        guildId,
+        userId: this.world.bot.id,
+        sessionId: session.id,
+        channelId,
+        selfMute: request.selfMute,
+        selfDeaf: request.selfDeaf,
+      })
       .then((server) => {
-        if (!this.sessions.has(session.id)) return;
+        if (!server || !this.sessions.has(session.id)) return;
         this.dispatch(
           'VOICE_SERVER_UPDATE',
-          { token: server.token, guild_id: guild.id, endpoint: server.endpoint },
-          { guildId: guild.id, sessionId: session.id },
+          { token: server.token, guild_id: guildId, endpoint: server.endpoint },
+          { guildId, sessionId: session.id },
         );
       })
       .catch((err: unknown) => {
-        this.config.log(`voice allocation failed: ${err instanceof Error ? err.message : String(err)}`);
-      });
-  }
-
-  private releaseVoice(vs: WorldVoiceState): void {
-    Promise.resolve()
-      .then(() =>
-        this.voice.release({
-          guildId: vs.guildId,
-          channelId: vs.channelId,
-          userId: vs.userId,
-          sessionId: vs.sessionId,
-        }),
-      )
-      .catch((err: unknown) => {
-        this.config.log(`voice release failed: ${err instanceof Error ? err.message : String(err)}`);
+        this.config.log(`voice state update failed: ${err instanceof Error ? err.message : String(err)}`);
       });
   }
 
   // ---- request guild members (op 8) ------------------------------------------------------------
 
   private onRequestGuildMembers(conn: GatewayConnection, session: Session, d: unknown): void {
-    if (!isObject(d) || !isSnowflake(d.guild_id)) {
+    const request = parseMemberRequest(d);
+    if (!request) {
       this.closeConn(conn, 4001, 'invalid request guild members');
       return;
     }
-    const userIds = d.user_ids;
-    const query = d.query;
-    if (userIds === undefined && typeof query !== 'string') {
-      this.closeConn(conn, 4001, 'request guild members needs query or user_ids');
-      return;
-    }
-    const nonce = typeof d.nonce === 'string' ? d.nonce.slice(0, 32) : undefined;
-    const guild = this.world.guilds.get(d.guild_id);
+    const guild = this.world.guilds.get(request.guildId);
     if (!guild || shardForGuild(guild.id, session.shard[1]) !== session.shard[0]) return;
-    const limit = typeof d.limit === 'number' && d.limit > 0 ? d.limit : Number.POSITIVE_INFINITY;
-    let members = [...guild.members.values()];
-    const notFound: string[] = [];
-    if (userIds !== undefined) {
-      const ids = (Array.isArray(userIds) ? userIds : [userIds]).filter(isSnowflake).slice(0, 100);
-      members = ids.flatMap((id) => {
-        const m = guild.members.get(id);
-        if (!m) notFound.push(id);
-        return m ? [m] : [];
-      });
-    } else {
-      const q = (query as string).toLowerCase();
-      members = members.filter((m) => m.user.username.toLowerCase().startsWith(q)).slice(0, limit);
-    }
-    const size = this.config.memberChunkSize;
-    const count = Math.max(1, Math.ceil(members.length / size));
-    for (let i = 0; i < count; i++) {
-      this.deliver(
-        session,
-        'GUILD_MEMBERS_CHUNK',
-        {
-          guild_id: guild.id,
-          members: members.slice(i * size, (i + 1) * size),
-          chunk_index: i,
-          chunk_count: count,
-          ...(i === 0 && notFound.length > 0 ? { not_found: notFound } : {}),
-          ...(nonce !== undefined ? { nonce } : {}),
-        },
-        true,
-      );
+    for (const chunk of memberChunks(request, guild.members, this.config.memberChunkSize)) {
+      this.deliver(session, 'GUILD_MEMBERS_CHUNK', chunk, true);
     }
   }
 
@@ -682,6 +594,7 @@ export class GatewayServer {
   deliver(session: Session, t: string, d: unknown, record: boolean): void {
     const s = session.nextSeq();
     if (record) session.record({ s, t, d });
+    session.logReceived({ s, t, d });
     if (!session.connected) return;
     for (const conn of this.connections) {
       if (conn.session === session) conn.send({ op: GatewayOpcodes.DISPATCH, t, s, d });
@@ -704,32 +617,25 @@ export class GatewayServer {
       const shard = guildId === undefined ? 0 : shardForGuild(guildId, session.shard[1]);
       if (target.sessionId === undefined && shard !== session.shard[0]) continue;
       if (!sessionReceives(session.intents, event, guildId !== undefined)) continue;
-      this.deliver(session, event, this.redact(session, event, data, guildId !== undefined), true);
+      this.deliver(
+        session,
+        event,
+        redactForSession(session.intents, session.userId, event, data, guildId !== undefined),
+        true,
+      );
       delivered += 1;
     }
     return delivered;
-  }
-
-  private redact(session: Session, event: string, data: unknown, inGuild: boolean): unknown {
-    if (!inGuild || !MESSAGE_CONTENT_EVENTS.has(event) || session.intents & GatewayIntentBits.MESSAGE_CONTENT)
-      return data;
-    if (!isObject(data)) return data;
-    // Discord keeps content for the bot's own messages and messages that mention it (docs
-    // topics/gateway "Message Content Intent").
-    const author = isObject(data.author) ? data.author.id : undefined;
-    const mentions = Array.isArray(data.mentions) ? data.mentions : [];
-    if (author === session.userId || mentions.some((m) => isObject(m) && m.id === session.userId))
-      return data;
-    return { ...data, content: '', embeds: [], attachments: [], components: [] };
   }
 
   // ---- faults and control ----------------------------------------------------------------------
 
   /** Connections attached to a session (all of them, or the one for `sessionId`). */
   targets(sessionId?: string): GatewayConnection[] {
-    return [...this.connections].filter(
-      (c) => c.session !== null && !c.closing && (sessionId === undefined || c.session.id === sessionId),
-    );
+    return [...this.connections].filter((c) => {
+      const session = c.session ?? c.invalidatedSession;
+      return session !== null && !c.closing && (sessionId === undefined || session.id === sessionId);
+    });
   }
 
   /** Closes with a code; the session survives only if the code's policy is to resume. */
@@ -754,9 +660,27 @@ export class GatewayServer {
     });
   }
 
+  /**
+   * Op 9. With d=false the session ends; with d=true it stays resumable. Either way the
+   * connection stays open and goes back to before IDENTIFY: Discord accepts the RESUME (or
+   * IDENTIFY) a client sends next on the same socket, as discord.js does, and a RESUME on a new
+   * socket works too.
+   */
   invalidate(conn: GatewayConnection, resumable: boolean): void {
     conn.send({ op: GatewayOpcodes.INVALID_SESSION, d: resumable, s: null, t: null });
-    if (!resumable && conn.session) this.destroySession(conn.session);
+    const session = conn.session ?? conn.invalidatedSession;
+    if (!session) return;
+    if (!resumable) {
+      this.destroySession(session);
+      return;
+    }
+    if (conn.session !== session) return;
+    conn.session = null;
+    conn.invalidatedSession = session;
+    conn.state = 'new';
+    session.connected = false;
+    this.armExpiry(session);
+    this.armIdentifyDeadline(conn);
   }
 
   sessionInfos(): SessionInfo[] {
@@ -773,12 +697,6 @@ export class GatewayServer {
 
   guildsForShard(shard: [number, number]): string[] {
     return [...this.world.guilds.keys()].filter((id) => shardForGuild(id, shard[1]) === shard[0]);
-  }
-
-  private tokenMatches(token: string): boolean {
-    // Discord accepts the token with or without the "Bot " prefix (research/anchors.md 3.8).
-    const bare = token.startsWith('Bot ') ? token.slice(4) : token;
-    return bare === this.config.token;
   }
 
   close(): void {

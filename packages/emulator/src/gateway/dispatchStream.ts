@@ -2,8 +2,8 @@
  * A numbered stream of dispatches at a set rate: each event's data carries `n` (0, 1, 2, ...),
  * so a client under test can prove it delivered every event once and in order across faults.
  */
-import type { EmulatorClock } from './clock.js';
-import type { World } from './seed.js';
+import type { EmulatorClock } from '../clock.js';
+import type { World } from '../seed.js';
 
 export interface StreamOptions {
   /** Default MESSAGE_CREATE. */

@@ -18,6 +18,8 @@ export class Session {
   connected = false;
   /** Set while disconnected: when the session stops being resumable. */
   expiryTimer: unknown;
+  /** What was dispatched to this session (READY included), newest last, at most `receivedCapacity`. */
+  readonly received: StoredDispatch[] = [];
   private readonly buffer: StoredDispatch[] = [];
   private head = 0;
   /** Highest seq that left the buffer; a resume from below it cannot be replayed. */
@@ -31,7 +33,16 @@ export class Session {
     public encoding: Encoding,
     public compress: CompressMode,
     private readonly capacity: number,
+    private readonly receivedCapacity = 0,
   ) {}
+
+  /** Keeps a dispatch for `received()`; the oldest falls out past the capacity. */
+  logReceived(dispatch: StoredDispatch): void {
+    if (this.receivedCapacity <= 0) return;
+    this.received.push(dispatch);
+    if (this.received.length > this.receivedCapacity)
+      this.received.splice(0, this.received.length - this.receivedCapacity);
+  }
 
   nextSeq(): number {
     this.seq += 1;

@@ -4,7 +4,7 @@
  * delays and sends frames strictly in order. Protocol decisions live in gatewayServer.ts.
  */
 import type { WebSocket } from 'ws';
-import type { EmulatorClock } from './clock.js';
+import type { EmulatorClock } from '../clock.js';
 import { decodeEtfPayload, encodeEtfPayload } from './etf.js';
 import { SendRateLimit, type SendLimit } from './sendRateLimit.js';
 import type { Encoding, Session } from './session.js';
@@ -45,6 +45,11 @@ export class GatewayConnection {
   readonly id = nextConnectionId++;
   state: ConnectionState = 'new';
   session: Session | null = null;
+  /**
+   * The session an op 9 (d=true) detached from this connection: it may RESUME it on this socket.
+   * Faults aimed at that session still reach this connection.
+   */
+  invalidatedSession: Session | null = null;
   ackHeartbeats = true;
   /** Set once a close was decided (by either side); inbound frames are then ignored. */
   closing = false;
@@ -58,6 +63,7 @@ export class GatewayConnection {
   private pending = 0;
   private heartbeatTimer: unknown;
   private reconnectTimer: unknown;
+  private identifyTimer: unknown;
 
   constructor(
     readonly ws: WebSocket,
@@ -69,6 +75,8 @@ export class GatewayConnection {
     private readonly frameDelay: () => number,
     private readonly log: (line: string) => void,
     zstdFraming: ZstdFraming = 'per-message',
+    /** The request path the client connected to (tells `resume_gateway_url` from the gateway URL). */
+    readonly path = '/',
   ) {
     this.compressor = createCompressor(transport, zstdFraming);
     this.rate = new SendRateLimit(sendLimit, clock);
@@ -116,6 +124,21 @@ export class GatewayConnection {
       this.heartbeatTimer = undefined;
       onMiss();
     }, ms);
+  }
+
+  /** Runs `onExpire` after `ms` unless cleared (IDENTIFY/RESUME accepted) or the connection ends. */
+  armIdentifyDeadline(ms: number, onExpire: () => void): void {
+    this.clearIdentifyDeadline();
+    if (this.closing || this.closed) return;
+    this.identifyTimer = this.clock.setTimeout(() => {
+      this.identifyTimer = undefined;
+      if (!this.closing && !this.closed) onExpire();
+    }, ms);
+  }
+
+  clearIdentifyDeadline(): void {
+    if (this.identifyTimer !== undefined) this.clock.clearTimeout(this.identifyTimer);
+    this.identifyTimer = undefined;
   }
 
   /**
@@ -213,6 +236,7 @@ export class GatewayConnection {
     this.heartbeatTimer = undefined;
     if (this.reconnectTimer !== undefined) this.clock.clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
+    this.clearIdentifyDeadline();
     this.cancelIdentify?.();
     this.cancelIdentify = undefined;
     this.compressor.close();

@@ -87,3 +87,30 @@ export function sessionReceives(intents: number, event: string, inGuild: boolean
   const needed = intentForEvent(event, inGuild);
   return needed === 0 || (intents & needed) !== 0;
 }
+
+const MESSAGE_CONTENT_EVENTS: ReadonlySet<string> = new Set(['MESSAGE_CREATE', 'MESSAGE_UPDATE']);
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * A guild message as a session without MESSAGE_CONTENT sees it: content, embeds, attachments
+ * and components empty, except in the bot's own messages and messages that mention it (docs
+ * topics/gateway "Message Content Intent"). Other events pass unchanged.
+ */
+export function redactForSession(
+  intents: number,
+  botUserId: string,
+  event: string,
+  data: unknown,
+  inGuild: boolean,
+): unknown {
+  if (!inGuild || !MESSAGE_CONTENT_EVENTS.has(event) || intents & GatewayIntentBits.MESSAGE_CONTENT)
+    return data;
+  if (!isRecord(data)) return data;
+  const author = isRecord(data.author) ? data.author.id : undefined;
+  const mentions = Array.isArray(data.mentions) ? data.mentions : [];
+  if (author === botUserId || mentions.some((m) => isRecord(m) && m.id === botUserId)) return data;
+  return { ...data, content: '', embeds: [], attachments: [], components: [] };
+}

@@ -4,7 +4,7 @@
  * Limiting"). A fixed window that starts when the connection opens: the most lenient reading
  * that is still exact, and the one discord.js's client-side limiter mirrors.
  */
-import type { EmulatorClock } from './clock.js';
+import type { EmulatorClock } from '../clock.js';
 
 export interface SendLimit {
   count: number;

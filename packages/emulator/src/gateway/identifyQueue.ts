@@ -6,7 +6,7 @@
  * records. With the 'refuse' policy (tryTake) an early identify is refused instead, which is how
  * a test proves that clients in several processes coordinate their identifies themselves.
  */
-import type { EmulatorClock } from './clock.js';
+import type { EmulatorClock } from '../clock.js';
 
 interface Bucket {
   nextAt: number;

@@ -11,7 +11,7 @@
  * `bomb` sends `bytes` spaces through the connection's compression (a few KiB on the wire).
  * `session` (a session id) narrows a fault to one session; the default is every connected one.
  */
-import { FaultScriptError } from './errors.js';
+import { FaultScriptError } from '../errors.js';
 
 export type FaultStep =
   | { at: number; do: 'reconnect'; session?: string }

@@ -4,7 +4,7 @@
  * window opens with the first IDENTIFY after a reset, and once it has passed `remaining` is back
  * to `total`. What /gateway/bot reports and what the gateway enforces come from this one object.
  */
-import type { EmulatorClock } from './clock.js';
+import type { EmulatorClock } from '../clock.js';
 
 export interface SessionStartLimitInfo {
   total: number;
