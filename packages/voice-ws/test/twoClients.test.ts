@@ -262,6 +262,7 @@ describe('seams', () => {
       adapterCreator: adapter.creator,
       scheme: 'ws',
       sendClock: fastClock(20),
+      dave: false,
     });
     conns.push(a);
     const err = await a.ready().then(
