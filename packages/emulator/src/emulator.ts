@@ -206,6 +206,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     gatewayUrl,
     options.voice ?? voiceFallback,
   );
+  /** Seeded E2EE settings go to whichever voice provider takes the calls. */
+  const seedVoiceE2EE = (provider: VoiceProvider) => {
+    for (const guild of world.guilds.values())
+      for (const [channelId, setting] of guild.voiceE2EE)
+        provider.setChannelE2EE?.(guild.id, channelId, setting);
+  };
+  seedVoiceE2EE(gateway.voice);
 
   const restContext = {
     token,
@@ -336,6 +343,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     setVoiceProvider: (provider) => {
       gateway.voice = provider ?? options.voice ?? voiceFallback;
+      seedVoiceE2EE(gateway.voice);
     },
     endZstdFrame: (sessionId) => {
       let n = 0;

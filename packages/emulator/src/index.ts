@@ -10,10 +10,13 @@ export type { VoiceAllocation, VoiceProvider, VoiceServerInfo } from './voicePro
 export type { EmulatorClock } from './clock.js';
 export type { SendLimit } from './sendRateLimit.js';
 export { EmulatorClosedError, EmulatorError, FaultScriptError, SeedError } from './errors.js';
-export { startVoiceServer } from './voice/index.js';
+export { DaveInputError, DaveInputErrorCode, startVoiceServer } from './voice/index.js';
 export type {
   MediaRelayCounters,
   NetworkConditions,
+  DaveChannelState,
+  DaveMemberState,
+  VoiceE2EESetting,
   VoiceMemberInfo,
   VoiceServer,
   VoiceServerControl,
