@@ -184,6 +184,8 @@ export class DaveMember {
   ssrc = 0;
   /** Fail processing the next op 29 or op 30 (answer op 31 and recover). */
   failNext: 'commit' | 'welcome' | undefined;
+  /** While set, op 27 waits (and everything after it): a member slow to commit. */
+  #hold: { promise: Promise<void>; release: () => void } | undefined;
   readonly #opts: MemberOptions;
   readonly #ws: WebSocket;
   readonly #udp: Socket;
@@ -220,9 +222,18 @@ export class DaveMember {
       }),
     );
     this.#ws.on('message', (data: Buffer, isBinary: boolean) => {
+      // Recorded on arrival; handled in order (a held op 27 holds back what follows it).
       const bytes = new Uint8Array(data);
+      let record: Json | Binary;
+      if (isBinary) {
+        record = { op: bytes[2]!, seq: (bytes[0]! << 8) | bytes[1]!, payload: bytes.subarray(3) };
+        this.binary.push(record);
+      } else {
+        record = JSON.parse(Buffer.from(bytes).toString('utf8')) as Json;
+        this.json.push(record);
+      }
       this.#queue = this.#queue
-        .then(() => this.#onMessage(bytes, isBinary))
+        .then(() => this.#onMessage(record, isBinary))
         .catch((e: Error) => {
           this.errors.push(e.message);
         });
@@ -234,6 +245,20 @@ export class DaveMember {
     const udp = createSocket('udp4');
     await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
     return new DaveMember(server, options, udp);
+  }
+
+  holdProposals(): void {
+    let release = () => {};
+    const promise = new Promise<void>((r) => {
+      release = r;
+    });
+    this.#hold = { promise, release };
+  }
+
+  releaseProposals(): void {
+    const hold = this.#hold;
+    this.#hold = undefined;
+    hold?.release();
   }
 
   /** Every JSON message with this op. */
@@ -290,16 +315,9 @@ export class DaveMember {
     this.#sendBinaryOp(26, await kp);
   }
 
-  async #onMessage(bytes: Uint8Array, isBinary: boolean): Promise<void> {
-    if (isBinary) {
-      const seq = (bytes[0]! << 8) | bytes[1]!;
-      const op = bytes[2]!;
-      const payload = bytes.subarray(3);
-      this.binary.push({ op, seq, payload });
-      return this.#onBinary(op, payload);
-    }
-    const msg = JSON.parse(Buffer.from(bytes).toString('utf8')) as Json;
-    this.json.push(msg);
+  async #onMessage(record: Json | Binary, isBinary: boolean): Promise<void> {
+    if (isBinary) return this.#onBinary(record.op, (record as Binary).payload);
+    const msg = record as Json;
     const d = msg.d as Record<string, unknown>;
     switch (msg.op) {
       case 2: {
@@ -373,6 +391,7 @@ export class DaveMember {
       case 25:
         return impl.setExternalSender(payload);
       case 27: {
+        if (this.#hold) await this.#hold.promise;
         const result = await impl.processProposals(payload, [...this.recognized]);
         if (result.commit)
           this.#sendBinaryOp(
