@@ -120,4 +120,95 @@ describe('DAVE against the emulator', () => {
     await waitFor(() => atB.length >= 50, 10_000, 'encrypted frames after the upgrade');
     expect(a.daveStats?.encrypted).toBeGreaterThanOrEqual(50);
   });
+
+  /** Play `n` numbered frames from `from` and wait until `to` has them all (after any loss in a window). */
+  async function heard(
+    from: VoiceConnection,
+    fromId: string,
+    to: VoiceConnection,
+    n = 50,
+  ): Promise<number[]> {
+    const got = collect(to, fromId);
+    const frames = Array.from({ length: n }, (_, i) => syntheticFrame(i));
+    await from.play(frames);
+    await waitFor(() => got.length >= n, 10_000, `${n} frames from ${fromId}`);
+    return got;
+  }
+
+  it('op 31 recovery: a Welcome we cannot process is reported with its transition id and we are re-added', async () => {
+    server = await voiceServer({ e2ee: 'required' });
+    const a = join('1');
+    const b = join('2');
+    await Promise.all([a.ready(), b.ready()]);
+    await waitFor(() => inOneGroup([a, b]), 10_000, 'E2EE group');
+    const before = a.voicePrivacyCode;
+    const recoveries: Array<{ transitionId: number }> = [];
+    b.on('daveRecovery', (r) => recoveries.push(r));
+    // A Welcome that is not one (as from a broken or hostile gateway), for transition 77.
+    server.control.sendBinary('2', 30, Uint8Array.of(0, 77, 1, 2, 3, 4));
+    await waitFor(() => recoveries.length === 1, 10_000, 'op 31');
+    expect(recoveries[0]!.transitionId).toBe(77);
+    expect(b.daveStats?.recoveries).toBe(1);
+    // The emulator removed the stale leaf and added the fresh key package: a new epoch for both.
+    await waitFor(() => inOneGroup([a, b]) && a.voicePrivacyCode !== before, 10_000, 'b re-added');
+    expect(await heard(a, '1', b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(await heard(b, '2', a)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+  });
+
+  it('transition id 0 recovery: a commit for transition 0 that fails still sends op 31 (not skipped)', async () => {
+    server = await voiceServer({ e2ee: 'required' });
+    const a = join('1');
+    const b = join('2', { dave: { createSession: daveyDaveSessionFactory(davey) } });
+    const c = join('3');
+    await Promise.all([a.ready(), b.ready(), c.ready()]);
+    await waitFor(() => inOneGroup([a, b, c]), 10_000, 'E2EE group of three');
+    const before = a.voicePrivacyCode;
+    const recoveries: Array<{ transitionId: number }> = [];
+    a.on('daveRecovery', (r) => recoveries.push(r));
+    server.control.sendBinary('1', 29, Uint8Array.of(0, 0, 0, 1, 0, 1, 9, 9, 9));
+    await waitFor(() => recoveries.length === 1, 10_000, 'op 31 for transition 0');
+    expect(recoveries[0]!.transitionId).toBe(0);
+    const seen = server.control.dave(GUILD, CHANNEL);
+    expect(seen?.members.map((m) => m.userId).sort()).toEqual(['1', '2', '3']);
+    await waitFor(() => inOneGroup([a, b, c]) && a.voicePrivacyCode !== before, 10_000, 'a re-added');
+    expect(await heard(b, '2', a)).toHaveLength(50);
+    expect(await heard(a, '1', c)).toHaveLength(50);
+  });
+
+  it('epoch-1 reset: op 24 re-creates the group, every member rejoins it and media keeps flowing', async () => {
+    server = await voiceServer({ e2ee: 'required' });
+    const a = join('1');
+    const b = join('2', { dave: { createSession: daveyDaveSessionFactory(davey) } });
+    await Promise.all([a.ready(), b.ready()]);
+    await waitFor(() => inOneGroup([a, b]), 10_000, 'E2EE group');
+    const before = a.voicePrivacyCode;
+    const epochBefore = server.control.dave(GUILD, CHANNEL)!.epoch;
+    server.control.resetDaveGroup(GUILD, CHANNEL);
+    await waitFor(() => inOneGroup([a, b]) && a.voicePrivacyCode !== before, 10_000, 'new group');
+    // A new group starts again at epoch 1 on the server's side.
+    expect(server.control.dave(GUILD, CHANNEL)!.epoch).toBeLessThanOrEqual(epochBefore);
+    expect(a.daveStats?.recoveries).toBe(0);
+    expect(await heard(a, '1', b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(await heard(b, '2', a)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+  });
+
+  it('sole-member reset: the last member executes transition 0 at once, and the next joiner forms a new group with it', async () => {
+    server = await voiceServer({ e2ee: 'required' });
+    const a = join('1');
+    const b = join('2');
+    await Promise.all([a.ready(), b.ready()]);
+    await waitFor(() => inOneGroup([a, b]), 10_000, 'E2EE group');
+    const transitions: DaveTransitionInfo[] = [];
+    a.on('daveTransition', (t) => transitions.push(t));
+    b.destroy();
+    await waitFor(() => transitions.some((t) => t.transitionId === 0), 10_000, 'transition 0 (sole member)');
+    expect(transitions.find((t) => t.transitionId === 0)?.protocolVersion).toBe(1);
+    const c = join('3', { dave: { createSession: daveyDaveSessionFactory(davey) } });
+    await c.ready();
+    await waitFor(() => inOneGroup([a, c]), 10_000, 'a new group with the joiner');
+    expect(await heard(c, '3', a)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(await heard(a, '1', c)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    // The op 23 answer is never sent for transition 0: the server saw no complaint from us.
+    expect(server.stats().daveRejected ?? {}).toEqual({});
+  });
 });
