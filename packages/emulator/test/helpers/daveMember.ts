@@ -11,7 +11,17 @@ import {
   type TransportCipher,
 } from '@cordwire/voice-udp';
 import WebSocket from 'ws';
-import type { VoiceServer } from '../../src/voice/index.js';
+/** What a member needs of a voice server: an in-process one, or a proxy to one in a child process. */
+export interface VoiceEndpoint {
+  readonly plainEndpoint: string | undefined;
+  readonly udpPort: number;
+  allocate(request: {
+    guildId: string;
+    channelId: string;
+    userId: string;
+    sessionId: string;
+  }): { token: string } | Promise<{ token: string }>;
+}
 
 const require = createRequire(import.meta.url);
 // biome-ignore lint/suspicious/noExplicitAny: davey's typings use const enums; we pass numbers.
@@ -193,20 +203,14 @@ export class DaveMember {
   #queue: Promise<void> = Promise.resolve();
   #sequence = 0;
   readonly #ssrcs = new Map<number, string>();
-  readonly #server: VoiceServer;
+  readonly #server: VoiceEndpoint;
 
-  private constructor(server: VoiceServer, options: MemberOptions, udp: Socket) {
+  private constructor(server: VoiceEndpoint, options: MemberOptions, udp: Socket, token: string) {
     this.#server = server;
     this.#opts = options;
     this.userId = options.userId;
     this.#udp = udp;
     const sessionId = `s-${options.userId}`;
-    const { token } = server.allocate({
-      guildId: options.guildId,
-      channelId: options.channelId,
-      userId: options.userId,
-      sessionId,
-    });
     this.#ws = new WebSocket(`ws://${server.plainEndpoint}/?v=8`);
     this.#ws.on('error', () => {});
     this.#ws.on('close', (code) => {
@@ -241,10 +245,16 @@ export class DaveMember {
     udp.on('message', (msg) => this.#onDatagram(new Uint8Array(msg)));
   }
 
-  static async join(server: VoiceServer, options: MemberOptions): Promise<DaveMember> {
+  static async join(server: VoiceEndpoint, options: MemberOptions): Promise<DaveMember> {
+    const { token } = await server.allocate({
+      guildId: options.guildId,
+      channelId: options.channelId,
+      userId: options.userId,
+      sessionId: `s-${options.userId}`,
+    });
     const udp = createSocket('udp4');
     await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
-    return new DaveMember(server, options, udp);
+    return new DaveMember(server, options, udp, token);
   }
 
   holdProposals(): void {
