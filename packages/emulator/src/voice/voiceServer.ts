@@ -359,7 +359,20 @@ export async function startVoiceServer(options: VoiceServerOptions = {}): Promis
     socket.end(`HTTP/1.1 ${status}\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     socket.destroySoon?.();
   };
+  // Node's headersTimeout only starts with the first byte of a request: a socket that connects (or
+  // finishes TLS) and then sends nothing needs a deadline of its own until it upgrades.
+  const upgraded = new WeakSet<Socket>();
+  const armUpgradeDeadline = (socket: Socket) => {
+    const timer = setTimeout(() => {
+      if (!upgraded.has(socket)) socket.destroy();
+    }, handshakeTimeoutMs);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  };
+  tlsServer.on('secureConnection', armUpgradeDeadline);
+  plain?.on('connection', armUpgradeDeadline);
   const onUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    upgraded.add(socket);
     socket.on('error', () => {});
     if (closed) return socket.destroy();
     const address = socket.remoteAddress ?? 'unknown';
