@@ -86,9 +86,8 @@ describe('DAVE external sender', () => {
     }
     // Welcomes only go to the joiners of that commit: nobody gets both op 29 and op 30 for one transition.
     for (const m of [a, b, c]) {
-      const announced = new Set(m.binaryOps(29).map((x) => (x.payload[0]! << 8) | x.payload[1]!));
-      for (const w of m.binaryOps(30))
-        expect(announced.has((w.payload[0]! << 8) | w.payload[1]!)).toBe(false);
+      const announced = new Set(m.binaryOps(29).map((x) => transitionOf(x.payload)));
+      for (const w of m.binaryOps(30)) expect(announced.has(transitionOf(w.payload))).toBe(false);
     }
     // Log lines name ops by the catalog.
     expect(log.some((l) => l.includes('DAVE_MLS_ANNOUNCE_COMMIT_TRANSITION'))).toBe(true);
@@ -272,5 +271,17 @@ describe('DAVE external sender', () => {
     await poll(() => c.closeCode === 4017, 'c dropped with 4017');
     await poll(() => a.ops(24).length === 1, 'the upgrade for a');
     expect(state()).toMatchObject({ e2ee: 'required', protocolVersion: 1 });
+  });
+
+  it('a member moved to another channel leaves the old group (sole-member reset there) and joins the new channel', async () => {
+    await start();
+    const a = await join('ours');
+    const b = await join('davey');
+    await settled([a, b]);
+    const other = '1400000000000000005';
+    server!.allocate({ guildId: GUILD, channelId: other, userId: b.userId, sessionId: `s-${b.userId}` });
+    await poll(() => a.ops(24).length === 1, 'the sole-member reset of a');
+    expect(state().members.map((m) => m.userId)).toEqual([a.userId]);
+    expect(server!.control.dave(GUILD, other)?.members.map((m) => m.userId)).toEqual([b.userId]);
   });
 });

@@ -264,6 +264,7 @@ export async function startVoiceServer(options: VoiceServerOptions = {}): Promis
       role.left(m);
       options.dave?.onMemberLeft?.(info(m));
     },
+    onMemberMoved: (m, from) => role.moved(m, from),
   });
 
   const relay = await MediaRelay.start({

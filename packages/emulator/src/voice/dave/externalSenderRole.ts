@@ -86,8 +86,8 @@ export class ExternalSenderRole {
     else if (op === VoiceOpcodes.DAVE_MLS_INVALID_COMMIT_WELCOME) channel.onInvalidCommitWelcome(link, d);
   }
 
-  left(m: VoiceMemberSession): void {
-    const k = key(m.allocation.guildId, m.allocation.channelId);
+  left(m: VoiceMemberSession, channelId = m.allocation.channelId): void {
+    const k = key(m.allocation.guildId, channelId);
     const channel = this.#channels.get(k);
     const link = this.#links.get(m);
     if (!channel || !link) return;
@@ -96,6 +96,19 @@ export class ExternalSenderRole {
       channel.dispose();
       this.#channels.delete(k);
     }
+  }
+
+  /**
+   * A member moved channels: it leaves the old channel's group and joins the new one's (a new MLS
+   * group, since the group id is the channel id; the client re-creates its session for it).
+   */
+  moved(m: VoiceMemberSession, fromChannelId: string): void {
+    if (!this.#links.has(m)) return;
+    this.left(m, fromChannelId);
+    this.#links.delete(m);
+    if (m.mode === undefined) return;
+    this.admit(m);
+    this.started(m);
   }
 
   state(guildId: string, channelId: string): DaveChannelState | undefined {
