@@ -91,7 +91,12 @@ export class ExternalSenderRole {
     const channel = this.#channels.get(k);
     const link = this.#links.get(m);
     if (!channel || !link) return;
-    channel.leave(link);
+    // Leaves also come from timers (heartbeat watchdog, session expiry): a bug here must not escape.
+    try {
+      channel.leave(link);
+    } catch (error) {
+      this.#opts.log(`voice: dave ${k}: internal error on leave: ${(error as Error).message}`);
+    }
     if (channel.empty) {
       channel.dispose();
       this.#channels.delete(k);
