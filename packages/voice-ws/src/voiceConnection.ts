@@ -149,6 +149,8 @@ export type VoiceConnectionEvents = {
   speaking: [userId: string, speaking: number, ssrc: number];
   clientConnect: [userIds: readonly string[]];
   clientDisconnect: [userId: string];
+  /** A DAVE transition is pending (keys change when it executes); frames may fail until then. */
+  daveTransitionPrepared: [info: DaveTransitionInfo];
   /** A DAVE transition executed (op 22, or transition 0 at once); says the protocol version now in effect. */
   daveTransition: [info: DaveTransitionInfo];
   /** The voice privacy code changed ('' when the call has no E2EE group). */
@@ -292,6 +294,7 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
       sendJson: (op, d) => this.#gateway?.send(op, d),
       sendBinary: (op, payload) => this.#gateway?.sendBinary(op, payload),
     });
+    dave.on('transitionPrepared', (info) => this.emit('daveTransitionPrepared', info));
     dave.on('transition', (info) => this.emit('daveTransition', info));
     dave.on('privacyCode', (code) => this.emit('davePrivacyCode', code));
     dave.on('decryptFailure', (failure) => this.emit('daveDecryptFailure', failure));

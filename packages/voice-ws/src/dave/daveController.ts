@@ -84,6 +84,8 @@ export interface DaveStats {
 }
 
 export type DaveControllerEvents = {
+  /** A transition is pending: prepared (op 21) or its commit/Welcome processed; op 22 will execute it. */
+  transitionPrepared: [info: DaveTransitionInfo];
   transition: [info: DaveTransitionInfo];
   privacyCode: [code: string];
   decryptFailure: [failure: DaveDecryptFailure];
@@ -269,6 +271,7 @@ export class DaveController extends EventEmitter<DaveControllerEvents> {
     this.#enqueue(`op 21 (${transitionId})`, async (session) => {
       const answer = session ? session.prepareTransition(transitionId, protocolVersion) : transitionId !== 0;
       this.#pending.set(transitionId, protocolVersion);
+      if (transitionId !== 0) this.emit('transitionPrepared', { transitionId, protocolVersion });
       if (transitionId === 0) this.#executed(0);
       else if (answer) this.#readyForTransition(transitionId);
     });
@@ -365,9 +368,13 @@ export class DaveController extends EventEmitter<DaveControllerEvents> {
               return;
             }
             this.#lastTransitionId = transitionId;
-            this.#pending.set(transitionId, this.#upcomingVersion ?? session.protocolVersion);
+            const version = this.#upcomingVersion ?? session.protocolVersion;
+            this.#pending.set(transitionId, version);
             if (transitionId === 0) this.#executed(0);
-            else this.#readyForTransition(transitionId);
+            else {
+              this.emit('transitionPrepared', { transitionId, protocolVersion: version });
+              this.#readyForTransition(transitionId);
+            }
           },
           // A commit or Welcome we cannot process: tell the gateway (op 31) and rejoin the group.
           (session, reason) => this.#recover(session, transitionId, reason),
