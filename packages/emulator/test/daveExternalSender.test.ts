@@ -284,4 +284,24 @@ describe('DAVE external sender', () => {
     expect(state().members.map((m) => m.userId)).toEqual([a.userId]);
     expect(server!.control.dave(GUILD, other)?.members.map((m) => m.userId)).toEqual([b.userId]);
   });
+
+  it('daveNewGroupTransitionZero: the creating commit goes out with transition 0, executed at once without op 23/22', async () => {
+    await start({ daveNewGroupTransitionZero: true });
+    const a = await join('ours');
+    const b = await join('davey');
+    const s = await settled([a, b]);
+    expect(s.lastExecutedTransition).toBe(0);
+    const zero = [...a.binaryOps(29), ...a.binaryOps(30), ...b.binaryOps(29), ...b.binaryOps(30)];
+    expect(zero).toHaveLength(2);
+    for (const x of zero) expect(transitionOf(x.payload)).toBe(0);
+    for (const m of [a, b]) {
+      expect(m.ops(23)).toHaveLength(0);
+      expect(m.ops(22)).toHaveLength(0);
+      expect(m.executed).toEqual([0]);
+    }
+    // Later commits are numbered again.
+    const c = await join('ours');
+    const s2 = await settled([a, b, c]);
+    expect(s2.lastExecutedTransition).toBeGreaterThan(0);
+  });
 });

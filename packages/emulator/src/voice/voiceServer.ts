@@ -77,6 +77,8 @@ export interface VoiceServerOptions {
   readonly daveProtocolVersion?: number;
   /** How long the server waits for op 23 from every member before it executes a transition. Default 10 s. */
   readonly daveTransitionTimeoutMs?: number;
+  /** Announce the commit that creates a group with transition id 0 (executed at once, no op 23/22). Default false. */
+  readonly daveNewGroupTransitionZero?: boolean;
   /**
    * Deadline for each handshake step: TLS and the HTTP upgrade after connecting, IDENTIFY/RESUME
    * after HELLO, SELECT_PROTOCOL after READY. A step not done in time closes the socket (4009).
@@ -252,6 +254,7 @@ export async function startVoiceServer(options: VoiceServerOptions = {}): Promis
             (typeof requireE2EE === 'function' ? requireE2EE(g, c) : requireE2EE) ? 'required' : 'off',
     serverVersion: options.daveProtocolVersion ?? 1,
     transitionTimeoutMs: options.daveTransitionTimeoutMs ?? 10_000,
+    newGroupTransitionZero: options.daveNewGroupTransitionZero ?? false,
     log,
     drop: (m, code) => calls.drop(m, code),
   });

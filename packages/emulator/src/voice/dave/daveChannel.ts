@@ -34,6 +34,12 @@ export interface DaveChannelOptions {
   readonly sender: ExternalSender;
   /** How long to wait for op 23 before executing anyway. */
   readonly transitionTimeoutMs: number;
+  /**
+   * Announce the commit that creates a group with transition id 0 (members execute at once and send
+   * no op 23), as Discord may when a call first forms (research/dave.md 2.4). Default: a numbered
+   * transition like every other commit.
+   */
+  readonly newGroupTransitionZero?: boolean;
   readonly log: (line: string) => void;
   /** A member's op 26 / op 28 / op 23 / op 31 was rejected. */
   readonly onRejected: (userId: string, error: DaveInputError) => void;
@@ -691,7 +697,7 @@ export class DaveChannel {
     this.#round = undefined;
     this.#outcommitted.clear();
     for (const c of round.committers) if (c !== uid) this.#outcommitted.add(c);
-    const id = this.#nextTransitionId();
+    const id = round.creating && this.#opts.newGroupTransitionZero ? 0 : this.#nextTransitionId();
     if (round.creating) m.signatureKey = m.keyPackage?.signatureKey;
     for (const p of committed) {
       const target = this.#members.get(p.userId);
@@ -722,6 +728,13 @@ export class DaveChannel {
     this.#opts.log(
       `${this.#where()}: commit from ${uid} accepted for epoch ${round.epoch} (added ${result.added.join(', ') || 'none'}, removed ${result.removed.join(', ') || 'none'})`,
     );
+    if (id === 0) {
+      // Transition 0 executes on receipt: nobody answers op 23 and no op 22 follows.
+      this.#lastExecuted = 0;
+      this.#executed++;
+      this.#schedule();
+      return;
+    }
     this.#startTransition(
       id,
       'commit',

@@ -21,6 +21,7 @@ export interface ExternalSenderRoleOptions {
   /** Highest DAVE version the server speaks; 0 turns DAVE off in every channel. */
   readonly serverVersion: number;
   readonly transitionTimeoutMs: number;
+  readonly newGroupTransitionZero?: boolean;
   readonly log: (line: string) => void;
   /** End a member's session with a close code. */
   readonly drop: (member: VoiceMemberSession, code: number) => void;
@@ -157,6 +158,7 @@ export class ExternalSenderRole {
         setting: this.settingFor(guildId, channelId),
         sender: this.sender,
         transitionTimeoutMs: this.#opts.transitionTimeoutMs,
+        newGroupTransitionZero: this.#opts.newGroupTransitionZero,
         log: this.#opts.log,
         onRejected: (_userId, error: DaveInputError) => {
           this.rejected[error.code] = (this.rejected[error.code] ?? 0) + 1;
