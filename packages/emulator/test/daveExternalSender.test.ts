@@ -304,4 +304,25 @@ describe('DAVE external sender', () => {
     const s2 = await settled([a, b, c]);
     expect(s2.lastExecutedTransition).toBeGreaterThan(0);
   });
+
+  it('SELECT_PROTOCOL again on the same session keeps the member in its group (no second op 25)', async () => {
+    await start();
+    const a = await join('ours');
+    const b = await join('davey');
+    const before = await settled([a, b]);
+    a.sendJson(1, {
+      protocol: 'udp',
+      data: { address: '127.0.0.1', port: 5000, mode: 'aead_aes256_gcm_rtpsize' },
+    });
+    await poll(() => a.ops(4).length === 2, 'a second SESSION_DESCRIPTION');
+    expect(a.ops(4)[1]!.d).toMatchObject({ dave_protocol_version: 1 });
+    expect(a.binaryOps(25)).toHaveLength(1);
+    expect(state().members.find((m) => m.userId === a.userId)?.leafIndex).toBe(
+      before.members.find((m) => m.userId === a.userId)?.leafIndex,
+    );
+    expect(state().epoch).toBe(before.epoch);
+    // The group still works: a newcomer joins it.
+    const c = await join('ours');
+    await settled([a, b, c]);
+  });
 });

@@ -344,14 +344,17 @@ export class DaveMember {
           Uint8Array.from(d.secret_key as number[]),
         );
         this.#send(5, { speaking: 1, delay: 0, ssrc: this.ssrc });
-        if (this.#opts.kind !== 'none') {
-          this.impl =
-            this.#opts.kind === 'ours'
-              ? new OursImpl(this.userId, this.#opts.channelId)
-              : new DaveyImpl(this.userId, this.#opts.channelId);
+        // A second SESSION_DESCRIPTION (SELECT_PROTOCOL again) keeps the DAVE session as it is.
+        if (this.impl || this.#opts.kind === 'none') {
+          this.protocolVersion ??= d.dave_protocol_version as number;
+          return;
         }
+        this.impl =
+          this.#opts.kind === 'ours'
+            ? new OursImpl(this.userId, this.#opts.channelId)
+            : new DaveyImpl(this.userId, this.#opts.channelId);
         this.protocolVersion = d.dave_protocol_version as number;
-        if (this.impl && this.protocolVersion >= 1) await this.#sendKeyPackage(this.impl.keyPackage());
+        if (this.protocolVersion >= 1) await this.#sendKeyPackage(this.impl.keyPackage());
         return;
       }
       case 5:

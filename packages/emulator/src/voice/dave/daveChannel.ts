@@ -190,6 +190,8 @@ export class DaveChannel {
    */
   admit(link: DaveLink, offeredVersion: number): number {
     const existing = this.#members.get(link.userId);
+    // SELECT_PROTOCOL again on the same session changes nothing for DAVE (and no second op 25).
+    if (existing?.link === link) return existing.protocolVersion;
     if (existing) this.leave(existing.link);
     const member: Member = {
       link,
