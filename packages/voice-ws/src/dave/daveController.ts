@@ -465,8 +465,16 @@ export class DaveController extends EventEmitter<DaveControllerEvents> {
     return out;
   }
 
+  /**
+   * A window in which frames may fail for reasons that fix themselves: joining (no transition
+   * executed yet in this session), a transition pending, or one executed moments ago.
+   */
   #inTransition(): boolean {
-    return this.#pending.size > 0 || this.#now() - this.#lastExecutedAt < TRANSITION_GRACE_MS;
+    return (
+      this.#lastExecutedAt === Number.NEGATIVE_INFINITY ||
+      this.#pending.size > 0 ||
+      this.#now() - this.#lastExecutedAt < TRANSITION_GRACE_MS
+    );
   }
 
   #statsOf(userId: string): DaveReceiveStats {
