@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startVoiceServer, type VoiceServer, type VoiceServerOptions } from '../src/voice/index.js';
 import { DaveMember, type MemberKind, poll } from './helpers/daveMember.js';
@@ -97,6 +98,21 @@ describe('DAVE external sender', () => {
     expect(code).toMatch(/^[0-9]{45}$/);
     expect(await a.impl!.verificationCode(b.userId)).toBe(code);
     expect(await b.impl!.verificationCode(a.userId)).toBe(code);
+    // The DAVE state, stats and logs are plain data without any transport key.
+    const key = (a.ops(4)[0]!.d as { secret_key: number[] }).secret_key;
+    const dumps = [
+      JSON.stringify(s),
+      JSON.stringify(server!.stats()),
+      JSON.stringify(server!.control.members()),
+      inspect(server, { showHidden: true, getters: true, depth: 8 }),
+      inspect(s, { showHidden: true, getters: true, depth: 8 }),
+      log.join('\n'),
+    ];
+    for (const dump of dumps) {
+      expect(dump).not.toContain(Buffer.from(key).toString('hex'));
+      expect(dump).not.toContain(key.slice(0, 6).join(', '));
+      expect(dump).not.toContain(key.slice(0, 6).join(','));
+    }
   });
 
   it('a member leaves: op 27 Remove to the others, a commit with no Welcome, leaves renumbered', async () => {

@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import fc from 'fast-check';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startVoiceServer, type VoiceServer } from '../src/voice/index.js';
@@ -183,5 +184,52 @@ describe('voice server connection caps', () => {
     await poll(() => other.opened, 'another address accepted');
     // HELLO still arrives on accepted sockets.
     await poll(() => other.messages.some((m) => m.op === 8), 'HELLO');
+  });
+});
+
+describe('voice server HTTP input', () => {
+  it('fuzzed request lines, targets and headers never escape a handler; the server keeps serving', async () => {
+    server = await startVoiceServer({ plainWs: true, handshakeTimeoutMs: 500 });
+    const [host, port] = server.plainEndpoint!.split(':');
+    const requests = fc.sample(
+      fc.oneof(
+        fc.string({ maxLength: 200 }),
+        fc
+          .tuple(fc.string({ maxLength: 40 }), fc.string({ maxLength: 40 }))
+          .map(([target, header]) => `GET ${target} HTTP/1.1\r\nHost: x\r\nX: ${header}\r\n\r\n`),
+        fc
+          .tuple(
+            fc.string({ maxLength: 60 }),
+            fc.constantFrom('13', '8', 'x', ''),
+            fc.string({ maxLength: 30 }),
+          )
+          .map(
+            ([target, version, key]) =>
+              `GET ${target} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+              `Sec-WebSocket-Version: ${version}\r\nSec-WebSocket-Key: ${key}\r\n\r\n`,
+          ),
+      ),
+      { numRuns: 120, seed: 11 },
+    );
+    let answered = 0;
+    await Promise.all(
+      requests.map(
+        (text) =>
+          new Promise<void>((resolve) => {
+            const socket = netConnect(Number(port), host, () => socket.end(text));
+            socket.on('data', () => {
+              answered++;
+            });
+            socket.on('error', () => resolve());
+            socket.on('close', () => resolve());
+            socket.resume();
+          }),
+      ),
+    );
+    // Every socket was answered or closed (none hangs: Promise.all returned), and a real client still gets in.
+    expect(answered).toBeGreaterThan(0);
+    const c = open(`ws://${server.plainEndpoint}/?v=8`);
+    await poll(() => c.messages.some((m) => m.op === 8), 'HELLO after the fuzz');
+    await poll(() => server!.stats().openConnections === 1, 'only the real client left open');
   });
 });
