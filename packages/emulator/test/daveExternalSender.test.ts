@@ -341,4 +341,22 @@ describe('DAVE external sender', () => {
     const c = await join('ours');
     await settled([a, b, c]);
   });
+
+  it('members that never commit: after the timeout the group is re-created (op 24) and forms again', async () => {
+    await start({ daveTransitionTimeoutMs: 300 });
+    const a = await join('ours');
+    const b = await join('davey');
+    await settled([a, b]);
+    a.holdProposals();
+    b.holdProposals();
+    const c = await join('ours');
+    await poll(() => state().commitTimeouts === 1, 'the commit timeout');
+    await poll(() => c.ops(24).length === 1, 'op 24 for c');
+    expect(log.some((l) => /no valid DAVE_MLS_COMMIT_WELCOME within 300 ms/.test(l))).toBe(true);
+    a.releaseProposals();
+    b.releaseProposals();
+    const s = await settled([a, b, c]);
+    expect(s.commitTimeouts).toBe(1);
+    for (const m of [a, b]) expect(m.ops(24)).toHaveLength(1);
+  });
 });

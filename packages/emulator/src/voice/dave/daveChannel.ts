@@ -80,6 +80,8 @@ export interface DaveChannelState {
   readonly transitionsExecuted: number;
   /** Transitions executed by the timeout because someone never sent op 23. */
   readonly transitionTimeouts: number;
+  /** Rounds of proposals nobody committed in time (the group was then re-created with op 24). */
+  readonly commitTimeouts: number;
   /**
    * Always null: the voice privacy code is derived from the epoch authenticator, a secret of the
    * group's key schedule (research/dave.md 5) that the gateway, not being a member, never has.
@@ -151,6 +153,8 @@ export class DaveChannel {
   readonly #group: ExternalSenderGroup;
   readonly #members = new Map<string, Member>();
   #round: Round | undefined;
+  #roundTimer: NodeJS.Timeout | undefined;
+  #commitTimeouts = 0;
   /** Members asked to commit in the round that was just decided: their commits arrive late, harmlessly. */
   readonly #outcommitted = new Set<string>();
   #transition: Transition | undefined;
@@ -340,6 +344,7 @@ export class DaveChannel {
       lastExecutedTransition: this.#lastExecuted,
       transitionsExecuted: this.#executed,
       transitionTimeouts: this.#timeouts,
+      commitTimeouts: this.#commitTimeouts,
       privacyCode: null,
     };
   }
@@ -356,6 +361,7 @@ export class DaveChannel {
   dispose(): void {
     this.#disposed = true;
     if (this.#transition) clearTimeout(this.#transition.timer);
+    if (this.#roundTimer) clearTimeout(this.#roundTimer);
     if (this.#kick) clearImmediate(this.#kick);
   }
 
@@ -422,7 +428,7 @@ export class DaveChannel {
   }
 
   #cancelRoundAndTransition(): void {
-    this.#round = undefined;
+    this.#closeRound();
     if (this.#transition) clearTimeout(this.#transition.timer);
     this.#transition = undefined;
     this.#group.reset();
@@ -508,7 +514,7 @@ export class DaveChannel {
         this.#nextRound();
       } catch (error) {
         // Ids that are not snowflakes cannot name an MLS group; the channel simply stays without one.
-        this.#round = undefined;
+        this.#closeRound();
         this.#group.reset();
         this.#opts.log(`${this.#where()}: cannot propose: ${(error as Error).message}`);
       }
@@ -580,13 +586,30 @@ export class DaveChannel {
     this.#openRound(true, proposals, pending);
   }
 
+  #closeRound(): void {
+    if (this.#roundTimer) clearTimeout(this.#roundTimer);
+    this.#roundTimer = undefined;
+    this.#round = undefined;
+  }
+
   #openRound(creating: boolean, proposals: Proposal[], committers: Member[]): void {
-    this.#round = {
+    const round: Round = {
       epoch: this.#group.epoch,
       creating,
       proposals: new Map(proposals.map((p) => [p.ref, p])),
       committers: new Set(committers.map((m) => m.link.userId)),
     };
+    this.#round = round;
+    // Members that never commit must not freeze the call: start a new group without waiting for them.
+    this.#roundTimer = setTimeout(() => {
+      if (this.#round !== round) return;
+      this.#commitTimeouts++;
+      this.#opts.log(
+        `${this.#where()}: no valid ${opName(VoiceOpcodes.DAVE_MLS_COMMIT_WELCOME)} within ${this.#opts.transitionTimeoutMs} ms for epoch ${round.epoch}`,
+      );
+      this.#newGroup('reset');
+    }, this.#opts.transitionTimeoutMs);
+    this.#roundTimer.unref();
     for (const m of committers) {
       const mine = proposals.filter((p) => p.recipients.has(m.link.userId));
       const what = mine.map((p) => `${p.kind} ${p.userId}`).join(', ');
@@ -643,7 +666,7 @@ export class DaveChannel {
     }
     if (round.proposals.size === 0 || round.committers.size === 0) {
       if (round.proposals.size > 0) this.#group.revoke([...round.proposals.values()].map((p) => p.message));
-      this.#round = undefined;
+      this.#closeRound();
       this.#schedule();
     }
   }
@@ -696,7 +719,7 @@ export class DaveChannel {
     }
 
     // Accepted: the epoch moved on; every other commit for the old epoch is now stale.
-    this.#round = undefined;
+    this.#closeRound();
     this.#outcommitted.clear();
     for (const c of round.committers) if (c !== uid) this.#outcommitted.add(c);
     const id = round.creating && this.#opts.newGroupTransitionZero ? 0 : this.#nextTransitionId();
