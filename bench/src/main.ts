@@ -21,6 +21,7 @@ import { memorySuite } from './suites/memory.js';
 import { mlsSuite } from './suites/mls.js';
 import { sendClockSuite } from './suites/sendClock.js';
 import { transportSuite } from './suites/transport.js';
+import { voiceE2eeSuite } from './suites/voiceE2ee.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const benchRoot = resolve(here, '..');
@@ -36,6 +37,7 @@ const suites: readonly Suite[] = [
   sendClockSuite,
   emulatorCapacitySuite,
   memorySuite,
+  voiceE2eeSuite,
 ];
 
 function argValue(args: readonly string[], name: string): string | undefined {
