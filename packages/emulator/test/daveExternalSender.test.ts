@@ -233,6 +233,10 @@ describe('DAVE external sender', () => {
     expect(a.executed[0]).toBe(b.executed[0]);
     expect(log.some((l) => /timed out waiting for DAVE_TRANSITION_READY/.test(l))).toBe(true);
     await settled([a, b]);
+    // Its op 23 arriving after the timeout is late, not wrong.
+    b.sendJson(23, { transition_id: b.executed[0] });
+    await poll(() => log.some((l) => l.includes('late ready')), 'the late op 23 noted');
+    expect(server!.stats().daveRejected).toEqual({});
   });
 
   it('a client offering no DAVE: 4017 in a required channel, joins an off channel with version 0 and no op 25', async () => {

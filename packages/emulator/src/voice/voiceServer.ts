@@ -119,6 +119,7 @@ export interface VoiceMemberInfo {
   readonly ssrc: number;
   readonly connected: boolean;
   readonly mode: string | undefined;
+  /** The highest DAVE version the member offered, capped at the server's (its channel may run at 0). */
   readonly daveProtocolVersion: number;
   readonly udpAddress: { address: string; port: number } | undefined;
   readonly keepalives: number;

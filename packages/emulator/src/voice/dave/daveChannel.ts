@@ -291,6 +291,11 @@ export class DaveChannel {
     const id = transitionIdOf(d);
     this.#recv(m, VoiceOpcodes.DAVE_TRANSITION_READY, id);
     const t = this.#transition;
+    if (id !== undefined && id === this.#lastExecuted && t?.id !== id) {
+      // An answer that arrives after the timeout executed the transition: nothing wrong, just late.
+      this.#opts.log(`${this.#where()}: late ready from ${m.link.userId} for executed transition ${id}`);
+      return;
+    }
     if (id === undefined || !t || t.id !== id) {
       this.#reject(
         m,
