@@ -54,3 +54,27 @@ test('a bad E2EE option is refused when the voice server starts', async () => {
     code: 'EMULATOR_BAD_OPTION',
   });
 });
+
+test('the deprecated requireE2EE maps to required / off; per-channel settings and setE2EE win over it', async () => {
+  const all = await startVoiceServer({ requireE2EE: true });
+  const some = await startVoiceServer({
+    requireE2EE: (_g, c) => c === '7',
+    channels: { '9': 'optional' },
+    daveProtocolVersion: 1,
+  });
+  const none = await startVoiceServer({ daveProtocolVersion: 0 });
+  try {
+    expect(all.control.e2ee('1', '2')).toBe('required');
+    expect(some.control.e2ee('1', '7')).toBe('required');
+    expect(some.control.e2ee('1', '8')).toBe('off');
+    expect(some.control.e2ee('1', '9')).toBe('optional');
+    some.control.setE2EE('1', '8', 'optional');
+    expect(some.control.e2ee('1', '8')).toBe('optional');
+    // A server without DAVE runs every channel without it.
+    expect(none.control.e2ee('1', '2')).toBe('off');
+  } finally {
+    await all.close();
+    await some.close();
+    await none.close();
+  }
+});
