@@ -94,7 +94,6 @@ interface Member {
   readonly link: DaveLink;
   readonly daveCapable: boolean;
   protocolVersion: number;
-  joinedAt: number;
   keyPackage: ValidKeyPackage | undefined;
   /** The key package whose leaf the member holds (for verification codes). */
   signatureKey: Uint8Array | undefined;
@@ -162,7 +161,6 @@ export class DaveChannel {
   #lastExecuted: number | null = null;
   #executed = 0;
   #timeouts = 0;
-  #joins = 0;
   #kick: NodeJS.Immediate | undefined;
   #disposed = false;
 
@@ -201,7 +199,6 @@ export class DaveChannel {
       link,
       daveCapable: offeredVersion >= 1,
       protocolVersion: 0,
-      joinedAt: this.#joins++,
       keyPackage: undefined,
       signatureKey: undefined,
       recovering: false,
