@@ -127,7 +127,10 @@ describe('DAVE under churn', () => {
           const p = f.opus && parse(f.opus);
           if (!p) return;
           let set = inst.received.get(p.sender);
-          if (!set) inst.received.set(p.sender, (set = new Set()));
+          if (!set) {
+            set = new Set();
+            inst.received.set(p.sender, set);
+          }
           set.add(p.index);
         });
         // Send for as long as the instance lives; each pull is the moment the frame goes out.
