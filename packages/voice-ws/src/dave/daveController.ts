@@ -30,6 +30,8 @@ export const DEFAULT_DECRYPT_FAILURE_TOLERANCE = 36;
 const TRANSITION_GRACE_MS = 2_000;
 /** DAVE ops held before a session exists; the oldest go first beyond it. */
 const EARLY_OP_LIMIT = 64;
+/** Prepared transitions remembered while waiting for op 22 (a gateway that never executes must not grow it). */
+const PENDING_LIMIT = 16;
 
 export interface DaveTransitionInfo {
   readonly transitionId: number;
@@ -270,7 +272,7 @@ export class DaveController extends EventEmitter<DaveControllerEvents> {
   prepareTransition(transitionId: number, protocolVersion: number): void {
     this.#enqueue(`op 21 (${transitionId})`, async (session) => {
       const answer = session ? session.prepareTransition(transitionId, protocolVersion) : transitionId !== 0;
-      this.#pending.set(transitionId, protocolVersion);
+      this.#setPending(transitionId, protocolVersion);
       if (transitionId !== 0) this.emit('transitionPrepared', { transitionId, protocolVersion });
       if (transitionId === 0) this.#executed(0);
       else if (answer) this.#readyForTransition(transitionId);
@@ -369,7 +371,7 @@ export class DaveController extends EventEmitter<DaveControllerEvents> {
             }
             this.#lastTransitionId = transitionId;
             const version = this.#upcomingVersion ?? session.protocolVersion;
-            this.#pending.set(transitionId, version);
+            this.#setPending(transitionId, version);
             if (transitionId === 0) this.#executed(0);
             else {
               this.emit('transitionPrepared', { transitionId, protocolVersion: version });
@@ -411,6 +413,12 @@ export class DaveController extends EventEmitter<DaveControllerEvents> {
         }
       }
     });
+  }
+
+  #setPending(transitionId: number, version: number): void {
+    this.#pending.delete(transitionId);
+    if (this.#pending.size >= PENDING_LIMIT) this.#pending.delete(this.#pending.keys().next().value!);
+    this.#pending.set(transitionId, version);
   }
 
   #readyForTransition(transitionId: number): void {
