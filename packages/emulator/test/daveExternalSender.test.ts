@@ -58,7 +58,9 @@ async function settled(group: DaveMember[]) {
         (m) =>
           m.impl?.epoch() === BigInt(s.epoch) &&
           [...m.impl.userIds()].sort().join() === ids.join() &&
-          m.impl.privacyCode() !== '',
+          m.impl.privacyCode() !== '' &&
+          // op 22 (or transition 0) for the last transition has been handled by the member too.
+          (s.lastExecutedTransition === null || m.executed.includes(s.lastExecutedTransition)),
       )
     );
   }, `group of ${ids.length} to settle`);
