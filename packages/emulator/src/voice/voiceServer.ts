@@ -87,7 +87,7 @@ export interface VoiceServerOptions {
   readonly handshakeTimeoutMs?: number;
   /** Open voice WebSockets (including those still in the handshake) before upgrades get 503. Default 10000. */
   readonly maxConnections?: number;
-  /** The same per remote address. Default 256. */
+  /** The same per remote address. Default 1024 (tests and benches run every client from loopback). */
   readonly maxConnectionsPerAddress?: number;
   /**
    * Sees every media payload the relay forwards, after transport decryption (DAVE frames stay
@@ -208,7 +208,7 @@ export async function startVoiceServer(options: VoiceServerOptions = {}): Promis
   const counters = { invalidMessages: 0, heartbeats: 0, resumes: 0, handshakeTimeouts: 0 };
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
   const maxConnections = options.maxConnections ?? 10_000;
-  const maxPerAddress = options.maxConnectionsPerAddress ?? 256;
+  const maxPerAddress = options.maxConnectionsPerAddress ?? 1024;
   let refusedConnections = 0;
   let totalConnections = 0;
   let frameDelayMs = 0;
