@@ -6,6 +6,8 @@ import type { VoiceServer } from '@cordwire/emulator';
 import * as davey from '@snazzah/davey';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  cordwireDaveSessionFactory,
+  type DaveSessionFactory,
   type DaveTransitionInfo,
   daveyDaveSessionFactory,
   joinVoiceChannel,
@@ -210,5 +212,47 @@ describe('DAVE against the emulator', () => {
     expect(await heard(a, '1', c)).toEqual(Array.from({ length: 50 }, (_, i) => i));
     // The op 23 answer is never sent for transition 0: the server saw no complaint from us.
     expect(server.stats().daveRejected ?? {}).toEqual({});
+  });
+
+  it('decrypt failures in a group created with transition 0 start op 31 with transition 0 (discord.js skipped it)', async () => {
+    server = await voiceServer({ e2ee: 'required', daveNewGroupTransitionZero: true });
+    // Sender '1' runs our session behind a wrapper that can corrupt its DAVE frames on demand.
+    let corrupt = false;
+    const corrupting: DaveSessionFactory = (version, userId, channelId) => {
+      const inner = cordwireDaveSessionFactory(version, userId, channelId);
+      return new Proxy(inner, {
+        get(target, prop) {
+          if (prop === 'encryptOpus')
+            return (frame: Uint8Array) => {
+              const out = Uint8Array.from(target.encryptOpus(frame));
+              if (corrupt) out[0]! ^= 0xff;
+              return out;
+            };
+          const value = Reflect.get(target, prop, target);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+    };
+    const a = join('1', { dave: { createSession: corrupting } });
+    const b = join('2');
+    const executed: number[] = [];
+    b.on('daveTransition', (t) => executed.push(t.transitionId));
+    await Promise.all([a.ready(), b.ready()]);
+    await waitFor(() => inOneGroup([a, b]), 10_000, 'a group created with transition 0');
+    expect(executed).toEqual([0]);
+    const recoveries: Array<{ transitionId: number; reason: string }> = [];
+    b.on('daveRecovery', (r) => recoveries.push(r));
+    corrupt = true;
+    const frames = () => Array.from({ length: 1000 }, (_, i) => syntheticFrame(i));
+    void a.play(frames());
+    await waitFor(() => recoveries.length > 0, 15_000, 'op 31 after consecutive failures');
+    a.stopPlaying();
+    corrupt = false;
+    expect(recoveries[0]!.transitionId).toBe(0);
+    expect(recoveries[0]!.reason).toMatch(/36 consecutive decrypt failures \(DAVE_FRAME_AUTH_FAILED\)/);
+    expect(b.daveStats?.receive.get('1')?.failures.DAVE_FRAME_AUTH_FAILED).toBeGreaterThanOrEqual(36);
+    // The emulator re-adds b from its fresh key package; media decrypts again.
+    await waitFor(() => inOneGroup([a, b]) && executed.length > 1, 10_000, 'b re-added');
+    expect(await heard(a, '1', b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
   });
 });
