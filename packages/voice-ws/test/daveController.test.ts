@@ -3,6 +3,8 @@
  * side by side (through the adapter). Frames go through the same transforms voice-udp calls.
  * The same flows over real sockets against the emulator are in daveEmulator.test.ts.
  */
+import { randomBytes } from 'node:crypto';
+import { createTransportCipher, encryptVoicePacket, VoiceReceiver } from '@cordwire/voice-udp';
 import * as davey from '@snazzah/davey';
 import { describe, expect, it } from 'vitest';
 import { cordwireDaveSessionFactory, daveyDaveSessionFactory } from '../src/index.js';
@@ -150,5 +152,48 @@ describe('DAVE controller with an in-process external sender', () => {
     const b = gw.join('2000000000000000062', theirs);
     await until(() => allReady([a, b]) && sameGroup([a, b]), 'two');
     expect(a.binaryOps.filter((op) => op === 26)).toHaveLength(1);
+  });
+
+  it('padded RTP (DAVE frames and a few unencrypted ones, as Discord sends) through voice-udp: no failures, no recovery, the stream goes on', async () => {
+    const gw = new InProcessDaveGateway();
+    const a = gw.join('2000000000000000071', theirs);
+    const b = gw.join('2000000000000000072', ours, 3);
+    await until(() => allReady([a, b]) && sameGroup([a, b]), 'two');
+    gw.skewMs = 60_000; // outside any transition window: failures here would count toward op 31
+    const key = randomBytes(32);
+    const seal = createTransportCipher('aead_aes256_gcm_rtpsize', key);
+    const got: Array<Uint8Array | null> = [];
+    const receiver = new VoiceReceiver({
+      cipher: createTransportCipher('aead_aes256_gcm_rtpsize', key),
+      transform: b.dave.transform,
+      playout: { depth: 1 },
+      onFrame: (f) => got.push(f.opus && new Uint8Array(f.opus)),
+    });
+    receiver.mapSsrc(77, a.userId);
+    const sent: Uint8Array[] = [];
+    for (let i = 0; i < 100; i++) {
+      // Every 20th frame goes out unencrypted (a few percent, as reported), every frame padded.
+      const plain = opus(i);
+      const payload = i % 20 === 7 ? plain : a.dave.transform.transformOutbound!(plain);
+      sent.push(plain);
+      const packet = encryptVoicePacket(
+        seal,
+        { sequence: i, timestamp: i * 960, ssrc: 77, payloadType: 120 },
+        payload,
+        { paddingLength: 1 + (i % 13), extensionBody: Uint8Array.of(0x10, 0xaa, 0, 0) },
+      );
+      expect(receiver.handleDatagram(packet)).toMatch(/rtp|dropped/);
+    }
+    receiver.flush();
+    const stats = b.dave.stats.receive.get(a.userId)!;
+    expect(stats).toMatchObject({ decrypted: 95, unencrypted: 5, failed: 0 });
+    expect(b.dave.stats.recoveries).toBe(0);
+    expect(gw.invalid).toEqual([]);
+    // 95 frames intact in order, the 5 refused ones are lost slots, never the end of the stream.
+    expect(got).toHaveLength(100);
+    got.forEach((frame, i) => {
+      if (i % 20 === 7) expect(frame).toBeNull();
+      else expect(frame).toEqual(sent[i]);
+    });
   });
 });
