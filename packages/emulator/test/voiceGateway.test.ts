@@ -315,6 +315,30 @@ describe('emulated voice gateway: handshake and violations', () => {
       },
     ],
     [
+      4020,
+      'SELECT_PROTOCOL address that is not an IP literal',
+      async () => {
+        const { c } = await identified();
+        c.send(1, {
+          protocol: 'udp',
+          data: { address: 'example.com', port: 5000, mode: 'aead_aes256_gcm_rtpsize' },
+        });
+        return c;
+      },
+    ],
+    [
+      4020,
+      'SELECT_PROTOCOL address 1.2.3.4::',
+      async () => {
+        const { c } = await identified();
+        c.send(1, {
+          protocol: 'udp',
+          data: { address: '1.2.3.4::', port: 5000, mode: 'aead_aes256_gcm_rtpsize' },
+        });
+        return c;
+      },
+    ],
+    [
       4021,
       'rate limited',
       async () => {

@@ -8,6 +8,7 @@
  * they carry `seq` and can be replayed on RESUME.
  */
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { decodeClientBinaryFrame, VoiceOpcodes } from '@cordwire/opcodes';
 import { isTransportEncryptionMode, type TransportEncryptionMode } from '@cordwire/voice-udp';
 import type { RawData, WebSocket } from 'ws';
@@ -315,8 +316,10 @@ export class VoiceGatewayConnection {
     const data = d.data;
     if (typeof data !== 'object' || data === null) return this.#close(4020, 'data missing');
     const { address, port, mode } = data as Body;
+    // Media goes to this address: only an IP literal, never a name to resolve (validated on arrival).
     if (
       typeof address !== 'string' ||
+      isIP(address) === 0 ||
       typeof port !== 'number' ||
       !Number.isInteger(port) ||
       port < 1 ||
