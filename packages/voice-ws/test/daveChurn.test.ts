@@ -73,7 +73,10 @@ describe('DAVE under churn', () => {
   it(
     `a bot and 8 members (ours and davey) joining and leaving every 1-2 s for ${SECONDS} s`,
     async () => {
-      server = await voiceServer({ e2ee: 'required' });
+      // Discord's heartbeat interval (13.75 s), not the harness's 1 s: a member answering a
+      // transition every 1-2 s (op 28 + op 23) plus a beat a second would pass the emulator's
+      // 120 messages per minute and be closed with 4021.
+      server = await voiceServer({ e2ee: 'required', heartbeatIntervalMs: 13_750 });
       const clock = new SendClock();
       const instances: Instance[] = [];
       let nextIndex = 0;
