@@ -83,6 +83,8 @@ describe('DAVE under churn', () => {
       const t0 = performance.now();
       const events: string[] = [];
       const recoveries: string[] = [];
+      /** Connections that ended without the test leaving (a close code, a rejoin limit). */
+      const dropped: string[] = [];
       let session = 0;
 
       const start = (userId: string): Instance => {
@@ -113,9 +115,13 @@ describe('DAVE under churn', () => {
         conn.on('daveTransitionPrepared', (t) =>
           inst.prepared.push({ at: performance.now(), id: t.transitionId }),
         );
-        conn.on('stateChange', (_o, n) =>
-          events.push(`${(performance.now() - t0).toFixed(0)} ${userId} state ${n.status}`),
-        );
+        conn.on('stateChange', (_o, n) => {
+          events.push(`${(performance.now() - t0).toFixed(0)} ${userId} state ${n.status}`);
+          if (n.status === 'disconnected')
+            dropped.push(
+              `${userId} disconnected (${n.reason ?? ''} ${n.closeCode ?? ''}) at ${(performance.now() - t0).toFixed(0)} ms`,
+            );
+        });
         conn.on('debug', (line) => {
           if (/closed|resum|udp|rejoin|recover/i.test(line))
             events.push(`${(performance.now() - t0).toFixed(0)} ${userId} ${line}`);
@@ -322,6 +328,7 @@ describe('DAVE under churn', () => {
 
       expect(churns).toBeGreaterThanOrEqual(Math.floor(SECONDS / 2) - 1);
       expect(totals.settled).toBeGreaterThan(0);
+      expect(dropped).toEqual([]);
       expect(missedExamples).toEqual([]);
       expect(totals.missed).toBe(0);
       // Not a DAVE property, but bounded: a link that lost more would hide DAVE misses.
