@@ -22,6 +22,7 @@ import { memorySuite } from './suites/memory.js';
 import { mlsSuite } from './suites/mls.js';
 import { sendClockSuite } from './suites/sendClock.js';
 import { transportSuite } from './suites/transport.js';
+import { voiceE2eeSuite } from './suites/voiceE2ee.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const benchRoot = resolve(here, '..');
@@ -38,6 +39,7 @@ const suites: readonly Suite[] = [
   emulatorCapacitySuite,
   memorySuite,
   brokerSuite,
+  voiceE2eeSuite,
 ];
 
 function argValue(args: readonly string[], name: string): string | undefined {

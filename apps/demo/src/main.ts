@@ -5,13 +5,15 @@
  * 2. The bot logs in through @cordwire/gateway's ShardManager, joins the voice channel with
  *    op 4, and brings up a @cordwire/voice-ws VoiceConnection (its adapter is our gateway).
  * 3. A second member (the seed's user "alice") joins the same channel and records what she hears.
- * 4. The bot plays numbered Opus packets for a few seconds; the demo checks that every one
- *    arrived, in order and intact, then writes the recording and prints the counters.
+ * 4. The channel requires E2EE (as on Discord): both connections speak DAVE (on by default), form
+ *    one MLS group with the emulator as the external sender, and the demo prints the voice
+ *    privacy code and the verification code they share.
+ * 5. The bot plays numbered Opus packets for a few seconds; the demo checks that every one
+ *    arrived, in order and intact (DAVE-decrypted: the listener sees plain Opus), then writes the
+ *    recording and prints the counters.
  *
  * The packets are synthetic (an Opus TOC byte for 20 ms CELT frames, then a numbered body):
  * no Opus encoder is involved, and what is measured is the transport, not audio quality.
- * DAVE (E2EE) is not negotiated yet: the emulator's DAVE external sender is a later issue, so
- * the emulated channel does not require E2EE.
  *
  *   npm run demo                    # from the repo root, on a fresh machine
  *   npm run demo -- --seconds 10    # play longer
@@ -129,6 +131,16 @@ async function main(): Promise<void> {
   await Promise.all([bot.ready(15_000), listener.ready(15_000)]);
   log(`bot and listener are in #${voiceChannel.name} (bot ssrc ${bot.ssrc}, listener ssrc ${listener.ssrc})`);
 
+  // E2EE: frames go out only once the bot has its DAVE send key, so wait for the shared group.
+  await waitFor(
+    () => bot.voicePrivacyCode !== '' && bot.voicePrivacyCode === listener.voicePrivacyCode,
+    10_000,
+  );
+  if (bot.voicePrivacyCode === '') throw new Error('DAVE: bot and listener did not form an E2EE group');
+  log(`E2EE on: DAVE protocol v${bot.daveProtocolVersion}`);
+  log(`voice privacy code: ${groupsOfFive(bot.voicePrivacyCode)}`);
+  log(`bot <-> listener verification code: ${groupsOfFive(await bot.getVerificationCode(listenerId))}`);
+
   const recording: Uint8Array[] = [];
   let lostSlots = 0;
   listener.on('frame', (frame) => {
@@ -150,9 +162,17 @@ async function main(): Promise<void> {
   log(
     `bot sent ${bot.stats.packetsSent} datagrams; listener receiver stats ${JSON.stringify(listener.stats.receiver)}`,
   );
+  const heard = listener.daveStats?.receive.get(botUserId);
+  log(
+    `DAVE: bot encrypted ${bot.daveStats?.encrypted ?? 0} frames; listener decrypted ${heard?.decrypted ?? 0}, failed ${heard?.failed ?? 0}`,
+  );
 
   await teardown([bot, listener], manager, emu, voice);
   if (verdict !== 'complete, in order, intact') process.exitCode = 1;
+}
+
+function groupsOfFive(code: string): string {
+  return code.match(/.{1,5}/g)?.join(' ') ?? '';
 }
 
 function check(recording: readonly Uint8Array[], expected: number): string {

@@ -68,6 +68,12 @@ it('joins through its own shard (op 4), plays, a member hears every frame, and l
   expect(await client.voice.join(GUILD, VOICE)).toBe(connection); // one connection per guild
   const bob = bobJoins();
   await bob.ready(15_000);
+  // E2EE: audio is readable once both are in one DAVE group (the same voice privacy code).
+  await until(
+    () => connection.voicePrivacyCode !== '' && connection.voicePrivacyCode === bob.voicePrivacyCode,
+    'the bot and bob to share a DAVE epoch',
+  );
+  expect(connection.daveProtocolVersion).toBe(1);
   const heard: number[] = [];
   bob.on('frame', (f) => {
     if (f.userId === client?.cache.user?.id && f.opus && f.opus.length > 3) heard.push(f.opus[1] ?? -1);

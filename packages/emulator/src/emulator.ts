@@ -236,6 +236,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   world.on('dispatch', ({ event, data, guildId }) => {
     if (!closed) gateway.dispatch(event, data, guildId !== undefined ? { guildId } : {});
   });
+  /** Seeded E2EE settings go to whichever voice provider takes the calls. */
+  const seedVoiceE2EE = (provider: VoiceProvider) => {
+    for (const guild of world.guilds.values())
+      for (const [channelId, setting] of guild.voiceE2EE)
+        provider.setChannelE2EE?.(guild.id, channelId, setting);
+  };
+  seedVoiceE2EE(voiceJoins.provider);
 
   const rest = new RestServer({
     world,
@@ -290,6 +297,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     rest: restControl(rest),
     setVoiceProvider: (provider) => {
       voiceJoins.provider = provider ?? defaultVoice;
+      seedVoiceE2EE(voiceJoins.provider);
     },
   };
 

@@ -37,10 +37,13 @@ export type {
   ScenarioStepResult,
   ScenarioUser,
 } from './scenario/index.js';
-export { startVoiceServer } from './voice/index.js';
+export { DaveInputError, DaveInputErrorCode, startVoiceServer } from './voice/index.js';
 export type {
   MediaRelayCounters,
   NetworkConditions,
+  DaveChannelState,
+  DaveMemberState,
+  VoiceE2EESetting,
   VoiceMemberInfo,
   VoiceServer,
   VoiceServerControl,

@@ -21,6 +21,11 @@ export interface SeedChannel {
   type?: SeedChannelType;
   parentId?: string | null;
   position?: number;
+  /**
+   * Voice channels only: end-to-end encryption of calls here. 'required' is the voice server's
+   * default (as on Discord); 'optional' lets clients without DAVE in (the call downgrades); 'off'.
+   */
+  e2ee?: 'required' | 'optional' | 'off';
 }
 
 export interface SeedMember {
@@ -94,6 +99,8 @@ export interface WorldGuild {
   members: Map<string, WorldMember>;
   /** Keyed by user id: a user is in at most one voice channel per guild. */
   voiceStates: Map<string, WorldVoiceState>;
+  /** Seeded E2EE settings of voice channels, by channel id (kept out of the channel payloads). */
+  voiceE2EE: Map<string, 'required' | 'optional' | 'off'>;
 }
 
 export interface World {
@@ -206,6 +213,7 @@ export function normalizeSeed(input: unknown): World {
     if (guilds.has(id)) throw new SeedError(`${path}.id`, `duplicate guild id ${id}`);
 
     const channels = new Map<string, WorldChannel>();
+    const voiceE2EE = new Map<string, 'required' | 'optional' | 'off'>();
     list(g.channels, `${path}.channels`).forEach((c, ci) => {
       const cpath = `${path}.channels[${ci}]`;
       if (!isObject(c)) throw new SeedError(cpath, 'expected an object');
@@ -218,6 +226,13 @@ export function normalizeSeed(input: unknown): World {
       const parent = c.parentId === undefined || c.parentId === null ? null : snowflake(c.parentId, cpath);
       const position = typeof c.position === 'number' ? c.position : ci;
       channels.set(cid, { id: cid, name: name(c.name, `${cpath}.name`), type, parent_id: parent, position });
+      if (c.e2ee !== undefined) {
+        if (c.e2ee !== 'required' && c.e2ee !== 'optional' && c.e2ee !== 'off')
+          throw new SeedError(`${cpath}.e2ee`, "expected 'required', 'optional' or 'off'");
+        if (!VOICE_CHANNEL_TYPES.has(type))
+          throw new SeedError(`${cpath}.e2ee`, 'only voice channels have E2EE');
+        voiceE2EE.set(cid, c.e2ee);
+      }
     });
 
     const members = new Map<string, WorldMember>();
@@ -264,7 +279,15 @@ export function normalizeSeed(input: unknown): World {
       });
     });
 
-    guilds.set(id, { id, name: name(g.name, `${path}.name`), ownerId, channels, members, voiceStates });
+    guilds.set(id, {
+      id,
+      name: name(g.name, `${path}.name`),
+      ownerId,
+      channels,
+      members,
+      voiceStates,
+      voiceE2EE,
+    });
   });
 
   return { bot, application, users, guilds };

@@ -23,4 +23,6 @@ export interface VoiceServerInfo {
 export interface VoiceProvider {
   allocate(request: VoiceAllocation): VoiceServerInfo | Promise<VoiceServerInfo>;
   release(request: Omit<VoiceAllocation, 'channelId'> & { channelId: string | null }): void | Promise<void>;
+  /** The seed's E2EE setting of a voice channel; the emulator calls it when the provider is attached. */
+  setChannelE2EE?(guildId: string, channelId: string, setting: 'required' | 'optional' | 'off'): void;
 }

@@ -53,7 +53,8 @@ describe('emulated voice gateway: handshake and violations', () => {
     server = await startVoiceServer({
       plainWs: true,
       heartbeatIntervalMs: 500,
-      requireE2EE: (_g, channel) => channel === 'e2ee',
+      e2ee: 'off',
+      channels: { e2ee: 'required' },
       rateLimit: { count: 30, windowMs: 60_000 },
     });
   });
@@ -158,6 +159,7 @@ describe('emulated voice gateway: handshake and violations', () => {
     const got: Array<[number, number[]]> = [];
     const s = await startVoiceServer({
       plainWs: true,
+      e2ee: 'off',
       dave: { onClientBinary: (_m, op, p) => got.push([op, [...p]]) },
     });
     try {
@@ -313,6 +315,30 @@ describe('emulated voice gateway: handshake and violations', () => {
       },
     ],
     [
+      4020,
+      'SELECT_PROTOCOL address that is not an IP literal',
+      async () => {
+        const { c } = await identified();
+        c.send(1, {
+          protocol: 'udp',
+          data: { address: 'example.com', port: 5000, mode: 'aead_aes256_gcm_rtpsize' },
+        });
+        return c;
+      },
+    ],
+    [
+      4020,
+      'SELECT_PROTOCOL address 1.2.3.4::',
+      async () => {
+        const { c } = await identified();
+        c.send(1, {
+          protocol: 'udp',
+          data: { address: '1.2.3.4::', port: 5000, mode: 'aead_aes256_gcm_rtpsize' },
+        });
+        return c;
+      },
+    ],
+    [
       4021,
       'rate limited',
       async () => {
@@ -350,7 +376,12 @@ describe('emulated voice gateway: handshake and violations', () => {
   }
 
   it('closes with 4009 when heartbeats stop', async () => {
-    const s = await startVoiceServer({ plainWs: true, heartbeatIntervalMs: 100, heartbeatTimeoutMs: 150 });
+    const s = await startVoiceServer({
+      plainWs: true,
+      e2ee: 'off',
+      heartbeatIntervalMs: 100,
+      heartbeatTimeoutMs: 150,
+    });
     try {
       const { token } = s.allocate({ guildId: 'g', channelId: 'c', userId: 'u', sessionId: 's' });
       const c = new RawClient(`ws://${s.plainEndpoint}/?v=8`);
@@ -421,6 +452,7 @@ describe('emulated voice gateway: faults', () => {
     const held: Array<{ fn: () => void; ms: number }> = [];
     const s = await startVoiceServer({
       plainWs: true,
+      e2ee: 'off',
       sessionTimeoutMs: 200,
       frameDelayTimer: { setTimeout: (fn, ms) => held.push({ fn, ms }) },
     });
@@ -464,7 +496,7 @@ describe('emulated voice gateway: faults', () => {
 
 describe('emulated voice gateway: fuzzed client frames', () => {
   it('random JSON, text and bytes end in a 4xxx close or are ignored; the server keeps serving', async () => {
-    const s = await startVoiceServer({ plainWs: true });
+    const s = await startVoiceServer({ plainWs: true, e2ee: 'off' });
     try {
       const { token } = s.allocate({ guildId: 'g', channelId: 'c', userId: 'u', sessionId: 's' });
       const inputs = fc.sample(

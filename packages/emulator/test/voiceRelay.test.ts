@@ -77,7 +77,7 @@ describe('voice media relay (SFU)', () => {
   let a: Member;
   let b: Member;
   beforeAll(async () => {
-    server = await startVoiceServer({ plainWs: true });
+    server = await startVoiceServer({ plainWs: true, e2ee: 'off' });
     a = await join(server, 'a', 'aead_aes256_gcm_rtpsize');
     b = await join(server, 'b', 'aead_xchacha20_poly1305_rtpsize');
   });
@@ -180,7 +180,7 @@ describe('voice media relay (SFU)', () => {
 describe('keepalive tracking', () => {
   it('a receiver that stops sending keepalives stops receiving media until it sends one again', async () => {
     let now = 1_000_000;
-    const server = await startVoiceServer({ plainWs: true, udpTimeoutMs: 100, now: () => now });
+    const server = await startVoiceServer({ plainWs: true, e2ee: 'off', udpTimeoutMs: 100, now: () => now });
     const a = await join(server, 'a', 'aead_aes256_gcm_rtpsize');
     const b = await join(server, 'b', 'aead_aes256_gcm_rtpsize');
     try {

@@ -39,7 +39,7 @@ export class E2EERequiredError extends VoiceCloseError {
       4017,
       'fatal',
       reason,
-      'this channel requires E2EE (DAVE); connect with a DAVE-capable session (max_dave_protocol_version >= 1)',
+      'this channel requires E2EE (DAVE end-to-end encryption) and this connection did not offer it; leave DAVE on (the default) instead of `dave: false` or maxDaveProtocolVersion 0',
     );
     this.name = 'E2EERequiredError';
     (this as { code: string }).code = 'E2EE_REQUIRED';
@@ -61,5 +61,16 @@ export class VoiceConnectionError extends VoiceWsError {
   constructor(code: string, message: string) {
     super(code, message);
     this.name = 'VoiceConnectionError';
+  }
+}
+
+/**
+ * A frame of ours could not be DAVE-encrypted because no send key exists yet (we are joining the
+ * group, or it is being re-created). The frame is dropped: an E2EE call never carries plaintext.
+ */
+export class DaveNotReadyError extends VoiceWsError {
+  constructor(message: string) {
+    super('DAVE_NOT_READY', message);
+    this.name = 'DaveNotReadyError';
   }
 }

@@ -24,8 +24,28 @@ export type {
   VoiceConnectionState,
   VoiceConnectionStats,
   VoiceConnectionStatus,
+  VoiceDaveOptions,
   VoiceDisconnectReason,
 } from './voiceConnection.js';
+export { DaveController, DEFAULT_DECRYPT_FAILURE_TOLERANCE } from './dave/daveController.js';
+export type {
+  DaveControllerEvents,
+  DaveControllerOptions,
+  DaveDecryptFailure,
+  DaveReceiveStats,
+  DaveRecoveryInfo,
+  DaveStats,
+  DaveTransitionInfo,
+} from './dave/daveController.js';
+export type {
+  DaveProposalsResult,
+  DaveSessionFactory,
+  DaveSessionLike,
+  DaveTransitionResult,
+} from './dave/daveSession.js';
+export { cordwireDaveSessionFactory } from './dave/defaultSession.js';
+export { daveyDaveSessionFactory } from './dave/daveyAdapter.js';
+export type { DaveyDAVESession, DaveyModule } from './dave/daveyAdapter.js';
 export type {
   VoiceAdapter,
   VoiceAdapterCreator,
@@ -35,6 +55,7 @@ export type {
   VoiceStateUpdatePayload,
 } from './adapter.js';
 export {
+  DaveNotReadyError,
   E2EERequiredError,
   VoiceCloseError,
   VoiceConnectionError,

@@ -11,6 +11,9 @@
  * handled inside the gateway while the state shows `connecting`; `rejoin` sends op 4 again and
  * waits for a fresh server/token pair; `fatal` ends in `disconnected` with the error (4017 is an
  * E2EERequiredError). UDP survives a gateway resume: Discord keeps the media session.
+ *
+ * DAVE (E2EE) is on by default and lives in ./dave/: this file only composes the controller (its
+ * frame transform sits between Opus and transport encryption) and re-emits what it reports.
  */
 import { EventEmitter } from 'node:events';
 import { VoiceOpcodes } from '@cordwire/opcodes';
@@ -36,7 +39,18 @@ import type {
   VoiceServerUpdateData,
   VoiceStateUpdateData,
 } from './adapter.js';
-import { VoiceConnectionError, type VoiceWsError } from './errors.js';
+import {
+  DaveController,
+  type DaveDecryptFailure,
+  type DaveRecoveryInfo,
+  type DaveStats,
+  type DaveTransitionInfo,
+} from './dave/daveController.js';
+import type { DaveSessionFactory } from './dave/daveSession.js';
+import { cordwireDaveSessionFactory } from './dave/defaultSession.js';
+import { composeFrameTransforms } from './dave/frameTransforms.js';
+import { wireDaveToGateway } from './dave/gatewayWiring.js';
+import { DaveNotReadyError, VoiceConnectionError, type VoiceWsError } from './errors.js';
 import type { ReadyData, SessionDescriptionData } from './payloads.js';
 import { frameSource, type OpusSource } from './frameSource.js';
 import { sessionKeyBytes, VoiceSessionKey } from './sessionKey.js';
@@ -71,7 +85,13 @@ export interface VoiceConnectionOptions {
   readonly adapterCreator: VoiceAdapterCreator;
   readonly selfMute?: boolean;
   readonly selfDeaf?: boolean;
-  /** Highest DAVE version offered; 0 (default until dave-mls is wired) means no E2EE. */
+  /**
+   * DAVE end-to-end encryption: on by default (offers protocol version 1 with @cordwire/dave-mls).
+   * `false` offers no DAVE: such a connection is refused by channels that require E2EE (close 4017,
+   * an E2EERequiredError). An object picks the implementation or tunes recovery.
+   */
+  readonly dave?: boolean | VoiceDaveOptions;
+  /** Highest DAVE version offered; default 1 with DAVE on, 0 with `dave: false`. */
   readonly maxDaveProtocolVersion?: number;
   /** Transport modes in order of preference; default AES-GCM then XChaCha. */
   readonly modes?: readonly TransportEncryptionMode[];
@@ -81,7 +101,10 @@ export interface VoiceConnectionOptions {
   readonly scheme?: 'wss' | 'ws';
   /** The 20 ms clock; share one across connections. Tests may pass a faster one. */
   readonly sendClock?: SendClock;
-  /** DAVE seam: runs between Opus and transport encryption (both directions). */
+  /**
+   * Your own frame hook between Opus and transport encryption. With DAVE on it sees plain Opus:
+   * outbound before DAVE encrypts, inbound after DAVE decrypted.
+   */
   readonly frameTransform?: FrameTransform;
   readonly playout?: PlayoutBufferOptions;
   /** Rejoins through the main gateway before giving up. Default 5. */
@@ -92,6 +115,13 @@ export interface VoiceConnectionOptions {
   readonly keepaliveIntervalMs?: number;
   readonly timers?: VoiceGatewayTimers;
   readonly debug?: (line: string) => void;
+}
+
+export interface VoiceDaveOptions {
+  /** Makes the DAVE session; default @cordwire/dave-mls. See `daveyDaveSessionFactory` for davey. */
+  readonly createSession?: DaveSessionFactory;
+  /** Consecutive decrypt failures from one sender, outside transitions, before op 31 recovery. Default 36. */
+  readonly decryptFailureTolerance?: number;
 }
 
 export interface VoiceConnectionStats {
@@ -120,6 +150,16 @@ export type VoiceConnectionEvents = {
   speaking: [userId: string, speaking: number, ssrc: number];
   clientConnect: [userIds: readonly string[]];
   clientDisconnect: [userId: string];
+  /** A DAVE transition is pending (keys change when it executes); frames may fail until then. */
+  daveTransitionPrepared: [info: DaveTransitionInfo];
+  /** A DAVE transition executed (op 22, or transition 0 at once); says the protocol version now in effect. */
+  daveTransition: [info: DaveTransitionInfo];
+  /** The voice privacy code changed ('' when the call has no E2EE group). */
+  davePrivacyCode: [code: string];
+  /** A frame from a user failed DAVE decryption and was dropped; the stream goes on. */
+  daveDecryptFailure: [failure: DaveDecryptFailure];
+  /** A commit/Welcome could not be processed, or a sender kept failing: op 31 sent, rejoining the group. */
+  daveRecovery: [info: DaveRecoveryInfo];
   debug: [line: string];
 };
 
@@ -175,6 +215,8 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
   readonly #userSsrc = new Map<string, number>();
   readonly #connectedUsers = new Set<string>();
   #daveProtocolVersion = 0;
+  readonly #dave: DaveController | undefined;
+  readonly #transform: FrameTransform | undefined;
 
   constructor(options: VoiceConnectionOptions) {
     super();
@@ -183,8 +225,12 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
     this.#channelId = options.channelId;
     if (!options.sendClock) sharedClock ??= new SendClock();
     this.#clock = options.sendClock ?? sharedClock!;
+    this.#dave = this.#createDave();
+    this.#transform = this.#dave
+      ? composeFrameTransforms(options.frameTransform, this.#dave.transform)
+      : options.frameTransform;
     this.#receiver = new VoiceReceiver({
-      transform: options.frameTransform,
+      transform: this.#transform,
       playout: options.playout,
       onFrame: (frame) => this.emit('frame', frame),
       onRtcp: (rtcp) => this.emit('rtcp', rtcp),
@@ -217,9 +263,45 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
   get connectedUsers(): ReadonlySet<string> {
     return this.#connectedUsers;
   }
-  /** dave_protocol_version from the last SESSION_DESCRIPTION (0: transport encryption only). */
+  /**
+   * The DAVE protocol version in effect: from SESSION_DESCRIPTION, then from executed transitions
+   * (0: transport encryption only).
+   */
   get daveProtocolVersion(): number {
-    return this.#daveProtocolVersion;
+    return this.#dave ? this.#dave.protocolVersion : this.#daveProtocolVersion;
+  }
+  /** The voice privacy code of the call's E2EE group ('' without one). */
+  get voicePrivacyCode(): string {
+    return this.#dave?.privacyCode ?? '';
+  }
+  /** DAVE counters: frames encrypted, per-sender decrypted/passed through/failed (by reason), recoveries. */
+  get daveStats(): DaveStats | undefined {
+    return this.#dave?.stats;
+  }
+
+  /** The 45-digit verification code shared with another member of the E2EE group. */
+  getVerificationCode(userId: string): Promise<string> {
+    if (!this.#dave) return Promise.reject(new DaveNotReadyError('DAVE is off for this connection'));
+    return this.#dave.getVerificationCode(userId);
+  }
+
+  #createDave(): DaveController | undefined {
+    const opts = this.#opts;
+    if (opts.dave === false || (opts.maxDaveProtocolVersion ?? 1) === 0) return undefined;
+    const tuning = typeof opts.dave === 'object' ? opts.dave : {};
+    const dave = new DaveController({
+      createSession: tuning.createSession ?? cordwireDaveSessionFactory,
+      decryptFailureTolerance: tuning.decryptFailureTolerance,
+      sendJson: (op, d) => this.#gateway?.send(op, d),
+      sendBinary: (op, payload) => this.#gateway?.sendBinary(op, payload),
+    });
+    dave.on('transitionPrepared', (info) => this.emit('daveTransitionPrepared', info));
+    dave.on('transition', (info) => this.emit('daveTransition', info));
+    dave.on('privacyCode', (code) => this.emit('davePrivacyCode', code));
+    dave.on('decryptFailure', (failure) => this.emit('daveDecryptFailure', failure));
+    dave.on('recovery', (info) => this.emit('daveRecovery', info));
+    dave.on('debug', (line) => this.#log(line));
+    return dave;
   }
   get stats(): VoiceConnectionStats {
     return {
@@ -421,13 +503,16 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
       userId: vs.user_id,
       sessionId: vs.session_id,
       token: srv.token,
-      maxDaveProtocolVersion: this.#opts.maxDaveProtocolVersion ?? 0,
+      maxDaveProtocolVersion: this.#dave ? (this.#opts.maxDaveProtocolVersion ?? 1) : 0,
       maxReconnectAttempts: this.#opts.maxReconnectAttempts,
       timers: this.#opts.timers,
       debug: this.#opts.debug,
     });
     this.#gateway = gateway;
     const mine = () => this.#gateway === gateway;
+    // Before the connection's own listeners: a READY resets DAVE before anything else sees it.
+    if (this.#dave)
+      wireDaveToGateway(gateway, this.#dave, { userId: vs.user_id, channelId: () => this.#channelId }, mine);
     gateway.on('ready', (d) => mine() && this.#onReady(gateway, d));
     gateway.on('sessionDescription', (d) => mine() && this.#onSessionDescription(d));
     gateway.on('resumed', () => {
@@ -609,14 +694,16 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
     const sender = new VoiceSender({
       ssrc: media.ssrc,
       cipher,
-      transform: this.#opts.frameTransform,
+      transform: this.#transform,
       source: this.#source,
       send: (datagram) => {
         this.#packetsSent++;
         media.socket.send(datagram);
       },
       onSpeakingChange: (speaking) => this.#announceSpeaking(speaking),
-      onError: (e) => this.#log(`send dropped a frame: ${(e as Error).message}`),
+      // Frames dropped while DAVE has no send key yet are counted in daveStats, not logged each.
+      onError: (e) =>
+        e instanceof DaveNotReadyError || this.#log(`send dropped a frame: ${(e as Error).message}`),
     });
     media.sender = sender;
     media.sessionKey = new VoiceSessionKey(sessionKeyBytes(desc.secret_key));

@@ -48,6 +48,7 @@ describe('every voice close code leads to its policy', () => {
       const userId = `9${code}`;
       const adapter = testAdapter(server, { userId });
       const conn = joinVoiceChannel({
+        dave: false,
         guildId: '100',
         channelId: `c${code}`,
         adapterCreator: adapter.creator,

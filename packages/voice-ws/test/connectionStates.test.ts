@@ -18,6 +18,7 @@ describe('VoiceConnection states', () => {
     let methods: VoiceAdapterLibraryMethods | undefined;
     const inner = testAdapter(server, { userId: '7' }).creator;
     const conn = joinVoiceChannel({
+      dave: false,
       guildId: 'g',
       channelId: 'c',
       scheme: 'ws',
@@ -54,6 +55,7 @@ describe('VoiceConnection states', () => {
       clearInterval: () => {},
     };
     const conn = joinVoiceChannel({
+      dave: false,
       guildId: 'g',
       channelId: 'c',
       scheme: 'ws',
@@ -90,6 +92,7 @@ describe('VoiceConnection states', () => {
     await new Promise<void>((r) => probe.close(() => r()));
     let op4 = 0;
     const conn = joinVoiceChannel({
+      dave: false,
       guildId: 'g',
       channelId: 'c',
       scheme: 'ws',
@@ -117,6 +120,7 @@ describe('VoiceConnection states', () => {
 
   it('a malformed endpoint is handled like an unreachable one, never thrown at the adapter', async () => {
     const conn = joinVoiceChannel({
+      dave: false,
       guildId: 'g',
       channelId: 'c',
       scheme: 'ws',

@@ -80,6 +80,7 @@ describe('@discordjs/voice interop', () => {
       destroy() {},
     });
     ours = joinVoiceChannel({
+      dave: false,
       guildId: GUILD,
       channelId: CHANNEL,
       adapterCreator: adapter,

@@ -94,6 +94,7 @@ describe('a hostile voice server', () => {
       destroy() {},
     });
     const conn: VoiceConnection = joinVoiceChannel({
+      dave: false,
       guildId: 'g',
       channelId: 'c',
       adapterCreator: adapter,
@@ -205,6 +206,7 @@ describe('a hostile voice server', () => {
     const remove = (handle: unknown) => void pending.delete(handle as number);
     const adapter = fixedEndpointAdapter(() => `127.0.0.1:${(wss.address() as AddressInfo).port}`);
     const conn = joinVoiceChannel({
+      dave: false,
       guildId: 'g',
       channelId: 'c',
       adapterCreator: adapter,

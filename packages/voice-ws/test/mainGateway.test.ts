@@ -40,6 +40,7 @@ describe('through the emulator main gateway', () => {
 
   it('joins over wss from VOICE_SERVER_UPDATE and is heard by another member', async () => {
     bot = joinVoiceChannel({
+      dave: false,
       guildId: GUILD,
       channelId: VOICE,
       adapterCreator: gateway.creator,
@@ -51,6 +52,7 @@ describe('through the emulator main gateway', () => {
     expect(member?.channelId).toBe(VOICE);
     // A second user (simulated: the emulator has one bot identity) joins through the provider seam.
     alice = joinVoiceChannel({
+      dave: false,
       guildId: GUILD,
       channelId: VOICE,
       adapterCreator: testAdapter(voice, { userId: '1300000000000000010' }).creator,

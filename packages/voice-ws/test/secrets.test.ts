@@ -8,7 +8,7 @@ import { fastClock, waitFor } from './helpers/harness.js';
 describe('secrets', () => {
   it('voice tokens and session keys never reach client debug lines, server logs or errors', async () => {
     const serverLog: string[] = [];
-    const server = await startVoiceServer({ plainWs: true, logger: (l) => serverLog.push(l) });
+    const server = await startVoiceServer({ plainWs: true, e2ee: 'off', logger: (l) => serverLog.push(l) });
     const tokens: string[] = [];
     const adapter: VoiceAdapterCreator = (m) => ({
       sendPayload: ({ d }) => {
@@ -30,6 +30,7 @@ describe('secrets', () => {
     });
     const debug: string[] = [];
     const conn = joinVoiceChannel({
+      dave: false,
       guildId: 'g',
       channelId: 'c',
       adapterCreator: adapter,

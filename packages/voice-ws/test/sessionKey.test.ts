@@ -62,6 +62,7 @@ describe('a repeated session key', () => {
     });
     const adapter = fixedEndpointAdapter(() => `127.0.0.1:${(wss.address() as AddressInfo).port}`);
     const conn = joinVoiceChannel({
+      dave: false,
       guildId: 'g',
       channelId: 'c',
       adapterCreator: adapter,

@@ -25,6 +25,7 @@ describe('two of our clients in one emulated channel', () => {
     server = await voiceServer();
     const clock = fastClock(4);
     const a = joinVoiceChannel({
+      dave: false,
       guildId: GUILD,
       channelId: CHANNEL,
       adapterCreator: testAdapter(server, { userId: '1' }).creator,
@@ -32,6 +33,7 @@ describe('two of our clients in one emulated channel', () => {
       sendClock: clock,
     });
     const b = joinVoiceChannel({
+      dave: false,
       guildId: GUILD,
       channelId: CHANNEL,
       adapterCreator: testAdapter(server, { userId: '2' }).creator,
@@ -72,6 +74,7 @@ describe('impaired link and server faults', () => {
   async function pair(s: VoiceServer) {
     const clock = fastClock(4);
     const a = joinVoiceChannel({
+      dave: false,
       guildId: GUILD,
       channelId: CHANNEL,
       adapterCreator: testAdapter(s, { userId: '1' }).creator,
@@ -79,6 +82,7 @@ describe('impaired link and server faults', () => {
       sendClock: clock,
     });
     const b = joinVoiceChannel({
+      dave: false,
       guildId: GUILD,
       channelId: CHANNEL,
       adapterCreator: testAdapter(s, { userId: '2' }).creator,
@@ -184,6 +188,7 @@ describe('seams', () => {
     const scramble = (f: Uint8Array) => f.map((x) => x ^ 0x55);
     let outbound = 0;
     const a = joinVoiceChannel({
+      dave: false,
       guildId: GUILD,
       channelId: CHANNEL,
       adapterCreator: testAdapter(server, { userId: '1' }).creator,
@@ -197,6 +202,7 @@ describe('seams', () => {
       },
     });
     const b = joinVoiceChannel({
+      dave: false,
       guildId: GUILD,
       channelId: CHANNEL,
       adapterCreator: testAdapter(server, { userId: '2' }).creator,
@@ -222,6 +228,7 @@ describe('seams', () => {
     server = await voiceServer();
     const clock = fastClock(4);
     const a = joinVoiceChannel({
+      dave: false,
       guildId: GUILD,
       channelId: CHANNEL,
       adapterCreator: testAdapter(server, { userId: '1' }).creator,
@@ -229,6 +236,7 @@ describe('seams', () => {
       sendClock: clock,
     });
     const b = joinVoiceChannel({
+      dave: false,
       guildId: GUILD,
       channelId: CHANNEL,
       adapterCreator: testAdapter(server, { userId: '2' }).creator,
@@ -254,7 +262,7 @@ describe('seams', () => {
   });
 
   it('a channel that requires E2EE refuses max_dave_protocol_version 0 with a clear error (4017, no loop)', async () => {
-    server = await voiceServer({ requireE2EE: true });
+    server = await voiceServer({ e2ee: 'required' });
     const adapter = testAdapter(server, { userId: '1' });
     const a = joinVoiceChannel({
       guildId: GUILD,
@@ -262,6 +270,7 @@ describe('seams', () => {
       adapterCreator: adapter.creator,
       scheme: 'ws',
       sendClock: fastClock(20),
+      dave: false,
     });
     conns.push(a);
     const err = await a.ready().then(

@@ -90,7 +90,8 @@ export function createGatewayControl(
   const control: GatewayControl = {
     sessions: () => gateway.sessionInfos(),
     identifyLog: () => gateway.identifies.map((e) => ({ shard: [e.shard[0], e.shard[1]], at: e.at })),
-    identifyRefusals: () => gateway.refusedIdentifies.map((e) => ({ shard: [e.shard[0], e.shard[1]], at: e.at })),
+    identifyRefusals: () =>
+      gateway.refusedIdentifies.map((e) => ({ shard: [e.shard[0], e.shard[1]], at: e.at })),
     dispatch: (event, data, opts) => {
       guard();
       return gateway.dispatch(event, data, opts);

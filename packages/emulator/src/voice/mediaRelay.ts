@@ -75,6 +75,7 @@ export class MediaRelay {
   #downUntil = 0;
   readonly #now: () => number;
   readonly #udpTimeoutMs: number;
+  readonly #onPayload: ((sender: VoiceMemberSession, payload: Uint8Array) => void) | undefined;
 
   private constructor(
     socket: Socket,
@@ -82,8 +83,10 @@ export class MediaRelay {
     conditions: NetworkConditions,
     now: () => number,
     udpTimeoutMs: number,
+    onPayload: ((sender: VoiceMemberSession, payload: Uint8Array) => void) | undefined,
   ) {
     this.#udpTimeoutMs = udpTimeoutMs;
+    this.#onPayload = onPayload;
     this.#socket = socket;
     this.#peers = peers;
     this.#conditions = conditions;
@@ -100,6 +103,8 @@ export class MediaRelay {
     now: () => number;
     /** A receiver silent (no keepalive, no media) this long gets nothing; 0 = never. */
     udpTimeoutMs?: number;
+    /** Sees each forwarded payload after transport decryption (what the SFU can read). */
+    onPayload?: (sender: VoiceMemberSession, payload: Uint8Array) => void;
   }): Promise<MediaRelay> {
     const socket = createSocket('udp4');
     await new Promise<void>((resolve, reject) => {
@@ -115,6 +120,7 @@ export class MediaRelay {
       options.conditions ?? {},
       options.now,
       options.udpTimeoutMs ?? 0,
+      options.onPayload,
     );
   }
 
@@ -230,6 +236,7 @@ export class MediaRelay {
       this.counters.droppedWhileDown++;
       return;
     }
+    this.#onPayload?.(sender, plain.value.payload.slice());
     for (const receiver of this.#peers.peersOf(sender)) {
       const to = receiver.udpAddress;
       const rc = this.#cipherFor(receiver);

@@ -15,6 +15,8 @@ export interface VoiceCallsOptions {
   /** Close a socket with a code (counted and logged by the server). */
   readonly closeWs: (ws: WebSocket, code: number, reason?: string) => void;
   readonly onMemberLeft?: (member: VoiceMemberSession) => void;
+  /** An identified member moved to another channel of the guild (its allocation already says the new one). */
+  readonly onMemberMoved?: (member: VoiceMemberSession, fromChannelId: string) => void;
   readonly log: (line: string) => void;
 }
 
@@ -123,8 +125,12 @@ export class VoiceCalls {
     const wasInCall = m.identified;
     for (const o of wasInCall ? this.peersOf(m) : [])
       o.sendJson(VoiceOpcodes.CLIENT_DISCONNECT, { user_id: m.allocation.userId });
+    const from = m.allocation.channelId;
     (m.allocation as { channelId: string }).channelId = channelId;
-    if (wasInCall) this.#announce(m);
+    if (wasInCall) {
+      this.#announce(m);
+      this.#opts.onMemberMoved?.(m, from);
+    }
   }
 
   /**

@@ -8,9 +8,11 @@
  * they carry `seq` and can be replayed on RESUME.
  */
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { decodeClientBinaryFrame, VoiceOpcodes } from '@cordwire/opcodes';
 import { isTransportEncryptionMode, type TransportEncryptionMode } from '@cordwire/voice-udp';
 import type { RawData, WebSocket } from 'ws';
+import type { ExternalSenderRole } from './dave/externalSenderRole.js';
 import type { VoiceCalls } from './voiceCalls.js';
 import type { VoiceMemberSession } from './voiceSession.js';
 import { type FrameDelayTimer, writeDelayed } from './frameDelay.js';
@@ -39,8 +41,16 @@ export interface VoiceGatewayContext {
   readonly sessionTimeoutMs: number;
   readonly serverDaveProtocolVersion: number;
   readonly rate: { readonly count: number; readonly windowMs: number };
-  readonly requiresE2EE: (guildId: string, channelId: string) => boolean;
-  readonly counters: { invalidMessages: number; heartbeats: number; resumes: number };
+  /** The DAVE external sender: 4017, SESSION_DESCRIPTION's version, ops 23/26/28/31. */
+  readonly role: ExternalSenderRole;
+  /** Deadline for each handshake step: IDENTIFY/RESUME after HELLO, SELECT_PROTOCOL after READY. */
+  readonly handshakeTimeoutMs: number;
+  readonly counters: {
+    invalidMessages: number;
+    heartbeats: number;
+    resumes: number;
+    handshakeTimeouts: number;
+  };
   readonly frameDelayMs: () => number;
   readonly frameDelayTimer: FrameDelayTimer;
   readonly closeWs: (ws: WebSocket, code: number, reason?: string) => void;
@@ -62,6 +72,8 @@ export class VoiceGatewayConnection {
   member: VoiceMemberSession | undefined;
   readonly #ctx: VoiceGatewayContext;
   #watchdog: NodeJS.Timeout | undefined;
+  /** The current handshake step's deadline (none once the session is set up). */
+  #deadline: NodeJS.Timeout | undefined;
   #closing = false;
   readonly #recent: number[] = [];
 
@@ -71,12 +83,29 @@ export class VoiceGatewayConnection {
     ws.on('error', () => {});
     ws.on('message', (data: RawData, isBinary: boolean) => this.#onMessage(data, isBinary));
     this.#armWatchdog();
+    this.#armDeadline('IDENTIFY');
     this.#writeRaw(VoiceOpcodes.HELLO, { v: 8, heartbeat_interval: ctx.heartbeatIntervalMs });
+  }
+
+  /**
+   * A socket that heartbeats but never identifies (or never selects a protocol) would hold its slot
+   * forever; each handshake step has to happen within the deadline or the socket is closed (4009).
+   */
+  #armDeadline(step: string | undefined): void {
+    if (this.#deadline) clearTimeout(this.#deadline);
+    this.#deadline = undefined;
+    if (step === undefined) return;
+    this.#deadline = setTimeout(() => {
+      this.#ctx.counters.handshakeTimeouts++;
+      this.#close(4009, `no ${step} within ${this.#ctx.handshakeTimeoutMs} ms`);
+    }, this.#ctx.handshakeTimeoutMs);
+    this.#deadline.unref();
   }
 
   /** The socket closed: the session stays resumable for sessionTimeoutMs. */
   onClosed(): void {
     if (this.#watchdog) clearTimeout(this.#watchdog);
+    this.#armDeadline(undefined);
     const m = this.member;
     if (m && m.ws === this.ws) {
       m.ws = undefined;
@@ -86,6 +115,7 @@ export class VoiceGatewayConnection {
 
   dispose(): void {
     if (this.#watchdog) clearTimeout(this.#watchdog);
+    this.#armDeadline(undefined);
     this.ws.terminate();
   }
 
@@ -192,6 +222,7 @@ export class VoiceGatewayConnection {
         });
       case VoiceOpcodes.DAVE_TRANSITION_READY:
       case VoiceOpcodes.DAVE_MLS_INVALID_COMMIT_WELCOME:
+        this.#ctx.role.onJson(m, op, d);
         this.#ctx.dave.onClientJson?.(m, op, d);
         return;
       default:
@@ -208,8 +239,9 @@ export class VoiceGatewayConnection {
       this.#ctx.counters.invalidMessages++;
       return this.#close(4001, frame.code);
     }
-    // DAVE seam: without hooks the frame is accepted and ignored.
-    this.#ctx.dave.onClientBinary?.(m, frame.value.op, frame.value.payload.slice());
+    const payload = frame.value.payload.slice();
+    this.#ctx.role.onBinary(m, frame.value.op, payload);
+    this.#ctx.dave.onClientBinary?.(m, frame.value.op, payload);
   }
 
   #identify(d: Body) {
@@ -227,9 +259,10 @@ export class VoiceGatewayConnection {
     const m = calls.get(server_id, user_id);
     if (!m || m.allocation.token !== token) return this.#close(4004);
     if (m.allocation.sessionId !== session_id) return this.#close(4006);
-    const maxDave = typeof d.max_dave_protocol_version === 'number' ? d.max_dave_protocol_version : 0;
-    if (this.#ctx.requiresE2EE(m.allocation.guildId, m.allocation.channelId) && maxDave < 1)
-      return this.#close(4017, 'E2EE required');
+    // Anything but a non-negative integer counts as "no DAVE" (so a required channel refuses it).
+    const offered = d.max_dave_protocol_version;
+    const maxDave = typeof offered === 'number' && Number.isInteger(offered) && offered > 0 ? offered : 0;
+    if (this.#ctx.role.refuses(m, maxDave)) return this.#close(4017, 'E2EE required');
     if (m.ws && m.ws !== this.ws) {
       this.#ctx.detachOthers(m.ws);
       this.#ctx.closeWs(m.ws, 4006, 'session taken over');
@@ -247,6 +280,7 @@ export class VoiceGatewayConnection {
       experiments: [],
     });
     calls.announce(fresh);
+    this.#armDeadline('SELECT_PROTOCOL');
   }
 
   #resume(d: Body) {
@@ -271,6 +305,7 @@ export class VoiceGatewayConnection {
     const seqAck = typeof d.seq_ack === 'number' && Number.isInteger(d.seq_ack) ? d.seq_ack : -1;
     if (!m.canReplayFrom(seqAck)) return this.#close(4006, 'seq_ack out of range');
     this.#attach(m);
+    this.#armDeadline(m.mode === undefined ? 'SELECT_PROTOCOL' : undefined);
     this.#ctx.counters.resumes++;
     m.sendJson(VoiceOpcodes.RESUMED, null);
     m.replayAfter(seqAck);
@@ -281,8 +316,10 @@ export class VoiceGatewayConnection {
     const data = d.data;
     if (typeof data !== 'object' || data === null) return this.#close(4020, 'data missing');
     const { address, port, mode } = data as Body;
+    // Media goes to this address: only an IP literal, never a name to resolve (validated on arrival).
     if (
       typeof address !== 'string' ||
+      isIP(address) === 0 ||
       typeof port !== 'number' ||
       !Number.isInteger(port) ||
       port < 1 ||
@@ -290,6 +327,7 @@ export class VoiceGatewayConnection {
     )
       return this.#close(4020, 'address/port invalid');
     if (!isTransportEncryptionMode(mode) || !this.#ctx.modes.includes(mode)) return this.#close(4016);
+    this.#armDeadline(undefined);
     m.mode = mode;
     m.udpAddress = { address, port };
     m.lastKeepaliveAt = this.#ctx.now();
@@ -300,8 +338,9 @@ export class VoiceGatewayConnection {
       media_session_id: randomBytes(16).toString('hex'),
       mode,
       secret_key: [...m.secretKey],
-      dave_protocol_version: m.daveProtocolVersion,
+      dave_protocol_version: this.#ctx.role.admit(m),
     });
+    this.#ctx.role.started(m);
     this.#ctx.dave.onMemberReady?.(m);
   }
 

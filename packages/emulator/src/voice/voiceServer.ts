@@ -6,9 +6,10 @@
  * Protocol violations end in the close code Discord uses (opcodes-and-status-codes, voice
  * close codes; research/anchors.md 3.1), so a client is told what it did wrong.
  */
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { TransportEncryptionMode } from '@cordwire/voice-udp';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type {
@@ -17,6 +18,10 @@ import type {
   VoiceServerInfo,
 } from '../voiceProvider.js';
 import { type LoopbackCertificate, makeLoopbackCertificate } from './certificate.js';
+import type { DaveChannelState } from './dave/daveChannel.js';
+import type { DaveInputErrorCode } from './dave/daveInputError.js';
+import { checkVoiceE2EESetting, type VoiceE2EESetting } from './dave/e2eeSetting.js';
+import { ExternalSenderRole } from './dave/externalSenderRole.js';
 import { type FrameDelayTimer, systemFrameDelayTimer } from './frameDelay.js';
 import { MediaRelay, type MediaRelayCounters } from './mediaRelay.js';
 import type { NetworkConditions } from './networkConditions.js';
@@ -56,10 +61,39 @@ export interface VoiceServerOptions {
   readonly replayBufferSize?: number;
   /** Modes offered in READY, AES-GCM first. */
   readonly modes?: readonly TransportEncryptionMode[];
-  /** Channels whose calls require DAVE: IDENTIFY with max_dave_protocol_version 0 gets 4017. */
+  /**
+   * E2EE setting of every channel without one of its own: 'required' (default, as on Discord: a
+   * client offering no DAVE gets 4017), 'optional' (it joins and the channel downgrades) or 'off'.
+   */
+  readonly e2ee?: VoiceE2EESetting;
+  /** Per-channel E2EE settings by channel id (what a seed's `e2ee` sets); `control.setE2EE` changes them. */
+  readonly channels?: Readonly<Record<string, VoiceE2EESetting>>;
+  /**
+   * @deprecated use `e2ee` / `channels`. true (or a predicate returning true) makes a channel
+   * 'required', false 'off'.
+   */
   readonly requireE2EE?: boolean | ((guildId: string, channelId: string) => boolean);
-  /** Highest DAVE version the server negotiates. Default 0 (DAVE comes with a later issue). */
+  /** Highest DAVE version the server negotiates. Default 1; 0 turns DAVE off in every channel. */
   readonly daveProtocolVersion?: number;
+  /** How long the server waits for op 23 from every member before it executes a transition. Default 10 s. */
+  readonly daveTransitionTimeoutMs?: number;
+  /** Announce the commit that creates a group with transition id 0 (executed at once, no op 23/22). Default false. */
+  readonly daveNewGroupTransitionZero?: boolean;
+  /**
+   * Deadline for each handshake step: TLS and the HTTP upgrade after connecting, IDENTIFY/RESUME
+   * after HELLO, SELECT_PROTOCOL after READY. A step not done in time closes the socket (4009).
+   * Default 10 s.
+   */
+  readonly handshakeTimeoutMs?: number;
+  /** Open voice WebSockets (including those still in the handshake) before upgrades get 503. Default 10000. */
+  readonly maxConnections?: number;
+  /** The same per remote address. Default 1024 (tests and benches run every client from loopback). */
+  readonly maxConnectionsPerAddress?: number;
+  /**
+   * Sees every media payload the relay forwards, after transport decryption (DAVE frames stay
+   * encrypted end to end; this is what the server itself can read). For tests.
+   */
+  readonly onRelayedPayload?: (senderUserId: string, payload: Uint8Array) => void;
   /** Messages per window before 4021. Default 120 per 60 s. */
   readonly rateLimit?: { readonly count: number; readonly windowMs: number };
   /** A member that sent no UDP keepalive or media for this long receives no media. Default 0 (off). */
@@ -85,6 +119,7 @@ export interface VoiceMemberInfo {
   readonly ssrc: number;
   readonly connected: boolean;
   readonly mode: string | undefined;
+  /** The highest DAVE version the member offered, capped at the server's (its channel may run at 0). */
   readonly daveProtocolVersion: number;
   readonly udpAddress: { address: string; port: number } | undefined;
   readonly keepalives: number;
@@ -97,6 +132,14 @@ export interface VoiceServerStats {
   readonly invalidMessages: number;
   readonly heartbeats: number;
   readonly resumes: number;
+  /** Sockets closed because a handshake step missed its deadline. */
+  readonly handshakeTimeouts: number;
+  /** Upgrade requests answered 503 because of `maxConnections` / `maxConnectionsPerAddress`. */
+  readonly refusedConnections: number;
+  /** WebSockets open right now. */
+  readonly openConnections: number;
+  /** DAVE messages from members the external sender rejected, by code. */
+  readonly daveRejected: Readonly<Partial<Record<DaveInputErrorCode, number>>>;
   readonly udp: Readonly<MediaRelayCounters>;
 }
 
@@ -117,6 +160,15 @@ export interface VoiceServerControl {
     userId: string,
   ): { dropped: number; reordered: number; delayed: number; delivered: number } | undefined;
   members(): VoiceMemberInfo[];
+  /** Change a channel's E2EE setting now (required drops members without DAVE with 4017). */
+  setE2EE(guildId: string, channelId: string, setting: VoiceE2EESetting): void;
+  e2ee(guildId: string, channelId: string): VoiceE2EESetting;
+  /** The channel's DAVE group as the external sender sees it; undefined when nobody is in the call. */
+  dave(guildId: string, channelId: string): DaveChannelState | undefined;
+  /** Re-create the channel's group: op 24 epoch 1 to every member. */
+  resetDaveGroup(guildId: string, channelId: string): void;
+  /** The verification code members `a` and `b` see for each other (from public keys only). */
+  verificationCode(guildId: string, channelId: string, a: string, b: string): Promise<string | undefined>;
   /** Seam for DAVE: send a JSON op (with seq) or a binary op (25, 27, 29, 30) to one member. */
   sendJson(userId: string, op: number, d: unknown, guildId?: string): void;
   sendBinary(userId: string, op: number, payload: Uint8Array, guildId?: string): void;
@@ -135,6 +187,7 @@ export interface VoiceServer extends VoiceProvider {
   readonly control: VoiceServerControl;
   allocate(request: VoiceAllocationRequest): VoiceServerInfo;
   release(request: Omit<VoiceAllocationRequest, 'channelId'> & { channelId: string | null }): void;
+  setChannelE2EE(guildId: string, channelId: string, setting: VoiceE2EESetting): void;
   stats(): VoiceServerStats;
   close(): Promise<void>;
 }
@@ -152,7 +205,11 @@ export async function startVoiceServer(options: VoiceServerOptions = {}): Promis
   const now = options.now ?? (() => Date.now());
   const connections = new Set<VoiceGatewayConnection>();
   const closes: Record<number, number> = {};
-  const counters = { invalidMessages: 0, heartbeats: 0, resumes: 0 };
+  const counters = { invalidMessages: 0, heartbeats: 0, resumes: 0, handshakeTimeouts: 0 };
+  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
+  const maxConnections = options.maxConnections ?? 10_000;
+  const maxPerAddress = options.maxConnectionsPerAddress ?? 1024;
+  let refusedConnections = 0;
   let totalConnections = 0;
   let frameDelayMs = 0;
   let closed = false;
@@ -182,11 +239,36 @@ export async function startVoiceServer(options: VoiceServerOptions = {}): Promis
     seq: m.seq,
   });
 
-  const calls = new VoiceCalls({
+  const requireE2EE = options.requireE2EE;
+  const role = new ExternalSenderRole({
+    defaultSetting: checkVoiceE2EESetting(options.e2ee ?? 'required', 'e2ee'),
+    channels: new Map(
+      Object.entries(options.channels ?? {}).map(([id, v]) => [
+        id,
+        checkVoiceE2EESetting(v, `channels.${id}`),
+      ]),
+    ),
+    settingOf:
+      requireE2EE === undefined
+        ? undefined
+        : (g, c) =>
+            (typeof requireE2EE === 'function' ? requireE2EE(g, c) : requireE2EE) ? 'required' : 'off',
+    serverVersion: options.daveProtocolVersion ?? 1,
+    transitionTimeoutMs: options.daveTransitionTimeoutMs ?? 10_000,
+    newGroupTransitionZero: options.daveNewGroupTransitionZero ?? false,
+    log,
+    drop: (m, code) => calls.drop(m, code),
+  });
+
+  const calls: VoiceCalls = new VoiceCalls({
     replayLimit: options.replayBufferSize ?? 256,
     closeWs,
     log,
-    onMemberLeft: (m) => options.dave?.onMemberLeft?.(info(m)),
+    onMemberLeft: (m) => {
+      role.left(m);
+      options.dave?.onMemberLeft?.(info(m));
+    },
+    onMemberMoved: (m, from) => role.moved(m, from),
   });
 
   const relay = await MediaRelay.start({
@@ -195,6 +277,9 @@ export async function startVoiceServer(options: VoiceServerOptions = {}): Promis
     conditions: options.network,
     udpTimeoutMs: options.udpTimeoutMs,
     now,
+    onPayload: options.onRelayedPayload
+      ? (m, payload) => options.onRelayedPayload?.(m.allocation.userId, payload)
+      : undefined,
     peers: {
       bySsrc: (ssrc) => calls.bySsrc(ssrc),
       peersOf: (m) => calls.peersOf(m).filter((o) => o.udpAddress && o.secretKey),
@@ -202,7 +287,6 @@ export async function startVoiceServer(options: VoiceServerOptions = {}): Promis
     },
   });
 
-  const requireE2EE = options.requireE2EE;
   const context: VoiceGatewayContext = {
     calls,
     udp: { ip: host, port: relay.port },
@@ -210,10 +294,10 @@ export async function startVoiceServer(options: VoiceServerOptions = {}): Promis
     heartbeatIntervalMs,
     heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? heartbeatIntervalMs * 2 + 5_000,
     sessionTimeoutMs,
-    serverDaveProtocolVersion: options.daveProtocolVersion ?? 0,
+    serverDaveProtocolVersion: options.daveProtocolVersion ?? 1,
     rate: options.rateLimit ?? { count: 120, windowMs: 60_000 },
-    requiresE2EE: (guildId, channelId) =>
-      typeof requireE2EE === 'function' ? requireE2EE(guildId, channelId) : requireE2EE === true,
+    role,
+    handshakeTimeoutMs,
     counters,
     frameDelayMs: () => frameDelayMs,
     frameDelayTimer: options.frameDelayTimer ?? systemFrameDelayTimer,
@@ -250,15 +334,76 @@ export async function startVoiceServer(options: VoiceServerOptions = {}): Promis
   sweep.unref();
 
   const cert: LoopbackCertificate = await makeLoopbackCertificate(host);
-  const tlsServer = createHttpsServer({ cert: cert.cert, key: cert.key });
+  // Every step before HELLO has the same deadline: the TLS handshake, then the HTTP request line and
+  // headers (Node checks those every connectionsCheckingInterval).
+  const httpLimits = {
+    headersTimeout: handshakeTimeoutMs,
+    requestTimeout: handshakeTimeoutMs,
+    connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(handshakeTimeoutMs / 2))),
+  };
+  const notAnUpgrade = (_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(426, { connection: 'close', 'content-length': 0 }).end();
+  };
+  const tlsServer = createHttpsServer(
+    { cert: cert.cert, key: cert.key, handshakeTimeout: handshakeTimeoutMs, ...httpLimits },
+    notAnUpgrade,
+  );
   const servers: HttpServer[] = [tlsServer];
-  const plain = options.plainWs ? createHttpServer() : undefined;
+  const plain = options.plainWs ? createHttpServer(httpLimits, notAnUpgrade) : undefined;
   if (plain) servers.push(plain);
-  const wsServers = servers.map((server) => {
-    const wss = new WebSocketServer({ server, maxPayload: MAX_MESSAGE_BYTES });
-    wss.on('connection', onConnection);
-    return wss;
-  });
+
+  // Caps count sockets from the upgrade request until they close, so a crowd of half-open
+  // handshakes is held to them too (issue 11: the voice server had no connection caps).
+  const perAddress = new Map<string, number>();
+  let open = 0;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  wss.on('connection', onConnection);
+  const refuse = (socket: Socket, status: string) => {
+    refusedConnections++;
+    log(`voice: refusing an upgrade (${status})`);
+    socket.end(`HTTP/1.1 ${status}\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    socket.destroySoon?.();
+  };
+  // Node's headersTimeout only starts with the first byte of a request: a socket that connects (or
+  // finishes TLS) and then sends nothing needs a deadline of its own until it upgrades.
+  const upgraded = new WeakSet<Socket>();
+  const armUpgradeDeadline = (socket: Socket) => {
+    const timer = setTimeout(() => {
+      if (!upgraded.has(socket)) socket.destroy();
+    }, handshakeTimeoutMs);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  };
+  tlsServer.on('secureConnection', armUpgradeDeadline);
+  plain?.on('connection', armUpgradeDeadline);
+  const onUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    upgraded.add(socket);
+    socket.on('error', () => {});
+    if (closed) return socket.destroy();
+    const address = socket.remoteAddress ?? 'unknown';
+    const fromAddress = perAddress.get(address) ?? 0;
+    if (open >= maxConnections) return refuse(socket, '503 Service Unavailable');
+    if (fromAddress >= maxPerAddress) return refuse(socket, '503 Service Unavailable');
+    open++;
+    perAddress.set(address, fromAddress + 1);
+    socket.once('close', () => {
+      open--;
+      const left = (perAddress.get(address) ?? 1) - 1;
+      if (left <= 0) perAddress.delete(address);
+      else perAddress.set(address, left);
+    });
+    try {
+      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    } catch {
+      // ws answers bad upgrades itself; anything it throws ends this socket only.
+      socket.destroy();
+    }
+  };
+  for (const server of servers) {
+    server.on('upgrade', onUpgrade);
+    // Room above the cap so refused upgrades are answered with 503 instead of a bare reset.
+    server.maxConnections = maxConnections + 64;
+  }
   const listen = (server: HttpServer, port: number) =>
     new Promise<number>((resolve, reject) => {
       server.once('error', reject);
@@ -306,6 +451,13 @@ export async function startVoiceServer(options: VoiceServerOptions = {}): Promis
       frameDelayMs = Math.max(0, ms);
       for (const m of members()) m.frameDelayMs = frameDelayMs;
     },
+    setE2EE(guildId, channelId, setting) {
+      role.setSetting(guildId, channelId, checkVoiceE2EESetting(setting, 'setE2EE setting'));
+    },
+    e2ee: (guildId, channelId) => role.settingFor(guildId, channelId),
+    dave: (guildId, channelId) => role.state(guildId, channelId),
+    resetDaveGroup: (guildId, channelId) => role.resetGroup(guildId, channelId),
+    verificationCode: (guildId, channelId, a, b) => role.verificationCode(guildId, channelId, a, b),
     setNetwork: (conditions) => relay.setConditions(conditions),
     linkCounters: (userId) => relay.linkCounters(userId),
     members: () => members().map(info),
@@ -326,19 +478,24 @@ export async function startVoiceServer(options: VoiceServerOptions = {}): Promis
     control,
     allocate: (req) => calls.allocate(req, endpoint),
     release: (req) => calls.release(req),
+    setChannelE2EE: (guildId, channelId, setting) => control.setE2EE(guildId, channelId, setting),
     stats: () => ({
       connections: totalConnections,
       closes: { ...closes },
       ...counters,
+      refusedConnections,
+      openConnections: open,
+      daveRejected: { ...role.rejected },
       udp: { ...relay.counters },
     }),
     async close() {
       if (closed) return;
       closed = true;
       clearInterval(sweep);
+      role.close();
       for (const c of connections) c.dispose();
       connections.clear();
-      for (const wss of wsServers) wss.close();
+      wss.close();
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
       await relay.close();
       await cert.dispose();

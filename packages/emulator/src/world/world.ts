@@ -275,6 +275,7 @@ export class World extends EventEmitter<WorldEvents> {
       channels,
       members,
       voiceStates: g.voiceStates,
+      voiceE2EE: g.voiceE2EE,
       roles,
       bans: new Map(),
     };

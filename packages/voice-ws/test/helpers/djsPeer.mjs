@@ -12,13 +12,13 @@ import {
   VoiceConnectionStatus,
 } from '@discordjs/voice';
 
-const { guildId, channelId } = JSON.parse(process.argv[2]);
+const { guildId, channelId, daveEncryption = false } = JSON.parse(process.argv[2]);
 let methods;
 const connection = joinVoiceChannel({
   guildId,
   channelId,
   selfDeaf: false,
-  daveEncryption: false,
+  daveEncryption,
   adapterCreator: (m) => {
     methods = m;
     return {
@@ -47,13 +47,27 @@ function syntheticFrame(i) {
   return f;
 }
 
+connection.on('transitioned', (id) => process.send({ type: 'log', line: `djs transitioned ${id}` }));
+
 process.on('message', async (msg) => {
+  if (msg.type === 'dave') {
+    // What @discordjs/voice's own DAVE session says (its networking state holds it).
+    const dave = connection.state.networking?.state?.dave;
+    process.send({
+      type: 'dave',
+      protocolVersion: dave?.protocolVersion ?? 0,
+      privacyCode: connection.voicePrivacyCode ?? '',
+    });
+    return;
+  }
   if (msg.type === 'voiceState') methods.onVoiceStateUpdate(msg.data);
   else if (msg.type === 'voiceServer') methods.onVoiceServerUpdate(msg.data);
   else if (msg.type === 'listen') {
     const heard = [];
     const stream = connection.receiver.subscribe(msg.userId, { end: { behavior: EndBehaviorType.Manual } });
     stream.on('data', (chunk) => {
+      // Real Opus goes back whole (base64), for the parent to compare with what it sent.
+      if (msg.raw) return process.send({ type: 'packet', packet: chunk.toString('base64') });
       const i = frameIndex(chunk);
       if (i === undefined) return;
       heard.push(i);
@@ -63,7 +77,9 @@ process.on('message', async (msg) => {
   } else if (msg.type === 'play') {
     const player = createAudioPlayer();
     connection.subscribe(player);
-    const frames = Array.from({ length: msg.count }, (_, i) => syntheticFrame(i));
+    const frames = msg.packets
+      ? msg.packets.map((b64) => Buffer.from(b64, 'base64'))
+      : Array.from({ length: msg.count }, (_, i) => syntheticFrame(i));
     player.play(createAudioResource(Readable.from(frames), { inputType: StreamType.Opus }));
     player.on('stateChange', (_o, n) => {
       if (n.status === 'idle') process.send({ type: 'played' });

@@ -7,8 +7,12 @@ import { startVoiceServer, type VoiceServer, type VoiceServerOptions } from '@co
 import { SendClock } from '@cordwire/voice-udp';
 import type { VoiceAdapterCreator } from '../../src/index.js';
 
+/**
+ * A voice server for the tests that predate DAVE: E2EE is off in its channels unless a test asks
+ * (the emulator's own default is 'required', as on Discord), and those tests connect with `dave: false`.
+ */
 export async function voiceServer(options: VoiceServerOptions = {}): Promise<VoiceServer> {
-  return startVoiceServer({ plainWs: true, heartbeatIntervalMs: 1000, ...options });
+  return startVoiceServer({ plainWs: true, heartbeatIntervalMs: 1000, e2ee: 'off', ...options });
 }
 
 export interface TestAdapterControl {
