@@ -57,10 +57,14 @@ export class StallWitness {
     return sum;
   }
 
-  /** Why `span` (a late timer's wait) took as long as it did; `lateness` is the part past the deadline. */
+  /**
+   * Why `span` (a late timer's wait) took as long as it did; `lateness` is the part past the deadline.
+   * CPU time decides first: a GC pause measured in wall time also grows while the process waits for
+   * a CPU, so a pause counts only when the process really was running through the lateness.
+   */
   cause(span: Span, lateness: number): StallCause {
+    if (span.cpu < lateness / 2) return 'machine';
     if (this.gcWithin(span) >= lateness / 2) return 'gc';
-    if (span.cpu >= lateness / 2) return 'process';
-    return 'machine';
+    return 'process';
   }
 }
