@@ -20,6 +20,9 @@ const OPUS_FRAME_BYTES = 120;
 /** DAVE adds 8 (tag) + ULEB128 nonce + 1 (size) + 2 (magic) to a frame with no clear ranges. */
 const TRAILER_BYTES = { min: 12, max: 16 } as const;
 
+/** How our side runs AES-128-GCM: OpenSSL, with node:crypto's per-call setup on every frame. */
+const OUR_CIPHER = 'ours: node:crypto aes-128-gcm, one cipher object per frame';
+
 const SENDER_ID = '123456789012345001';
 const RECEIVER_ID = '123456789012345002';
 
@@ -121,8 +124,8 @@ export const daveFramesSuite: Suite = {
       target: { kind: 'ratio' as const, min: 1.0 },
       notes:
         op === 'encrypt'
-          ? `DaveSession.encryptOpus on both sides; first frame ${sizes.join(', ')}`
-          : 'DaveSession.decrypt on both sides; frames cross-checked ours ↔ davey',
+          ? `DaveSession.encryptOpus on both sides; ${OUR_CIPHER}; first frame ${sizes.join(', ')}`
+          : `DaveSession.decrypt on both sides; ${OUR_CIPHER}; frames cross-checked ours ↔ davey`,
     }));
   },
 };

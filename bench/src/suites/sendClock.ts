@@ -4,15 +4,31 @@
  * on 127.0.0.1. The interval is measured where the packet is handed to the socket. Targets:
  * mean 20.00 ± 0.05 ms, p99 < 22 ms at 50 senders. No anchor: discord.js has no equivalent
  * that runs without a live voice connection.
+ *
+ * A tick that fires more than one interval late is attributed (src/stallWitness.ts) to the
+ * machine, this process's GC or other work in this process, and the clock's own CPU time per
+ * tick is recorded, so a miss says whose it was.
+ *
+ * Each run starts on a collected heap, so that the garbage the suites before this one left (the mls
+ * suite's, mostly) is not collected in the middle of a run: after `--only=mls,send-clock` a single
+ * 188 ms GC pause landed in the 10-sender run, the same signature as the 10-sender misses of the
+ * 2026-11-23 full runs (one 107-188 ms stall, deadlines skipped, 1 and 50 senders fine).
  */
 import { randomBytes } from 'node:crypto';
-import { loadavg } from 'node:os';
 import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { createTransportCipher, SendClock, VoiceSender } from '@cordwire/voice-udp';
-import { percentile, sleep, spread } from '../harness.js';
+import {
+  type ClockTimer,
+  createTransportCipher,
+  SendClock,
+  systemTimer,
+  VoiceSender,
+} from '@cordwire/voice-udp';
+import { collectGarbage, percentile, sleep, spread } from '../harness.js';
 import type { Row } from '../report.js';
+import { cpuNow, type StallCause, StallWitness } from '../stallWitness.js';
 import type { Suite, SuiteContext } from '../suite.js';
 
 interface ClockRun {
@@ -23,6 +39,48 @@ interface ClockRun {
   readonly drift: number;
   readonly packets: number;
   readonly skipped: number;
+  /** ticks that fired more than one interval after their deadline, by cause */
+  readonly lateTicks: Record<StallCause, number>;
+  /** the latest tick: how late (ms) and why */
+  readonly worst: { readonly late: number; readonly cause: StallCause | 'none' };
+  /** CPU time of one tick's dispatch + prepare for every sender (ms): mean and max */
+  readonly meanTickCpu: number;
+  readonly maxTickCpu: number;
+  readonly maxGcPause: number;
+}
+
+interface Tick {
+  /** performance.now() when the timer was set and when it fired */
+  readonly set: number;
+  readonly due: number;
+  readonly fired: number;
+  /** process CPU time (ms) used while the timer waited, and by the tick itself */
+  readonly waitCpu: number;
+  readonly workCpu: number;
+}
+
+/** The system timer, recording each tick's deadline, firing time and CPU time. */
+function recordingTimer(ticks: Tick[]): ClockTimer {
+  return {
+    now: systemTimer.now,
+    setTimeout(callback, ms) {
+      const set = performance.now();
+      const cpuAtSet = cpuNow();
+      return systemTimer.setTimeout(() => {
+        const fired = performance.now();
+        const cpuAtFire = cpuNow();
+        callback();
+        ticks.push({
+          set,
+          due: set + ms,
+          fired,
+          waitCpu: cpuAtFire - cpuAtSet,
+          workCpu: cpuNow() - cpuAtFire,
+        });
+      }, ms);
+    },
+    clearTimeout: systemTimer.clearTimeout,
+  };
 }
 
 async function runClock(senders: number, seconds: number): Promise<ClockRun> {
@@ -32,7 +90,9 @@ async function runClock(senders: number, seconds: number): Promise<ClockRun> {
   await once(sink, 'listening');
   const sinkPort = sink.address().port;
   const sockets: Socket[] = [];
-  const clock = new SendClock();
+  const ticks: Tick[] = [];
+  const witness = new StallWitness();
+  const clock = new SendClock({ timer: recordingTimer(ticks) });
   const opus = randomBytes(120);
   const times: number[][] = [];
   const removers: (() => void)[] = [];
@@ -59,6 +119,7 @@ async function runClock(senders: number, seconds: number): Promise<ClockRun> {
   } finally {
     for (const remove of removers) remove();
     clock.stop();
+    witness.stop();
     await Promise.all(
       [...sockets, sink].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))),
     );
@@ -73,6 +134,19 @@ async function runClock(senders: number, seconds: number): Promise<ClockRun> {
       drifts.push(stamps[stamps.length - 1]! - stamps[0]! - (stamps.length - 1) * clock.intervalMs);
   }
   const mean = intervals.reduce((a, b) => a + b, 0) / intervals.length;
+  const lateTicks: Record<StallCause, number> = { machine: 0, gc: 0, process: 0 };
+  let worst: ClockRun['worst'] = { late: 0, cause: 'none' };
+  let tickCpu = 0;
+  let maxTickCpu = 0;
+  for (const tick of ticks) {
+    tickCpu += tick.workCpu;
+    maxTickCpu = Math.max(maxTickCpu, tick.workCpu);
+    const late = tick.fired - tick.due;
+    if (late <= clock.intervalMs) continue;
+    const cause = witness.cause({ start: tick.set, end: tick.fired, cpu: tick.waitCpu }, late);
+    lateTicks[cause]++;
+    if (late > worst.late) worst = { late, cause };
+  }
   return {
     mean,
     p99: percentile(intervals, 99),
@@ -80,6 +154,11 @@ async function runClock(senders: number, seconds: number): Promise<ClockRun> {
     drift: drifts.reduce((a, b) => a + b, 0) / drifts.length,
     packets,
     skipped: clock.stats.skippedDeadlines,
+    lateTicks,
+    worst,
+    meanTickCpu: ticks.length > 0 ? tickCpu / ticks.length : 0,
+    maxTickCpu,
+    maxGcPause: witness.maxGcPause,
   };
 }
 
@@ -90,9 +169,20 @@ export const sendClockSuite: Suite = {
     const rows: Row[] = [];
     for (const senders of [1, 10, 50]) {
       ctx.log(`send-clock: ${senders} senders for ${seconds} s`);
+      // Collect twice around a pause, so objects freed by finalizers after the first GC go too.
+      const collected = collectGarbage();
+      await sleep(200);
+      collectGarbage();
       const run = await runClock(senders, seconds);
       const base = { suite: 'send-clock', unit: 'ms', better: 'lower' as const };
-      const detail = `${senders} sender(s), ${seconds} s, ${run.packets} packets, ${run.skipped} deadlines skipped; load average (1 min) after: ${loadavg()[0]!.toFixed(2)}`;
+      const late = run.lateTicks;
+      const detail =
+        `${senders} sender(s), ${seconds} s, ${run.packets} packets, ${run.skipped} deadlines skipped; ` +
+        `ticks > 20 ms late by cause: machine ${late.machine}, GC ${late.gc}, other work in this process ${late.process}; ` +
+        `latest tick ${run.worst.late.toFixed(1)} ms late (${run.worst.cause}); ` +
+        `clock CPU per tick mean ${run.meanTickCpu.toFixed(3)} ms, max ${run.maxTickCpu.toFixed(2)} ms; ` +
+        `GC pause max ${run.maxGcPause.toFixed(1)} ms${collected ? ' (heap collected before the run)' : ' (no --expose-gc: heap not collected before the run)'}; ` +
+        `load average (1 min) after: ${loadavg()[0]!.toFixed(2)}`;
       rows.push(
         {
           ...base,

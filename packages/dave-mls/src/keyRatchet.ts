@@ -5,7 +5,7 @@
  * ExpandWithLabel(secret_g, "key", u32 BE g, 16); secret_{g+1} = ExpandWithLabel(secret_g, "secret",
  * u32 BE g, 32). HKDF-Expand is written over HMAC here because @hpke/core refuses a 16-byte PRK.
  */
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { DaveError } from './errors.js';
 
 /** What the frame encryptor and the cryptor manager need from a ratchet (libdave IKeyRatchet). */
@@ -141,4 +141,31 @@ export function senderKeyExporterContext(userId: string | bigint): Uint8Array {
   const context = new Uint8Array(8);
   new DataView(context.buffer).setBigUint64(0, value, true);
   return context;
+}
+
+/** Nh of DAVE's ciphersuite 2 (MLS_128_DHKEMP256_AES128GCM_SHA256_P256): SHA-256. */
+const HASH_BYTES = 32;
+
+/**
+ * Every listed sender's base secret for one epoch: MLS-Exporter(SENDER_KEY_EXPORTER_LABEL,
+ * u64 LE user id, 16) of RFC 9420 8.5, which is ExpandWithLabel(DeriveSecret(exporter_secret, label),
+ * "exported", SHA-256(context), 16). DeriveSecret depends only on the label, so it runs once per
+ * epoch here rather than once per member (ts-mls's `mlsExporter` repeats it on every call); the
+ * result equals `mlsExporter`'s byte for byte (test/ratchet.test.ts).
+ */
+export function senderBaseSecrets(exporterSecret: Uint8Array, userIds: readonly string[]): Uint8Array[] {
+  const labelSecret = expandWithLabel(
+    exporterSecret,
+    SENDER_KEY_EXPORTER_LABEL,
+    new Uint8Array(0),
+    HASH_BYTES,
+  );
+  try {
+    return userIds.map((userId) => {
+      const context = createHash('sha256').update(senderKeyExporterContext(userId)).digest();
+      return expandWithLabel(labelSecret, 'exported', context, SENDER_KEY_EXPORTER_LENGTH);
+    });
+  } finally {
+    labelSecret.fill(0);
+  }
 }

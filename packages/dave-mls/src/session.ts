@@ -23,7 +23,6 @@ import {
   joinGroup,
   type KeyPackage,
   type MLSMessage,
-  mlsExporter,
   type PrivateKeyPackage,
   processPublicMessage,
 } from 'ts-mls';
@@ -35,12 +34,7 @@ import { generatePairwiseFingerprint } from './fingerprint.js';
 import { FrameDecryptor, type DecryptionStats } from './frameDecryptor.js';
 import { FrameEncryptor, type EncryptionStats } from './frameEncryptor.js';
 import { DaveFrameError, DaveFrameErrorCode } from './frameErrors.js';
-import {
-  HashRatchet,
-  SENDER_KEY_EXPORTER_LABEL,
-  SENDER_KEY_EXPORTER_LENGTH,
-  senderKeyExporterContext,
-} from './keyRatchet.js';
+import { HashRatchet, senderBaseSecrets } from './keyRatchet.js';
 import { type Codec, type DaveClock, isOpusSilenceFrame, MediaType, systemClock } from './media.js';
 import {
   credentialFor,
@@ -627,19 +621,12 @@ export class DaveSession {
 
   /** Install the epoch: receive ratchets for every other member now, our send ratchet now or at execute. */
   async #enterEpoch(next: ClientState, roster: Member[], transitionId: number | undefined): Promise<void> {
-    const suite = await this.#cipherSuite();
-    const exporterSecret = next.keySchedule.exporterSecret;
-    const baseSecret = (uid: string) =>
-      mlsExporter(
-        exporterSecret,
-        SENDER_KEY_EXPORTER_LABEL,
-        senderKeyExporterContext(uid),
-        SENDER_KEY_EXPORTER_LENGTH,
-        suite,
-      );
     const others = roster.filter((m) => m.userId !== this.#userIdString);
-    const secrets = await Promise.all(others.map((m) => baseSecret(m.userId)));
-    const own = new HashRatchet(await baseSecret(this.#userIdString));
+    const secrets = senderBaseSecrets(next.keySchedule.exporterSecret, [
+      ...others.map((m) => m.userId),
+      this.#userIdString,
+    ]);
+    const own = new HashRatchet(secrets.pop()!);
 
     // Everything below is synchronous: the session never shows half an epoch.
     this.#state = next;

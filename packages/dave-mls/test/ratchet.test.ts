@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+import { defaultCryptoProvider, getCiphersuiteFromName, getCiphersuiteImpl, mlsExporter } from 'ts-mls';
 import { describe, expect, it } from 'vitest';
 import {
   deriveTreeSecret,
@@ -5,8 +7,11 @@ import {
   HashRatchet,
   RatchetGenerationError,
   SENDER_KEY_EXPORTER_LABEL,
+  SENDER_KEY_EXPORTER_LENGTH,
+  senderBaseSecrets,
   senderKeyExporterContext,
 } from '../src/keyRatchet.js';
+import { DAVE_CIPHERSUITE } from '../src/mlsParameters.js';
 import { DaveError } from '../src/errors.js';
 import { hex, loadFixture, toHex } from './fixtures/helpers.js';
 
@@ -60,5 +65,33 @@ describe('sender key exporter inputs', () => {
     expect(toHex(senderKeyExporterContext(1n))).toBe('0100000000000000');
     expect(() => senderKeyExporterContext('18446744073709551616')).toThrow(DaveError);
     expect(() => senderKeyExporterContext('x')).toThrow(DaveError);
+  });
+});
+
+describe('sender base secrets (one DeriveSecret per epoch)', () => {
+  it("equal ts-mls's mlsExporter on its stock provider for any exporter secret and user ids", async () => {
+    const suite = await getCiphersuiteImpl(getCiphersuiteFromName(DAVE_CIPHERSUITE), defaultCryptoProvider);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.array(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(String), { minLength: 1, maxLength: 6 }),
+        async (exporterSecret, userIds) => {
+          const ours = senderBaseSecrets(exporterSecret, userIds);
+          const theirs = await Promise.all(
+            userIds.map((id) =>
+              mlsExporter(
+                exporterSecret,
+                SENDER_KEY_EXPORTER_LABEL,
+                senderKeyExporterContext(id),
+                SENDER_KEY_EXPORTER_LENGTH,
+                suite,
+              ),
+            ),
+          );
+          expect(ours.map(toHex)).toEqual(theirs.map(toHex));
+        },
+      ),
+      { numRuns: 50 },
+    );
   });
 });
