@@ -34,3 +34,14 @@ export {
   type OggDemuxerStats,
 } from './oggDemuxer.js';
 export { OggOpusMuxer, type OggOpusMuxerOptions } from './oggMuxer.js';
+export {
+  OPUS_SAMPLE_RATE,
+  OPUS_FRAME_SAMPLES,
+  opusBackend,
+  type OpusBackendChoice,
+  type OpusCodecBackend,
+  type OpusFrameEncoder,
+  type OpusFrameDecoder,
+} from './opusCodec.js';
+export { OpusEncoder, type OpusEncoderOptions } from './opusEncoder.js';
+export { OpusDecoder, type OpusDecoderOptions } from './opusDecoder.js';
