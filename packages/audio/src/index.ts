@@ -45,3 +45,21 @@ export {
 } from './opusCodec.js';
 export { OpusEncoder, type OpusEncoderOptions } from './opusEncoder.js';
 export { OpusDecoder, type OpusDecoderOptions } from './opusDecoder.js';
+export { softClip, mixFrames, type MixInput } from './mixer.js';
+export {
+  AudioTrack,
+  type TrackState,
+  type TrackEndReason,
+  type TrackOptions,
+  type TrackStats,
+  type OpusFrames,
+} from './audioTrack.js';
+export {
+  AudioPlayer,
+  type AudioPlayerEvents,
+  type AudioPlayerOptions,
+  type AudioPlayerStats,
+  type PlayerStatus,
+} from './audioPlayer.js';
+export type { AudioInput, AudioInputType } from './trackInput.js';
+export { probeFfmpeg, FFMPEG_INSTALL_HINT } from './ffmpegSource.js';

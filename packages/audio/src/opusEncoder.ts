@@ -53,7 +53,7 @@ export class OpusEncoder {
       if (float) {
         for (let i = 0; i < take; i++) {
           const v = pcm[at + i]! * 32767;
-          frame[this.#filled + i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+          frame[this.#filled + i] = Math.min(32767, Math.max(-32768, v));
         }
       } else frame.set((pcm as Int16Array).subarray(at, at + take), this.#filled);
       this.#filled += take;

@@ -4,14 +4,20 @@
 export function tone(
   frequency: number,
   seconds: number,
-  options: { channels?: number; amplitude?: number } = {},
+  options: { channels?: number; amplitude?: number; noise?: number } = {},
 ): Int16Array {
   const channels = options.channels ?? 2;
   const amplitude = options.amplitude ?? 0.5;
+  // Seeded noise makes every packet of the encoded tone different (a pure tone repeats packets).
+  let seed = 12345;
+  const noise = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed / 2 ** 32 - 0.5) * (options.noise ?? 0);
+  };
   const frames = Math.round(seconds * 48_000);
   const out = new Int16Array(frames * channels);
   for (let i = 0; i < frames; i++) {
-    const v = Math.round(Math.sin((2 * Math.PI * frequency * i) / 48_000) * amplitude * 32767);
+    const v = Math.round((Math.sin((2 * Math.PI * frequency * i) / 48_000) * amplitude + noise()) * 32767);
     for (let c = 0; c < channels; c++) out[i * channels + c] = v;
   }
   return out;
