@@ -63,3 +63,19 @@ export {
 } from './audioPlayer.js';
 export type { AudioInput, AudioInputType } from './trackInput.js';
 export { probeFfmpeg, FFMPEG_INSTALL_HINT } from './ffmpegSource.js';
+export {
+  JitterBuffer,
+  type JitterBufferOptions,
+  type JitterBufferStats,
+  type SlotContent,
+} from './jitterBuffer.js';
+export {
+  AudioReceiver,
+  type AudioReceiverEvents,
+  type AudioReceiverOptions,
+  type ReceivedOpusFrame,
+  type ReceiverTick,
+  type UserSlot,
+  type UserReceiveStats,
+} from './audioReceiver.js';
+export { Recorder, type RecorderOptions, type RecordingSummary } from './recorder.js';
