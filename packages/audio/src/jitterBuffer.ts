@@ -11,7 +11,8 @@ import { PlayoutBuffer, type PlayoutBufferOptions, type PlayoutStats } from '@co
  * - a slot with a packet plays it; a slot declared lost is concealed (PLC);
  * - a slot nobody sent anything for is silence: the sender was quiet (its RTP timestamp kept
  *   running, RFC 3550 §5.1), and silence is kept, not squeezed out;
- * - a packet that arrives after its slot played is late (counted, dropped);
+ * - a straggler that arrives after its slot played is late (counted, dropped); when the newest
+ *   packet is already behind (the sender stalled), the timeline moves instead (`stretches`);
  * - a new SSRC (the user reconnected) or a timestamp far from the current timeline re-anchors.
  */
 export type SlotContent =
@@ -35,6 +36,8 @@ export interface JitterBufferStats {
   readonly playout: PlayoutStats;
   /** Arrived after their slot was played (dropped). */
   readonly late: number;
+  /** Times the sender fell behind the clock and the timeline was moved to play on (a gap). */
+  readonly stretches: number;
   /** Arrived after the sequence stage gave them up, but before their slot played (kept). */
   readonly rescued: number;
   /** Timeline restarts (new SSRC, timestamp jump). */
@@ -60,6 +63,7 @@ export class JitterBuffer {
   /** The next slot to play; packets for earlier slots are late. */
   #nextSlot = Number.NEGATIVE_INFINITY;
   #late = 0;
+  #stretches = 0;
   #rescued = 0;
   #reanchors = 0;
 
@@ -74,6 +78,7 @@ export class JitterBuffer {
     return {
       playout: this.#playout.stats,
       late: this.#late,
+      stretches: this.#stretches,
       rescued: this.#rescued,
       reanchors: this.#reanchors,
       held: this.#slots.size,
@@ -141,8 +146,16 @@ export class JitterBuffer {
         slot = this.#anchorSlot;
       }
       if (slot < this.#nextSlot) {
-        this.#late++;
-        continue;
+        // Behind the playout point. A slot already declared lost has nothing to play. A packet
+        // (always the newest so far: the sequence stage releases in order) means the sender
+        // fell behind the wall clock (its clock stalled, or the network held packets): move the
+        // timeline so it plays `delay` from now, and the audio resumes after a gap, like any
+        // adaptive jitter buffer, instead of every later packet being dropped as late.
+        if (!entry.value?.opus) continue;
+        this.#anchorSlot = Math.max(nowSlot + this.#delay, this.#nextSlot);
+        this.#anchorTimestamp = timestamp;
+        slot = this.#anchorSlot;
+        this.#stretches++;
       }
       const opus = entry.value?.opus ?? null;
       this.#slots.set(slot, opus ? { kind: 'audio', opus } : LOST);

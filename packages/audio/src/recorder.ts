@@ -7,6 +7,9 @@ import { OggOpusMuxer } from './oggMuxer.js';
 import type { OpusBackendChoice } from './opusCodec.js';
 import { OpusEncoder } from './opusEncoder.js';
 
+/** The lead-in frame every file starts with, skipped at decode (RFC 7845 §4.2 pre-skip). */
+const LEAD_IN_SAMPLES = 960;
+
 export interface RecorderOptions {
   /** Where the files go: `<userId>.opus` and `mix.opus`. */
   readonly directory: string;
@@ -40,8 +43,9 @@ interface Track {
  *   packet (silence, or a loss the network caused) hold the Opus silence frame. A user who first
  *   speaks later starts with silence back to the recording's start.
  * - Users are recorded by user id, not SSRC, so a reconnect (new SSRC) continues the same file.
- * - Pre-skip is 0: received packets carry no encoder delay we know of, and the file then lasts
- *   exactly frames × 20 ms.
+ * - Every file opens with one silence frame and a pre-skip of 960 that drops exactly it: players
+ *   (and opusinfo) expect a pre-skip of at least the encoder delay, and the playback length
+ *   (last granule − pre-skip) is then exactly frames × 20 ms, the call's length.
  */
 export class Recorder {
   readonly #receiver: AudioReceiver;
@@ -125,12 +129,14 @@ export class Recorder {
     const path = join(this.#options.directory, `${name.replace(/[^\w.-]/g, '_')}.opus`);
     const muxer = new OggOpusMuxer({
       channels: 2,
-      preSkip: 0,
+      preSkip: LEAD_IN_SAMPLES,
       packetsPerPage: this.#options.packetsPerPage ?? 50,
       vendor: 'cordwire',
       comments: [`CORDWIRE_TRACK=${name}`],
     });
-    return { path, muxer, out: createWriteStream(path) };
+    const track = { path, muxer, out: createWriteStream(path) };
+    this.#write(track, SILENCE_FRAME);
+    return track;
   }
 
   #write(track: Track, packet: Uint8Array): void {

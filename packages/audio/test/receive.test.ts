@@ -62,20 +62,29 @@ describe('JitterBuffer', () => {
     expect(kinds).toEqual(['s', 's', 'a10', 'a11', 'a12', 's', 's', 's', 's', 's', 'a13', 'a14', 'a15']);
   });
 
-  it('a lost slot is concealed, a late packet is counted and dropped, a new SSRC re-anchors', () => {
+  it('a lost slot is concealed; a stalled sender moves the timeline; a straggler is late; a new SSRC re-anchors', () => {
     const jb = new JitterBuffer({ delaySlots: 1 });
     jb.push(packet(1, 0), 0);
     jb.push({ ssrc: 1, sequence: 2, timestamp: null, opus: null }, 0); // declared lost upstream
     jb.push(packet(3, 1920), 0);
     expect([jb.take(1).kind, jb.take(2).kind, jb.take(3).kind]).toEqual(['audio', 'lost', 'audio']);
     expect([jb.take(4).kind, jb.take(5).kind]).toEqual(['silence', 'silence']);
-    jb.push(packet(4, 2880), 5); // its slot (4) has played: late
+    // The next packet belonged in slot 4, which has played: the sender is behind the clock, so
+    // the timeline moves and it plays `delay` from now instead of being dropped.
+    jb.push(packet(4, 2880), 5);
+    expect(jb.stats.stretches).toBe(1);
+    // A straggler (older than what was placed) whose slot is gone is late.
+    jb.push(packet(2, 960), 5);
     expect(jb.stats.late).toBe(1);
-    // Out of order past the sequence stage (depth 1 gives 6 up when 7 comes) but in time for its slot.
-    jb.push(packet(7, 960 * 6), 5);
-    jb.push(packet(6, 960 * 5), 5);
+    // Swapped past the sequence stage (depth 1 gives 5 up when 6 comes) but in time for its slot.
+    jb.push(packet(6, 4800), 5);
+    jb.push(packet(5, 3840), 5);
     expect(jb.stats.rescued).toBe(1);
-    expect([jb.take(6).kind, jb.take(7).kind]).toEqual(['audio', 'audio']);
+    const played = [6, 7, 8].map((slot) => {
+      const c = jb.take(slot);
+      return c.kind === 'audio' ? c.opus[1] : c.kind;
+    });
+    expect(played).toEqual([4, 5, 6]);
     // Reconnect: new SSRC with unrelated sequence/timestamp bases.
     jb.push(packet(5000, 123_456_789, 2), 10);
     expect(jb.take(10).kind).toBe('silence');
@@ -172,10 +181,15 @@ describe('AudioReceiver and Recorder', () => {
       const path = summary.files.get(name)!;
       const events = demuxOggOpus(new Uint8Array(readFileSync(path)));
       expect(events.filter((e) => e.type === 'error')).toEqual([]);
+      // One lead-in frame, dropped by the pre-skip of 960, then one frame per slot.
+      expect(events.find((e) => e.type === 'head')).toMatchObject({ head: { preSkip: 960 } });
       const packets = events.filter((e) => e.type === 'packet');
-      expect(packets).toHaveLength(191);
+      expect(packets).toHaveLength(192);
       const end = events.at(-1);
-      expect(end).toMatchObject({ type: 'end', granule: 191n * 960n });
+      expect(end).toMatchObject({ type: 'end', granule: 192n * 960n });
+      const info = await runTool('opusinfo', [path]);
+      expect(info.code).toBe(0);
+      expect(info.stdout + info.stderr).not.toMatch(/WARNING|ERROR/i);
       // Exact received packets in user 7's file.
       if (name === '7') {
         const audio = packets.flatMap((e) => (e.type === 'packet' && e.packet.length > 3 ? [e.packet] : []));
