@@ -68,6 +68,8 @@ export interface UserReceiveStats {
   readonly jitter: JitterBufferStats;
   readonly audioSlots: number;
   readonly lostSlots: number;
+  /** Lost slots rebuilt from the next packet's in-band FEC (the rest were concealed by PLC). */
+  readonly fecSlots: number;
   /** Packets the decoder rejected (concealed instead): a corrupt packet costs only itself. */
   readonly corrupt: number;
 }
@@ -79,6 +81,7 @@ interface UserState {
   started: boolean;
   audio: number;
   lost: number;
+  fec: number;
   corrupt: number;
 }
 
@@ -153,6 +156,7 @@ export class AudioReceiver extends EventEmitter<AudioReceiverEvents> {
         started: false,
         audio: 0,
         lost: 0,
+        fec: 0,
         corrupt: 0,
       };
       this.#users.set(frame.userId, user);
@@ -171,7 +175,13 @@ export class AudioReceiver extends EventEmitter<AudioReceiverEvents> {
   stats(userId: string): UserReceiveStats | undefined {
     const user = this.#users.get(userId);
     if (!user) return undefined;
-    return { jitter: user.buffer.stats, audioSlots: user.audio, lostSlots: user.lost, corrupt: user.corrupt };
+    return {
+      jitter: user.buffer.stats,
+      audioSlots: user.audio,
+      lostSlots: user.lost,
+      fecSlots: user.fec,
+      corrupt: user.corrupt,
+    };
   }
 
   /** Decoded stereo s16 PCM of one user, 20 ms per item, silence included, from now on. */
@@ -252,7 +262,14 @@ export class AudioReceiver extends EventEmitter<AudioReceiverEvents> {
     user.decoder ??= new OpusDecoder({ channels: 2, backend: this.#options.backend });
     if (content.kind === 'lost') {
       user.lost++;
-      return { userId, slot, kind: 'lost', opus: null, pcm: user.decoder.conceal(), voice: user.speaking };
+      // The next packet may carry this frame again at a lower rate (in-band FEC): use it if here.
+      const next = user.buffer.peek(slot + 1);
+      let pcm: Int16Array;
+      if (next?.kind === 'audio') {
+        user.fec++;
+        pcm = user.decoder.recover(next.opus);
+      } else pcm = user.decoder.conceal();
+      return { userId, slot, kind: 'lost', opus: null, pcm, voice: user.speaking };
     }
     user.audio++;
     const voice = !isSilenceFrame(content.opus);

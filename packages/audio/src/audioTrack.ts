@@ -256,7 +256,7 @@ export class AudioTrack {
     this.#reader = new ReadAhead(this.#units(this.#baseMs), this.#readAheadUnits);
   }
 
-  async *#units(startMs: number): AsyncGenerator<TrackUnit> {
+  async *#units(startMs: number): AsyncGenerator<TrackUnit[]> {
     const input = this.input;
     const onCorrupt = (_: OggError) => {
       this.#corrupt++;
@@ -270,7 +270,7 @@ export class AudioTrack {
           skip--;
           continue;
         }
-        yield { kind: 'opus', opus, channels: 2 };
+        yield [{ kind: 'opus', opus, channels: 2 }];
       }
       return;
     }

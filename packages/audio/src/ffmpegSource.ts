@@ -52,7 +52,7 @@ export async function* ffmpegSource(
   bytes: () => AsyncIterable<Uint8Array>,
   ffmpegPath: string,
   startMs: number,
-): AsyncGenerator<TrackUnit> {
+): AsyncGenerator<TrackUnit[]> {
   await probeFfmpeg(ffmpegPath);
   const fromPath = typeof input === 'string';
   const args = ['-hide_banner', '-loglevel', 'error', '-nostdin'];

@@ -117,6 +117,11 @@ export class JitterBuffer {
     }
   }
 
+  /** What is waiting for `slot` (the receiver looks one ahead for FEC data), without taking it. */
+  peek(slot: number): SlotContent | undefined {
+    return this.#slots.get(slot);
+  }
+
   /** What plays in `slot`; slots must be taken in increasing order. */
   take(slot: number): SlotContent {
     this.#nextSlot = slot + 1;

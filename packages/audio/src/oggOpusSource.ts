@@ -13,7 +13,7 @@ export async function* oggOpusSource(
   bytes: AsyncIterable<Uint8Array>,
   startMs: number,
   onCorrupt: (error: OggError) => void,
-): AsyncGenerator<TrackUnit> {
+): AsyncGenerator<TrackUnit[]> {
   const demuxer = new OggOpusDemuxer();
   const target = Math.max(0, Math.round(startMs * 48));
   let channels = 2;
@@ -22,7 +22,9 @@ export async function* oggOpusSource(
   let before = 0;
   let granule = 0;
   let heads = 0;
-  const handle = function* (events: ReturnType<OggOpusDemuxer['push']>): Generator<TrackUnit> {
+  // One batch per input chunk: the read-ahead then pays one async step per chunk, not per packet.
+  const handle = (events: ReturnType<OggOpusDemuxer['push']>): TrackUnit[] => {
+    const batch: TrackUnit[] = [];
     for (const e of events) {
       if (e.type === 'head') {
         if (heads > 0) before += Math.max(0, granule - preSkip);
@@ -33,12 +35,17 @@ export async function* oggOpusSource(
       } else if (e.type === 'packet') {
         granule += opusPacketSamples(e.packet);
         if (before + granule - preSkip <= target) continue;
-        yield { kind: 'opus', opus: e.packet, channels };
+        batch.push({ kind: 'opus', opus: e.packet, channels });
       } else if (e.type === 'error') onCorrupt(e.error);
     }
+    return batch;
   };
-  for await (const chunk of bytes) yield* handle(demuxer.push(chunk));
-  yield* handle(demuxer.end());
+  for await (const chunk of bytes) {
+    const batch = handle(demuxer.push(chunk));
+    if (batch.length > 0) yield batch;
+  }
+  const last = handle(demuxer.end());
+  if (last.length > 0) yield last;
   if (heads === 0) {
     throw new AudioError(
       'SOURCE_FAILED',

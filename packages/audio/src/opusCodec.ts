@@ -1,10 +1,11 @@
 import { createRequire } from 'node:module';
-import OpusScript from 'opusscript';
 import { OpusCodecError } from './errors.js';
+import { WasmOpusDecoder, WasmOpusEncoder } from './opusWasm.js';
 
 /**
- * Where Opus encoding and decoding come from. The default is opusscript (libopus compiled to
- * WASM): nothing to compile or download at install, so installs never break. When the user has
+ * Where Opus encoding and decoding come from. The default is libopus compiled to WebAssembly
+ * (the `.wasm` of @evan/opus, driven by our own binding in opusWasm.ts): nothing to compile or
+ * download at install, so installs never break. When the user has
  * installed the native binding @discordjs/opus themselves, it is picked up at run time (it is
  * an optional peer, never a dependency); `backend: 'wasm'` forces the WASM build.
  * See the README for the measurements behind this choice.
@@ -21,16 +22,17 @@ export interface OpusFrameEncoder {
 }
 
 export interface OpusFrameDecoder {
-  /**
-   * One Opus packet in, interleaved s16 PCM out; an empty packet asks for loss concealment
-   * (libopus PLC), which may return more than 20 ms: callers trim.
-   */
+  /** One Opus packet in, interleaved s16 PCM out. */
   decode(packet: Uint8Array): Int16Array;
+  /** Loss concealment (libopus PLC) for a lost slot of `samples` per channel; may be longer: callers trim. */
+  conceal(samples: number): Int16Array;
+  /** Rebuild the lost frame before `next` from its in-band FEC data, when the codec can. */
+  decodeFec?(next: Uint8Array, samples: number): Int16Array;
   destroy(): void;
 }
 
 export interface OpusCodecBackend {
-  readonly name: 'opusscript' | '@discordjs/opus';
+  readonly name: 'libopus-wasm' | '@discordjs/opus';
   createEncoder(options: {
     channels: number;
     bitrate: number;
@@ -51,35 +53,35 @@ function bytesOf(pcm: Int16Array): Buffer {
 }
 
 function samplesOf(bytes: Uint8Array): Int16Array {
-  // Copy into an aligned buffer: the codec's output buffer is reused on the next call.
   const out = new Int16Array(bytes.length >> 1);
   new Uint8Array(out.buffer).set(bytes.subarray(0, out.length * 2));
   return out;
 }
 
+// libopus application values (opus_defines.h).
+const OPUS_APPLICATION_VOIP = 2048;
+const OPUS_APPLICATION_AUDIO = 2049;
+
 const wasmBackend: OpusCodecBackend = {
-  name: 'opusscript',
+  name: 'libopus-wasm',
   createEncoder({ channels, bitrate, application }) {
-    const codec = new OpusScript(
-      OPUS_SAMPLE_RATE,
+    const codec = new WasmOpusEncoder(
       channels,
-      application === 'voip' ? OpusScript.Application.VOIP : OpusScript.Application.AUDIO,
+      application === 'voip' ? OPUS_APPLICATION_VOIP : OPUS_APPLICATION_AUDIO,
     );
-    codec.encoderCTL(OPUS_SET_BITRATE, bitrate);
-    // In-band FEC lets a receiver rebuild a lost frame from the next one (Discord clients use it).
-    codec.encoderCTL(OPUS_SET_INBAND_FEC, 1);
-    codec.encoderCTL(OPUS_SET_PACKET_LOSS_PERC, 5);
-    return {
-      encode: (pcm) => new Uint8Array(codec.encode(bytesOf(pcm), OPUS_FRAME_SAMPLES)),
-      destroy: () => codec.delete(),
-    };
+    codec.ctl(OPUS_SET_BITRATE, bitrate);
+    // In-band FEC lets a receiver rebuild a lost frame from the next one (our receiver does).
+    codec.ctl(OPUS_SET_INBAND_FEC, 1);
+    codec.ctl(OPUS_SET_PACKET_LOSS_PERC, 5);
+    return { encode: (pcm) => codec.encode(pcm), destroy: () => codec.destroy() };
   },
   createDecoder({ channels }) {
-    const codec = new OpusScript(OPUS_SAMPLE_RATE, channels, OpusScript.Application.AUDIO);
+    const codec = new WasmOpusDecoder(channels);
     return {
-      decode: (packet) =>
-        samplesOf(codec.decode(Buffer.from(packet.buffer, packet.byteOffset, packet.length))),
-      destroy: () => codec.delete(),
+      decode: (packet) => codec.decode(packet),
+      conceal: (samples) => codec.conceal(samples),
+      decodeFec: (next, samples) => codec.decode(next, true, samples),
+      destroy: () => codec.destroy(),
     };
   },
 };
@@ -122,9 +124,12 @@ function nativeBackend(mod: NativeOpusModule): OpusCodecBackend {
     },
     createDecoder({ channels }) {
       const codec = new mod.OpusEncoder(OPUS_SAMPLE_RATE, channels);
+      const decode = (packet: Uint8Array) =>
+        samplesOf(codec.decode(Buffer.from(packet.buffer, packet.byteOffset, packet.length)));
       return {
-        decode: (packet) =>
-          samplesOf(codec.decode(Buffer.from(packet.buffer, packet.byteOffset, packet.length))),
+        decode,
+        // @discordjs/opus has no PLC call of its own; an empty packet asks libopus for concealment.
+        conceal: () => decode(new Uint8Array(0)),
         destroy: () => {},
       };
     },

@@ -14,8 +14,9 @@ export interface OpusDecoderOptions {
 
 /**
  * Opus packets in, interleaved s16 PCM out. `conceal()` fills a lost 20 ms slot with libopus
- * packet loss concealment; libopus may return more than asked (60 ms from opusscript), so the
- * result is trimmed to the slot (research/audio-and-scale.md "Opus and Ogg on npm").
+ * packet loss concealment; `recover()` rebuilds it from the next packet's in-band FEC instead.
+ * Backends that cannot ask for an exact length may return more (an empty packet decodes to 60 or
+ * 120 ms, research/audio-and-scale.md "Opus and Ogg on npm"), so the result is fitted to the slot.
  * A packet the codec rejects throws `OpusCodecError` (OPUS_DECODE_FAILED); the receive path
  * catches it, counts it and conceals the slot instead.
  */
@@ -44,22 +45,38 @@ export class OpusDecoder {
     }
   }
 
-  /** PCM for a lost slot of `samples` per channel (default one 20 ms frame). */
+  /** PCM for a lost slot of `samples` per channel (default one 20 ms frame), by libopus PLC. */
   conceal(samples = OPUS_FRAME_SAMPLES): Int16Array {
-    const want = samples * this.channels;
     let pcm: Int16Array;
     try {
-      pcm = this.#codec.decode(new Uint8Array(0));
+      pcm = this.#codec.conceal(samples);
     } catch {
       pcm = new Int16Array(0);
     }
-    if (pcm.length === want) return pcm;
-    const out = new Int16Array(want);
-    out.set(pcm.subarray(0, want));
-    return out;
+    return fit(pcm, samples * this.channels);
+  }
+
+  /**
+   * PCM for a lost slot rebuilt from the in-band FEC data of the packet after it (RFC 6716
+   * §2.1.7), when the codec offers it; else concealment.
+   */
+  recover(next: Uint8Array, samples = OPUS_FRAME_SAMPLES): Int16Array {
+    if (!this.#codec.decodeFec || opusPacketSamples(next) === 0) return this.conceal(samples);
+    try {
+      return fit(this.#codec.decodeFec(next, samples), samples * this.channels);
+    } catch {
+      return this.conceal(samples);
+    }
   }
 
   destroy(): void {
     this.#codec.destroy();
   }
+}
+
+function fit(pcm: Int16Array, length: number): Int16Array {
+  if (pcm.length === length) return pcm;
+  const out = new Int16Array(length);
+  out.set(pcm.subarray(0, length));
+  return out;
 }

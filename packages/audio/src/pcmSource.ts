@@ -16,7 +16,7 @@ export async function* pcmSource(
   bytes: AsyncIterable<Uint8Array>,
   format: PcmFormat,
   startMs: number,
-): AsyncGenerator<TrackUnit> {
+): AsyncGenerator<TrackUnit[]> {
   const bytesPerSample = format.sample === 's16' ? 2 : 4;
   const frameBytes = bytesPerSample * format.channels;
   const chunkBytes = FRAME_SAMPLES * frameBytes;
@@ -24,6 +24,8 @@ export async function* pcmSource(
   const pending = new Uint8Array(chunkBytes);
   let filled = 0;
   for await (const chunk of bytes) {
+    // One batch per input chunk (see oggOpusSource).
+    const batch: TrackUnit[] = [];
     let at = 0;
     if (skip > 0) {
       at = Math.min(skip, chunk.length);
@@ -35,14 +37,15 @@ export async function* pcmSource(
       filled += take;
       at += take;
       if (filled === chunkBytes) {
-        yield { kind: 'pcm', pcm: toStereoS16(pending, format) };
+        batch.push({ kind: 'pcm', pcm: toStereoS16(pending, format) });
         filled = 0;
       }
     }
+    if (batch.length > 0) yield batch;
   }
   if (filled >= frameBytes) {
     pending.fill(0, filled);
-    yield { kind: 'pcm', pcm: toStereoS16(pending, format) };
+    yield [{ kind: 'pcm', pcm: toStereoS16(pending, format) }];
   }
 }
 

@@ -1,8 +1,10 @@
 /**
  * A bounded read-ahead queue between an async producer (file, socket, ffmpeg) and the 20 ms
- * clock, which must never wait. The pump stops pulling from the source while `capacity` units
- * are queued, so an endless stream costs at most `capacity` units of memory (backpressure).
- * `read()` returns a unit, `undefined` when none is ready yet (buffering), or null at the end.
+ * clock, which must never wait. The source yields batches (all units of one input chunk), so the
+ * async machinery runs once per chunk, not once per 20 ms unit. The pump stops pulling while
+ * `capacity` units are queued, so an endless stream costs at most `capacity` units plus one batch
+ * of memory (backpressure). `read()` returns a unit, `undefined` when none is ready yet
+ * (buffering), or null at the end.
  */
 export class ReadAhead<T> {
   readonly #queue: T[] = [];
@@ -11,9 +13,11 @@ export class ReadAhead<T> {
   #closed = false;
   #error: Error | undefined;
   #wake: (() => void) | undefined;
-  readonly #iterator: AsyncIterator<T>;
+  readonly #iterator: AsyncIterator<T[]>;
+  /** Read position in #queue (shifting one by one from a big batch would be quadratic). */
+  #head = 0;
 
-  constructor(source: AsyncIterable<T>, capacity = 50) {
+  constructor(source: AsyncIterable<T[]>, capacity = 50) {
     this.#capacity = Math.max(1, capacity);
     this.#iterator = source[Symbol.asyncIterator]();
     void this.#pump();
@@ -25,12 +29,23 @@ export class ReadAhead<T> {
   }
 
   get queued(): number {
-    return this.#queue.length;
+    return this.#queue.length - this.#head;
   }
 
   read(): T | null | undefined {
-    const unit = this.#queue.shift();
-    if (this.#queue.length < this.#capacity) this.#resume();
+    let unit: T | undefined;
+    if (this.#head < this.#queue.length) {
+      unit = this.#queue[this.#head++];
+      if (this.#head === this.#queue.length) {
+        this.#queue.length = 0;
+        this.#head = 0;
+      } else if (this.#head >= 256 && this.#head * 2 >= this.#queue.length) {
+        // The pump refills before the queue ever empties: drop the read prefix now and then.
+        this.#queue.splice(0, this.#head);
+        this.#head = 0;
+      }
+    }
+    if (this.queued < this.#capacity) this.#resume();
     if (unit !== undefined) return unit;
     return this.#ended ? null : undefined;
   }
@@ -39,6 +54,7 @@ export class ReadAhead<T> {
     if (this.#closed) return;
     this.#closed = true;
     this.#queue.length = 0;
+    this.#head = 0;
     this.#resume();
     // Lets the source release what it holds (file handle, child process).
     void this.#iterator.return?.().catch(() => {});
@@ -47,13 +63,13 @@ export class ReadAhead<T> {
   async #pump(): Promise<void> {
     try {
       while (!this.#closed) {
-        while (this.#queue.length >= this.#capacity && !this.#closed) {
+        while (this.queued >= this.#capacity && !this.#closed) {
           await new Promise<void>((resolve) => (this.#wake = resolve));
         }
         if (this.#closed) break;
         const next = await this.#iterator.next();
         if (next.done || this.#closed) break;
-        this.#queue.push(next.value);
+        for (const unit of next.value) this.#queue.push(unit);
       }
     } catch (error) {
       this.#error = error instanceof Error ? error : new Error(String(error));

@@ -22,7 +22,7 @@ describe('Opus codec (WASM default)', () => {
   afterAll(() => scratch.remove());
 
   it('the default backend is the WASM build when no native binding is installed', () => {
-    expect(opusBackend().name).toBe('opusscript');
+    expect(opusBackend().name).toBe('libopus-wasm');
     expect(() => opusBackend('native')).toThrow(expect.objectContaining({ code: 'OPUS_CODEC_UNAVAILABLE' }));
   });
 
@@ -49,6 +49,30 @@ describe('Opus codec (WASM default)', () => {
     const packets = [...encoder.encode(f32), ...encoder.flush()];
     const pcm = decodeAll(packets, 1);
     expect(goertzel(pcm.subarray(4800), 700, 1)).toBeGreaterThan(0.3);
+  });
+
+  it('many encoders and decoders live in one process (one WASM heap, separate states)', () => {
+    const encoders = Array.from({ length: 20 }, () => new OpusEncoder({ backend: 'wasm' }));
+    const decoders = Array.from({ length: 20 }, () => new OpusDecoder({ backend: 'wasm' }));
+    const input = tone(440, 0.4);
+    for (let k = 0; k < 20; k++) {
+      const packets = [...encoders[k]!.encode(input)];
+      const pcm = packets.map((p) => decoders[k]!.decode(p));
+      expect(goertzel(Int16Array.from(pcm.slice(5).flatMap((p) => [...p])), 440)).toBeGreaterThan(0.3);
+    }
+    for (const c of [...encoders, ...decoders]) c.destroy();
+  });
+
+  it('a lost frame is rebuilt from the next packet (in-band FEC) or concealed (PLC), 20 ms each', () => {
+    const encoder = new OpusEncoder({ backend: 'wasm' });
+    const decoder = new OpusDecoder({ backend: 'wasm' });
+    const packets = encoder.encode(tone(440, 0.5));
+    for (const p of packets.slice(0, 10)) decoder.decode(p);
+    const rebuilt = decoder.recover(packets[11]!);
+    expect(rebuilt.length).toBe(1920);
+    expect(goertzel(rebuilt, 440)).toBeGreaterThan(0.2);
+    decoder.decode(packets[11]!);
+    expect(decoder.conceal().length).toBe(1920);
   });
 
   it('loss concealment gives exactly one 20 ms slot; a garbage packet is a typed error', () => {

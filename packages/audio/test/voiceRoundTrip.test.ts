@@ -119,6 +119,8 @@ describe('audio over the emulator', () => {
     expect(link.dropped).toBeGreaterThan(5);
     expect(link.reordered).toBeGreaterThan(5);
     expect(receiver.stats('1')!.lostSlots).toBeGreaterThan(0);
+    // Most lost slots had their next packet waiting: rebuilt from its in-band FEC, not guessed.
+    expect(receiver.stats('1')!.fecSlots).toBeGreaterThan(0);
     // One frame per 20 ms slot of the receiver's wall-clock timeline.
     expect(Math.abs(summary.frames * 20 - elapsed)).toBeLessThanOrEqual(40);
     for (const name of ['1', 'mix']) {
