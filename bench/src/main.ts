@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { machineInfo, type Row, toJson, toMarkdown } from './report.js';
 import { notMeasuredRow, type Suite, type SuiteContext } from './suite.js';
+import { audioSuite } from './suites/audio.js';
 import { daveFramesSuite } from './suites/daveFrames.js';
 import { emulatorCapacitySuite } from './suites/emulatorCapacity.js';
 import { gatewaySuite } from './suites/gateway.js';
@@ -36,6 +37,7 @@ const suites: readonly Suite[] = [
   sendClockSuite,
   emulatorCapacitySuite,
   memorySuite,
+  audioSuite,
 ];
 
 function argValue(args: readonly string[], name: string): string | undefined {
