@@ -39,6 +39,8 @@ export interface AudioPlayerStats {
   /** Frames decoded/mixed and encoded. */
   readonly encoded: number;
   readonly silence: number;
+  /** Frames the encoder failed on (sent as silence instead). */
+  readonly encodeErrors: number;
 }
 
 /**
@@ -68,6 +70,7 @@ export class AudioPlayer extends EventEmitter<AudioPlayerEvents> {
   #passthrough = 0;
   #encoded = 0;
   #silence = 0;
+  #encodeErrors = 0;
 
   constructor(options: AudioPlayerOptions = {}) {
     super();
@@ -93,6 +96,7 @@ export class AudioPlayer extends EventEmitter<AudioPlayerEvents> {
       passthrough: this.#passthrough,
       encoded: this.#encoded,
       silence: this.#silence,
+      encodeErrors: this.#encodeErrors,
     };
   }
 
@@ -182,8 +186,14 @@ export class AudioPlayer extends EventEmitter<AudioPlayerEvents> {
     }
     const pcm = mixFrames(inputs, STEREO_FRAME_LENGTH, this.#mixed);
     this.#encoded++;
-    this.#encoder ??= new OpusEncoder({ backend: this.#options.backend, bitrate: this.#options.bitrate });
-    return this.#encoder.encodeFrame(pcm);
+    try {
+      this.#encoder ??= new OpusEncoder({ backend: this.#options.backend, bitrate: this.#options.bitrate });
+      return this.#encoder.encodeFrame(pcm);
+    } catch {
+      // The send clock must never see a throw from here: this tick goes out as silence.
+      this.#encodeErrors++;
+      return SILENCE_FRAME;
+    }
   }
 
   #create(input: AudioInput | OpusFrames, options: TrackOptions): AudioTrack {

@@ -184,7 +184,10 @@ export class AudioReceiver extends EventEmitter<AudioReceiverEvents> {
     };
   }
 
-  /** Decoded stereo s16 PCM of one user, 20 ms per item, silence included, from now on. */
+  /**
+   * Decoded stereo s16 PCM of one user, 20 ms per item, silence included, from now on. Items are
+   * shared with other subscribers (silence is one shared buffer): copy before changing them.
+   */
   pcm(userId: string): AsyncIterable<Int16Array> {
     return this.#subscribe(this.#pcmSubscribers, userId);
   }

@@ -109,9 +109,16 @@ describe('audio over the emulator', () => {
     const player = new AudioPlayer();
     player.enqueue(pcmBytes(tone(600, 3)), { type: 'pcm' });
     await a.play(playerPull(player));
-    // A quiet tail after the speech: silence is recorded as silence.
-    await new Promise((r) => setTimeout(r, 300));
-    receiver.tick();
+    // A quiet tail after the speech (15 slots = 300 ms): silence is recorded as silence.
+    const quietFrom = receiver.slots;
+    await waitFor(
+      () => {
+        receiver.tick();
+        return receiver.slots >= quietFrom + 15;
+      },
+      5000,
+      'a quiet tail',
+    );
     const elapsed = performance.now() - startedAt;
     const summary = await recorder.stop();
 
