@@ -218,26 +218,42 @@ export class AudioTrack {
   }
 
   #next(): TrackUnit | null | undefined {
-    if (this.#leftover) {
-      const frame = this.#leftover.subarray(0, STEREO_FRAME_LENGTH);
-      this.#leftover =
-        this.#leftover.length > STEREO_FRAME_LENGTH
-          ? this.#leftover.subarray(STEREO_FRAME_LENGTH)
-          : undefined;
-      return { kind: 'pcm', pcm: padded(frame) };
+    for (;;) {
+      const leftover = this.#leftover;
+      if (leftover && leftover.length >= STEREO_FRAME_LENGTH) {
+        this.#leftover =
+          leftover.length > STEREO_FRAME_LENGTH ? leftover.subarray(STEREO_FRAME_LENGTH) : undefined;
+        return { kind: 'pcm', pcm: leftover.subarray(0, STEREO_FRAME_LENGTH) };
+      }
+      const unit = this.#reader!.read();
+      if (unit === undefined) return undefined;
+      if (unit === null) {
+        // The end: what is left of a short packet plays as one last, padded frame.
+        if (!leftover) return null;
+        this.#leftover = undefined;
+        return { kind: 'pcm', pcm: padded(leftover) };
+      }
+      if (!leftover && (unit.kind === 'pcm' || opusPacketSamples(unit.opus) === FRAME_SAMPLES)) return unit;
+      // A packet of another duration (2.5 to 120 ms), or anything after one: decode and cut the
+      // audio into 20 ms frames, so the timeline stays exact.
+      let pcm: Int16Array;
+      if (unit.kind === 'pcm') pcm = unit.pcm;
+      else {
+        try {
+          pcm = this.#decode(unit.opus, unit.channels);
+        } catch {
+          this.#corrupt++;
+          pcm = new Int16Array(Math.max(1, opusPacketSamples(unit.opus)) * 2);
+        }
+      }
+      if (!leftover) this.#leftover = pcm;
+      else {
+        const joined = new Int16Array(leftover.length + pcm.length);
+        joined.set(leftover);
+        joined.set(pcm, leftover.length);
+        this.#leftover = joined;
+      }
     }
-    const unit = this.#reader!.read();
-    if (!unit || unit.kind === 'pcm' || opusPacketSamples(unit.opus) === FRAME_SAMPLES) return unit;
-    // A packet of another duration (10, 40, 60 ms…): decode and hand it out 20 ms at a time.
-    let pcm: Int16Array;
-    try {
-      pcm = this.#decode(unit.opus, unit.channels);
-    } catch {
-      this.#corrupt++;
-      return { kind: 'pcm', pcm: new Int16Array(STEREO_FRAME_LENGTH) };
-    }
-    this.#leftover = pcm;
-    return this.#next();
   }
 
   #decode(opus: Uint8Array, channels: number): Int16Array {

@@ -57,6 +57,23 @@ describe('AudioPlayer', () => {
     expect(player.stats.encoded).toBe(0);
   });
 
+  it('Ogg files with 10 ms and 60 ms packets play as exact 20 ms frames', async () => {
+    writeFileSync(scratch.path('odd.wav'), wav(tone(440, 1)));
+    for (const framesize of ['10', '60']) {
+      const out = scratch.path(`odd${framesize}.opus`);
+      const enc = await runTool('opusenc', ['--quiet', '--framesize', framesize, scratch.path('odd.wav'), out]);
+      expect(enc.code).toBe(0);
+      const player = new AudioPlayer({ backend: 'wasm' });
+      player.enqueue(out);
+      const frames = (await runPlayer(player)).filter((f) => !isSilenceFrame(f));
+      // 1 s plus the encoder's pre-skip (312 samples) rounded up to whole packets.
+      expect(frames.length).toBeGreaterThanOrEqual(50);
+      expect(frames.length).toBeLessThanOrEqual(framesize === '60' ? 53 : 51);
+      expect(player.stats.passthrough).toBe(0);
+      expect(goertzel(decodeFrames(frames).subarray(9600, 1920 * 45), 440)).toBeGreaterThan(0.3);
+    }
+  });
+
   it('two tracks played at once are both audible in the mix', async () => {
     const player = new AudioPlayer({ backend: 'wasm' });
     const music = await opusFile('music', tone(440, 1, { amplitude: 0.4 }));
