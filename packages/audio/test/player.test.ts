@@ -61,7 +61,13 @@ describe('AudioPlayer', () => {
     writeFileSync(scratch.path('odd.wav'), wav(tone(440, 1)));
     for (const framesize of ['10', '60']) {
       const out = scratch.path(`odd${framesize}.opus`);
-      const enc = await runTool('opusenc', ['--quiet', '--framesize', framesize, scratch.path('odd.wav'), out]);
+      const enc = await runTool('opusenc', [
+        '--quiet',
+        '--framesize',
+        framesize,
+        scratch.path('odd.wav'),
+        out,
+      ]);
       expect(enc.code).toBe(0);
       const player = new AudioPlayer({ backend: 'wasm' });
       player.enqueue(out);
