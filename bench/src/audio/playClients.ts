@@ -27,7 +27,8 @@ import type { VoiceMember } from '../voice/voiceClients.js';
 interface PlayRequest {
   type: 'play';
   side: 'ours' | 'anchor';
-  mode: 'passthrough' | 'pcm';
+  /** 'floor': ours without a player, a fixed 120-byte frame every tick (the transport's own cost). */
+  mode: 'passthrough' | 'pcm' | 'floor';
   members: VoiceMember[];
   caPem: string;
   /** Path of the Ogg Opus file (passthrough) or raw PCM file (pcm). */
@@ -78,7 +79,13 @@ async function startOurs(request: PlayRequest): Promise<{ packets: () => number;
     }),
   );
   await Promise.all(connections.map((c) => c.ready(30_000)));
+  const frame = new Uint8Array(120).fill(7);
+  frame[0] = 0xfc;
   const players = connections.map((connection) => {
+    if (request.mode === 'floor') {
+      void connection.play(() => frame);
+      return undefined;
+    }
     const player = new AudioPlayer({ backend: 'wasm' });
     player.enqueue(
       request.input,
@@ -91,7 +98,7 @@ async function startOurs(request: PlayRequest): Promise<{ packets: () => number;
   return {
     packets: () => connections.reduce((n, c) => n + c.stats.packetsSent, 0),
     stop: () => {
-      for (const p of players) p.destroy();
+      for (const p of players) p?.destroy();
       for (const c of connections) c.destroy();
     },
   };
@@ -142,8 +149,9 @@ async function startAnchor(request: PlayRequest): Promise<{ packets: () => numbe
 
 async function play(request: PlayRequest): Promise<void> {
   const session = request.side === 'ours' ? await startOurs(request) : await startAnchor(request);
-  // One second to get past start-up (file opened, SPEAKING, first frames), then measure.
-  await new Promise((r) => setTimeout(r, 1000));
+  // Three seconds to get past start-up (file opened, SPEAKING, first frames) and to let V8 tier
+  // the WASM codec up: the first few hundred frames encode several times slower than later ones.
+  await new Promise((r) => setTimeout(r, 3000));
   const packetsBefore = session.packets();
   const before = process.cpuUsage();
   const startedAt = performance.now();

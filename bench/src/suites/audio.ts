@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { OggOpusMuxer, OpusDecoder, OpusEncoder, opusBackend } from '@cordwire/audio';
-import { interleaveRecords } from '../harness.js';
+import { interleaveRecords, spread } from '../harness.js';
 import { allocateMembers, loadVoiceServer, type VoiceServerLike } from '../ours/emulatorVoice.js';
 import type { Row } from '../report.js';
 import { notMeasuredRow, type Suite, type SuiteContext } from '../suite.js';
@@ -217,6 +217,34 @@ async function playRows(ctx: SuiteContext): Promise<Row[]> {
         notes: `same 5 s input looped, same emulator voice server (wss + UDP, no DAVE); packets/s per connection ours ${result.pace.ours.median.toFixed(1)}, anchor ${result.pace.anchor.median.toFixed(1)}; whole child process CPU / connections`,
       });
     }
+    // The transport's own cost: the same connections sending a fixed frame, no player at all.
+    const floor: number[] = [];
+    for (let r = 0; r < (ctx.quick ? 1 : 3); r++) {
+      const members = allocateMembers(server, connections, { sameUser: true, perChannel: 1 });
+      const result = await playClients(
+        server,
+        {
+          type: 'play',
+          side: 'ours',
+          mode: 'floor',
+          members,
+          caPem: server.caPem,
+          input: files.ogg,
+          seconds,
+        },
+        60_000 + seconds * 1000,
+      );
+      floor.push(result.cpuMsPerSecond);
+    }
+    rows.push({
+      suite: 'audio',
+      metric: `CPU per connection sending a fixed frame, no player (${connections} connections)`,
+      unit: 'ms CPU/s',
+      better: 'lower',
+      ours: spread(floor),
+      notes:
+        '@cordwire/voice-ws + voice-udp alone: the floor under the passthrough row; what passthrough costs above it is the player',
+    });
     return rows;
   } finally {
     await server.close();
