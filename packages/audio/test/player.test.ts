@@ -44,6 +44,18 @@ describe('AudioPlayer', () => {
     expect(player.stats.passthrough).toBe(0);
   });
 
+  it('f32 PCM (mono here) plays like s16, on both channels', async () => {
+    const player = new AudioPlayer({ backend: 'wasm' });
+    const f32 = Float32Array.from(tone(660, 0.5, { channels: 1 }), (v) => v / 32768);
+    player.enqueue(new Uint8Array(f32.buffer), { type: 'f32', channels: 1 });
+    const frames = (await runPlayer(player)).filter((f) => !isSilenceFrame(f));
+    expect(frames).toHaveLength(25);
+    const pcm = decodeFrames(frames).subarray(9600);
+    expect(goertzel(pcm, 660)).toBeGreaterThan(0.3);
+    // The right channel carries the same tone (mono is played on both).
+    expect(goertzel(pcm.subarray(1), 660)).toBeGreaterThan(0.3);
+  });
+
   it('an Ogg Opus file alone at volume 1 is passed through: the exact packets of the file', async () => {
     const path = await opusFile('pass', tone(440, 1.5));
     const packets = demuxOggOpus(new Uint8Array(readFileSync(path))).flatMap((e) =>
