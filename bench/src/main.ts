@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { machineInfo, type Row, toJson, toMarkdown } from './report.js';
 import { notMeasuredRow, type Suite, type SuiteContext } from './suite.js';
 import { brokerSuite } from './suites/broker.js';
+import { audioSuite } from './suites/audio.js';
 import { daveFramesSuite } from './suites/daveFrames.js';
 import { emulatorCapacitySuite } from './suites/emulatorCapacity.js';
 import { gatewaySuite } from './suites/gateway.js';
@@ -40,6 +41,7 @@ const suites: readonly Suite[] = [
   memorySuite,
   brokerSuite,
   voiceE2eeSuite,
+  audioSuite,
 ];
 
 function argValue(args: readonly string[], name: string): string | undefined {
