@@ -98,7 +98,7 @@ export async function voiceRelayCapacity(
 ): Promise<Row[]> {
   const steps = ctx.quick ? [2, 10] : [2, 10, 20, 40, 80, 120, 160];
   const seconds = ctx.quick ? 2 : 5;
-  const server = await startVoiceServer({});
+  const server = await startVoiceServer({ e2ee: 'off' }); // rows without DAVE, comparable with earlier runs
   let baseline = Number.NaN;
   let held = 0;
   let heldP99 = Number.NaN;
