@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
   type BrokerEvent,
-  connectRedis,
   type DeliveredEvent,
   decodeEntry,
   type RedisClient,
@@ -9,30 +8,9 @@ import {
   RedisEventPublisher,
   RedisKeys,
 } from '../src/index.js';
-import { startTestRedis, type TestRedis } from '../src/testing.js';
+import { redisForFile, until } from './helpers/shared.js';
 
-let server: TestRedis;
-const clients: RedisClient[] = [];
-beforeAll(async () => {
-  server = await startTestRedis();
-});
-afterAll(async () => {
-  for (const c of clients) await c.close().catch(() => {});
-  await server.close();
-});
-async function client(): Promise<RedisClient> {
-  const c = await connectRedis({ url: server.url });
-  clients.push(c);
-  return c;
-}
-
-async function until(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const { server, client, clients } = redisForFile();
 
 const GUILDS = Array.from({ length: 12 }, (_, i) => String(1300000000000000000n + BigInt(i) * 4194304n));
 
@@ -166,12 +144,12 @@ it('a publisher holds events while Redis is down (bounded) and delivers them, in
   const keys = new RedisKeys('b3');
   const redis = await client();
   const publisher = new RedisEventPublisher({ redis, partitions: 1, keys, maxBuffered: 50 });
-  await server.stop();
+  await server().stop();
   const all = events(80, 'outage');
   for (const e of all) publisher.publish(e);
   expect(publisher.stats.dropped).toBe(30);
   expect(publisher.stats.buffered).toBe(50);
-  await server.start();
+  await server().start();
   await publisher.flush();
   const entries = (await redis.sendCommand(['XRANGE', keys.events(0), '-', '+'])) as unknown[];
   const ns = entries.map((e) => (decodeEntry(0, '', (e as unknown[])[1])?.d as { n: number } | undefined)?.n);

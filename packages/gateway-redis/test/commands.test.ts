@@ -7,6 +7,7 @@ import {
   startWorker,
   type Worker,
 } from '../src/index.js';
+import { until } from './helpers/shared.js';
 import { startTestRedis, type TestRedis } from '../src/testing.js';
 
 let server: TestRedis | undefined;
@@ -19,14 +20,6 @@ afterEach(async () => {
   await emu?.close();
   await server?.close();
 });
-
-async function until(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 it("a worker's command reaches the shard that owns the guild, and its effect comes back as an event", async () => {
   server = await startTestRedis();

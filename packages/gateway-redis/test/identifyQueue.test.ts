@@ -1,29 +1,8 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import {
-  connectRedis,
-  GatewayRedisError,
-  type RedisClient,
-  RedisIdentifyQueue,
-  RedisKeys,
-} from '../src/index.js';
-import { startTestRedis, type TestRedis } from '../src/testing.js';
+import { expect, it } from 'vitest';
+import { GatewayRedisError, type RedisClient, RedisIdentifyQueue, RedisKeys } from '../src/index.js';
+import { redisForFile, until } from './helpers/shared.js';
 
-let server: TestRedis;
-const clients: RedisClient[] = [];
-
-beforeAll(async () => {
-  server = await startTestRedis();
-});
-afterAll(async () => {
-  for (const c of clients) await c.close().catch(() => {});
-  await server.close();
-});
-
-async function client(): Promise<RedisClient> {
-  const c = await connectRedis({ url: server.url });
-  clients.push(c);
-  return c;
-}
+const { client } = redisForFile();
 
 let n = 0;
 function keys(): RedisKeys {

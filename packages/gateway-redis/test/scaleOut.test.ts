@@ -6,6 +6,7 @@ import { type DispatchStream, type Emulator, type EmulatorSeed, startEmulator } 
 import { afterEach, expect, it } from 'vitest';
 import { connectRedis, type RedisClient, RedisKeys } from '../src/index.js';
 import { type Child, startChild } from './helpers/processes.js';
+import { until } from './helpers/shared.js';
 import { startTestRedis, type TestRedis } from '../src/testing.js';
 
 const SHARDS = 48;
@@ -34,14 +35,6 @@ afterEach(async () => {
   await emu?.close();
   await redisServer?.close();
 });
-
-async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function owners(
   redis: RedisClient,
