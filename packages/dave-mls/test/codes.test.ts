@@ -11,6 +11,14 @@ import { hex, loadFixture } from './fixtures/helpers.js';
 const vectors = loadFixture('dave.json');
 
 describe('displayable codes (research/dave.md 5; vectors from davey/libdave tests, MIT)', () => {
+  // The vector tests below are generated from the fixture: an emptied fixture must fail here.
+  it('has both published displayable-code vectors', () => {
+    expect(vectors.displayableCode.map((v: { code: string }) => v.code)).toEqual([
+      '05870',
+      '058708105556138052119572494877',
+    ]);
+  });
+
   for (const v of vectors.displayableCode as {
     data: string;
     length: number;

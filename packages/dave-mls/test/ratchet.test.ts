@@ -49,12 +49,26 @@ describe('DAVE hash ratchet (research/dave.md 3; vector from davey hash_ratchet.
     copy.fill(0);
     expect(toHex(ratchet.getKey(0))).toBe(vectors.ratchet.generation0.key);
   });
+});
+
+describe('MLS key derivation (RFC 9420 test vectors, crypto-basics, cipher suite 2)', () => {
+  const mls = loadFixture('mls-crypto-basics.json');
 
   it('ExpandWithLabel encodes u16 length, "MLS 1.0 "+label and context as MLS vectors', () => {
-    // Same derivation spelled out for the exporter-style call used elsewhere: a 32-byte output.
-    const out = expandWithLabel(base, 'secret', Uint8Array.of(0, 0, 0, 0), 32);
-    expect(out).toHaveLength(32);
-    expect(toHex(new HashRatchet(out).getKey(0))).toBe(toHex(deriveTreeSecret(out, 'key', 0, 16)));
+    const v = mls.expand_with_label;
+    expect(toHex(expandWithLabel(hex(v.secret), v.label, hex(v.context), v.length))).toBe(v.out);
+  });
+
+  it('DeriveSecret is ExpandWithLabel with an empty context and the hash length', () => {
+    const v = mls.derive_secret;
+    expect(toHex(expandWithLabel(hex(v.secret), v.label, new Uint8Array(0), 32))).toBe(v.out);
+  });
+
+  it('DeriveTreeSecret puts the generation in the context as a u32', () => {
+    // The vector's generation is 0xA0A0A0A0, the same in either byte order: the generation-1 value
+    // above is what pins big-endian.
+    const v = mls.derive_tree_secret;
+    expect(toHex(deriveTreeSecret(hex(v.secret), v.label, v.generation, v.length))).toBe(v.out);
   });
 });
 

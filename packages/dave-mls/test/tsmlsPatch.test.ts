@@ -19,9 +19,16 @@ import {
   type Proposal,
   processMessage,
 } from 'ts-mls';
+import { encodeKeyPackage } from 'ts-mls/keyPackage.js';
 import { describe, expect, it } from 'vitest';
 import { ExternalSender, fastCryptoProvider, generateP256KeyPair } from '../src/index.js';
-import { credentialFor, DAVE_CAPABILITIES, DAVE_CIPHERSUITE, DAVE_LIFETIME } from '../src/mlsParameters.js';
+import {
+  credentialFor,
+  DAVE_CAPABILITIES,
+  DAVE_CIPHERSUITE,
+  DAVE_LIFETIME,
+  groupIdFor,
+} from '../src/mlsParameters.js';
 import { encodeVector } from '../src/mlsWire.js';
 
 const suite = () => getCiphersuiteImpl(getCiphersuiteFromName(DAVE_CIPHERSUITE), fastCryptoProvider);
@@ -62,19 +69,19 @@ async function join(welcome: Parameters<typeof joinGroup>[0], kp: Kp): Promise<M
 }
 
 /** The two tree scenarios use no extension, so each test fails on its own bug alone. */
-async function founder(withExternalSender = false): Promise<Member> {
+async function founder(externalSender?: ExternalSender): Promise<Member> {
   const kp = await keyPackage(1n);
-  const extensions = withExternalSender
+  const extensions = externalSender
     ? [
         {
           extensionType: 'external_senders' as const,
-          extensionData: encodeVector(new ExternalSender().package),
+          extensionData: encodeVector(externalSender.package),
         },
       ]
     : [];
   return {
     state: await createGroup(
-      new Uint8Array([9]),
+      groupIdFor(CHANNEL),
       kp.publicPackage,
       kp.privatePackage,
       extensions,
@@ -83,13 +90,28 @@ async function founder(withExternalSender = false): Promise<Member> {
   };
 }
 
+const CHANNEL = 9n;
 const add = (kp: Kp): Proposal => ({ proposalType: 'add', add: { keyPackage: kp.publicPackage } });
 const remove = (leaf: number): Proposal => ({ proposalType: 'remove', remove: { removed: leaf } });
 
 describe('ts-mls 1.6.4 patch set', () => {
-  it('external_senders is read as the RFC 9420 vector (a group with one, encoded as Discord does, can be made)', async () => {
-    const a = await founder(true);
-    expect(a.state.groupContext.extensions[0]!.extensionData[0]).toBe(0x40); // 2-byte varint: 71-byte sender
+  it('external_senders is read as the RFC 9420 vector: a proposal signed by sender 0 verifies and commits', async () => {
+    // Stock 1.6.4 reads extension_data as one bare ExternalSender: createGroup rejects the vector
+    // Discord sends, and sender_index 0 would resolve to a misread key, failing the signature.
+    const gateway = new ExternalSender();
+    const a = await founder(gateway);
+    const kb = await keyPackage(2n);
+    const proposal = gateway.proposeAdd(CHANNEL, 0n, encodeKeyPackage(kb.publicPackage));
+    const message = decodeMlsMessage(proposal, 0)![0] as MLSMessage & { wireformat: 'mls_public_message' };
+    a.state = (await processMessage(message, a.state, emptyPskIndex, acceptAll, await suite())).newState;
+    const pending = Object.values(a.state.unappliedProposals);
+    expect(pending).toHaveLength(1);
+    expect(pending[0]).toMatchObject({ proposal: { proposalType: 'add' }, senderLeafIndex: undefined });
+    // Committing the external Add (by reference) brings B in at leaf 1.
+    const welcome = await commit(a, [], []);
+    const b = await join(welcome!, kb);
+    expect(b.state.privatePath.leafIndex).toBe(1);
+    expect(b.state.groupContext.epoch).toBe(1n);
   });
 
   it('a member removed by a commit whose Add refills its slot is told it was removed', async () => {

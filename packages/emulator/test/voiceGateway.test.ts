@@ -425,7 +425,12 @@ describe('emulated voice gateway: handshake and violations', () => {
     const c = new RawClient(url());
     await c.opened;
     c.send(0, { ...id, max_dave_protocol_version: 1 });
-    await c.waitFor(2);
+    expect((await c.waitFor(2)).d).toMatchObject({ ssrc: expect.any(Number), port: server.udpPort });
+    // The session it gets is a DAVE one: SESSION_DESCRIPTION carries protocol version 1.
+    c.send(1, { protocol: 'udp', data: { address: '127.0.0.1', port: 9, mode: 'aead_aes256_gcm_rtpsize' } });
+    const sd = (await c.waitFor(4)).d as { mode: string; dave_protocol_version: number };
+    expect(sd).toMatchObject({ mode: 'aead_aes256_gcm_rtpsize', dave_protocol_version: 1 });
+    expect(c.closeCode).toBeUndefined();
     c.ws.close();
   });
 
