@@ -189,3 +189,48 @@ it('records a member into an Ogg Opus file that is flushed when the bot leaves',
     rmSync(directory, { recursive: true, force: true });
   }
 });
+
+it('a voice server crash (4015) is invisible: the same handle, player and recording go on', async () => {
+  const bot = await loggedIn();
+  const call = await bot.voice.join(GUILD, VOICE);
+  const bob = bobJoins();
+  await bob.ready(15_000);
+  await until(
+    () => call.privacyCode !== '' && call.privacyCode === bob.voicePrivacyCode,
+    'the bot and bob to share a DAVE epoch',
+  );
+  const botId = bot.cache.user?.id as string;
+  const heard: number[] = [];
+  bob.on('frame', (f) => {
+    if (f.userId === botId && f.opus && f.opus.length === 6) heard.push(f.opus[1] ?? -1);
+  });
+  const directory = mkdtempSync(join(tmpdir(), 'cordwire-bot-rec-'));
+  try {
+    const recording = call.record({ directory });
+    const states: string[] = [];
+    call.on('stateChange', (_old, next) => states.push(next.status));
+    const song = Array.from({ length: 200 }, (_, n) => Uint8Array.of(0xfc, n, 1, 2, 3, 4));
+    const track = call.player.play(song, { type: 'opus' });
+    await bob.play(Array.from({ length: 25 }, (_, n) => Uint8Array.of(0xfc, n, 9, 9, 9, 9)));
+    await until(() => heard.length >= 40, 'bob to hear the song before the crash');
+    voice.control.crash({ udpDownMs: 40 });
+    await until(() => states.includes('connecting'), 'the bot to see the crash');
+    await call.connection.ready(15_000);
+    await bob.ready(15_000);
+    await bob.play(Array.from({ length: 25 }, (_, n) => Uint8Array.of(0xfc, 25 + n, 9, 9, 9, 9)));
+    await track.finished;
+    await until(() => heard.includes(199), 'bob to hear the end of the song after the crash');
+    expect(bot.voice.connection(GUILD)).toBe(call);
+    for (let i = 1; i < heard.length; i++) expect(heard[i]).toBeGreaterThan(heard[i - 1] as number);
+    await until(() => (call.receiver.stats(BOB)?.audioSlots ?? 0) >= 50, 'the bot to receive bob twice');
+    const summary = await recording.stop();
+    const packets = [...demuxOggOpus(readFileSync(summary.files.get(BOB) as string))].flatMap((e) =>
+      e.type === 'packet' ? [e.packet] : [],
+    );
+    // One file, in order, with bob's words from before and after the crash.
+    const words = packets.filter((p) => p.length === 6 && p[2] === 9).map((p) => p[1]);
+    expect(words).toEqual(Array.from({ length: 50 }, (_, n) => n));
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+});
