@@ -393,9 +393,12 @@ describe.each(['mjs', 'cjs'])('gateway worker threads from the published %s buil
 // (selfsigned and its X.509/ASN.1 tree) the emulator was 12.2 MiB. A package that needs more says
 // why in packages/README.md before this number goes up.
 const INSTALL_BUDGET_BYTES = 10 * 1024 * 1024;
+/** Packages allowed more, each with its reason in packages/README.md ("Install size"). */
+const INSTALL_BUDGET_OVERRIDES: Record<string, number> = { '@cordwire/bot': 18 * 1024 * 1024 };
 
 describe.each(published)('$manifest.name installed', (p) => {
-  it(`weighs less than ${INSTALL_BUDGET_BYTES >> 20} MiB with its dependencies`, () => {
+  const budget = INSTALL_BUDGET_OVERRIDES[p.manifest.name] ?? INSTALL_BUDGET_BYTES;
+  it(`weighs less than ${budget >> 20} MiB with its dependencies`, () => {
     const lock = JSON.parse(readFileSync(join(app, 'node_modules', '.package-lock.json'), 'utf8')) as {
       packages: Record<string, { dependencies?: Record<string, string> }>;
     };
@@ -424,7 +427,7 @@ describe.each(published)('$manifest.name installed', (p) => {
       .map((s) => `${s.path.replace(/^node_modules\//, '')} ${(s.bytes / 1024).toFixed(0)} KiB`)
       .join(', ');
     console.log(`${p.manifest.name}: ${(total / 1048576).toFixed(1)} MiB installed (${report})`);
-    expect(total, report).toBeLessThan(INSTALL_BUDGET_BYTES);
+    expect(total, report).toBeLessThan(budget);
   });
 });
 
