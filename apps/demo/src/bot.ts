@@ -103,7 +103,14 @@ export class DemoBot extends EventEmitter<DemoBotEvents> {
     }
     await interaction.deferReply();
     const existing = this.client.voice.connection(guildId);
-    const call = await this.client.voice.join(guildId, channelId, { selfDeaf: false });
+    let call: BotVoiceConnection;
+    try {
+      call = await this.client.voice.join(guildId, channelId, { selfDeaf: false });
+    } catch (err) {
+      // Say so in the channel instead of leaving the reply "thinking"; the error is typed (BotError or voice-ws's).
+      await interaction.editReply(`Could not join <#${channelId}>: ${(err as Error).message}`);
+      return undefined;
+    }
     if (existing === call) return call;
     call.on('leave', () => this.#recordings.delete(guildId));
     // With DAVE, listeners decrypt our audio only once the group's transition executed.
