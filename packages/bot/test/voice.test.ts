@@ -234,3 +234,31 @@ it('a voice server crash (4015) is invisible: the same handle, player and record
     rmSync(directory, { recursive: true, force: true });
   }
 });
+
+it('client.destroy() (what SIGINT/SIGTERM run) flushes a running recording before the bot leaves', async () => {
+  const bot = await loggedIn();
+  const call = await bot.voice.join(GUILD, VOICE);
+  const bob = bobJoins();
+  await bob.ready(15_000);
+  await until(
+    () => call.privacyCode !== '' && call.privacyCode === bob.voicePrivacyCode,
+    'the bot and bob to share a DAVE epoch',
+  );
+  const directory = mkdtempSync(join(tmpdir(), 'cordwire-bot-rec-'));
+  try {
+    const recording = call.record({ directory });
+    await bob.play(Array.from({ length: 10 }, (_, n) => Uint8Array.of(0xfc, n, 1, 2, 3, 4)));
+    await until(() => (call.receiver.stats(BOB)?.audioSlots ?? 0) >= 10, 'the bot to receive bob');
+    await bot.destroy();
+    expect(recording.recording).toBe(false);
+    const summary = await recording.stop();
+    for (const path of summary.files.values()) {
+      // Closed properly: the last page carries end-of-stream, so the demuxer reports the end.
+      const events = [...demuxOggOpus(readFileSync(path))].map((e) => e.type);
+      expect(events.at(-1), path).toBe('end');
+    }
+    expect(summary.files.size).toBe(2);
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+});
