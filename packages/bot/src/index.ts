@@ -27,4 +27,11 @@ export {
   ModalSubmitInteraction,
   type ReplyPayload,
 } from './interaction.js';
+export {
+  BotVoiceConnection,
+  type BotVoiceConnectionOptions,
+  type BotVoiceEvents,
+  type RecordOptions,
+  VoiceRecording,
+} from './botVoiceConnection.js';
 export { BotVoice, type JoinOptions, type VoiceSignalling } from './voice.js';

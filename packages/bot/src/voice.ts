@@ -1,24 +1,26 @@
 /**
- * Voice for the bot: `client.voice.join(guildId, channelId)` gives a @cordwire/voice-ws
- * VoiceConnection whose signalling (op 4, VOICE_STATE_UPDATE, VOICE_SERVER_UPDATE) runs over the
- * client's own shards through the adapter seam. The connection itself handles voice server moves,
- * 4015 resumes and rejoins; this file only connects it to the right shard and remembers one
- * connection per guild, as Discord allows.
+ * Voice for the bot: `client.voice.join(guildId, channelId)` gives a BotVoiceConnection (a
+ * @cordwire/voice-ws VoiceConnection with an @cordwire/audio player and receiver) whose
+ * signalling (op 4, VOICE_STATE_UPDATE, VOICE_SERVER_UPDATE) runs over the client's own shards
+ * through the adapter seam. The connection itself handles voice server moves, 4015 resumes and
+ * rejoins; this file only connects it to the right shard and remembers one handle per guild, as
+ * Discord allows.
  */
 import {
   joinVoiceChannel,
   type VoiceAdapterCreator,
   type VoiceAdapterLibraryMethods,
-  type VoiceConnection,
   type VoiceConnectionOptions,
 } from '@cordwire/voice-ws';
+import { BotVoiceConnection, type BotVoiceConnectionOptions } from './botVoiceConnection.js';
 import { BotError } from './errors.js';
 
 /** Options a join may set; guild, channel and adapter come from the client. */
-export type JoinOptions = Omit<VoiceConnectionOptions, 'guildId' | 'channelId' | 'adapterCreator'> & {
-  /** How long to wait for the connection to be ready. Default 15000 ms. */
-  readonly timeoutMs?: number;
-};
+export type JoinOptions = Omit<VoiceConnectionOptions, 'guildId' | 'channelId' | 'adapterCreator'> &
+  BotVoiceConnectionOptions & {
+    /** How long to wait for the connection to be ready. Default 15000 ms. */
+    readonly timeoutMs?: number;
+  };
 
 /** What the voice manager needs from the client; kept narrow so the two stay decoupled. */
 export interface VoiceSignalling {
@@ -37,7 +39,7 @@ export class BotVoice {
   readonly #signalling: VoiceSignalling;
   readonly #defaults: Partial<JoinOptions>;
   readonly #adapters = new Map<string, VoiceAdapterLibraryMethods>();
-  readonly #connections = new Map<string, VoiceConnection>();
+  readonly #connections = new Map<string, BotVoiceConnection>();
 
   constructor(signalling: VoiceSignalling, defaults: Partial<JoinOptions> = {}) {
     this.#signalling = signalling;
@@ -45,51 +47,52 @@ export class BotVoice {
   }
 
   /** Joins (or moves to) a voice channel; resolves when audio can flow. */
-  async join(guildId: string, channelId: string, options: JoinOptions = {}): Promise<VoiceConnection> {
+  async join(guildId: string, channelId: string, options: JoinOptions = {}): Promise<BotVoiceConnection> {
     if (!this.#signalling.selfId()) throw new BotError('NOT_READY', 'voice.join needs a logged-in client');
     const existing = this.#connections.get(guildId);
-    if (existing && existing.state.status !== 'destroyed') {
-      if (existing.channelId !== channelId) existing.moveTo(channelId);
-      await existing.ready(options.timeoutMs ?? 15_000);
+    if (existing && existing.status !== 'destroyed') {
+      if (existing.channelId !== channelId) existing.connection.moveTo(channelId);
+      await existing.connection.ready(options.timeoutMs ?? 15_000);
       return existing;
     }
-    const { timeoutMs, ...rest } = { ...this.#defaults, ...options };
+    const { timeoutMs, player, receiver, ...rest } = { ...this.#defaults, ...options };
     const connection = joinVoiceChannel({
       ...rest,
       guildId,
       channelId,
       adapterCreator: this.#adapterFor(guildId),
     });
-    this.#connections.set(guildId, connection);
-    connection.on('stateChange', (_old, next) => {
-      if (next.status === 'destroyed' && this.#connections.get(guildId) === connection)
-        this.#connections.delete(guildId);
+    const handle = new BotVoiceConnection(connection, { player, receiver });
+    this.#connections.set(guildId, handle);
+    handle.on('leave', () => {
+      if (this.#connections.get(guildId) === handle) this.#connections.delete(guildId);
     });
     try {
       await connection.ready(timeoutMs ?? 15_000);
     } catch (err) {
-      connection.destroy();
+      await handle.leave();
       throw err;
     }
-    return connection;
+    return handle;
   }
 
-  connection(guildId: string): VoiceConnection | undefined {
+  connection(guildId: string): BotVoiceConnection | undefined {
     return this.#connections.get(guildId);
   }
 
-  get connections(): ReadonlyMap<string, VoiceConnection> {
+  get connections(): ReadonlyMap<string, BotVoiceConnection> {
     return this.#connections;
   }
 
-  /** Leaves the guild's voice channel (op 4 with no channel) and closes the connection. */
-  leave(guildId: string): void {
-    this.#connections.get(guildId)?.destroy();
+  /** Leaves the guild's voice channel (op 4 with no channel): recordings flush, the connection closes. */
+  async leave(guildId: string): Promise<void> {
+    const handle = this.#connections.get(guildId);
     this.#connections.delete(guildId);
+    await handle?.leave();
   }
 
-  leaveAll(): void {
-    for (const id of [...this.#connections.keys()]) this.leave(id);
+  async leaveAll(): Promise<void> {
+    await Promise.all([...this.#connections.keys()].map((id) => this.leave(id)));
   }
 
   /** Feeds the two voice dispatches to the connection of their guild. */

@@ -5,7 +5,14 @@
  * sender covers it with silence frames), and the end of the source ends playback.
  */
 
-export type OpusSource = Iterable<Uint8Array> | AsyncIterable<Uint8Array> | (() => Uint8Array | null);
+/**
+ * What `play()` takes. A pull function returns the next frame, `undefined` for "nothing this
+ * tick" (a player between tracks: the sender covers the gap with silence), or null for the end.
+ */
+export type OpusSource =
+  | Iterable<Uint8Array>
+  | AsyncIterable<Uint8Array>
+  | (() => Uint8Array | null | undefined);
 
 /** A frame; `undefined` for "nothing this tick" (underrun); null for the end. */
 export type FramePull = () => Uint8Array | null | undefined;

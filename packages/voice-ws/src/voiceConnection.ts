@@ -360,8 +360,9 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
   /**
    * Play Opus frames through the send clock (one per tick, Speaking sent before the first).
    * `frames` is an iterable, an async iterable (a stream of Opus packets), or a pull function
-   * returning the next frame or null at the end. An async source that falls behind sends
-   * silence and resumes as a new talk spurt (Discord's rule for gaps). Resolves when the
+   * returning the next frame, undefined for nothing this tick, or null at the end. An async
+   * source that falls behind sends silence and resumes as a new talk spurt (Discord's rule for
+   * gaps). Resolves when the
    * frames ran out and the trailing silence went out, or when replaced or stopped.
    */
   play(frames: OpusSource): Promise<void> {
