@@ -28,6 +28,12 @@ export interface AudioModule {
     push(bytes: Uint8Array): AudioOggEvent[];
     end(): AudioOggEvent[];
   };
+  OggOpusMuxer: new (options?: {
+    channels?: number;
+  }) => {
+    write(packet: Uint8Array): Uint8Array[];
+    end(): Uint8Array[];
+  };
   opusPacketSamples(packet: Uint8Array): number;
 }
 

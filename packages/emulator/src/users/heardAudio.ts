@@ -92,6 +92,19 @@ export class HeardAudio {
     return frames * FRAME_MS;
   }
 
+  /**
+   * What she heard as an Ogg Opus file (the frames as received, stream after stream), for a
+   * person to listen to or opusinfo to check.
+   */
+  toOgg(): Uint8Array {
+    const { OggOpusMuxer } = this.audio();
+    const muxer = new OggOpusMuxer({ channels: 2 });
+    const pages: Uint8Array[] = [];
+    for (const frame of this.frames) pages.push(...muxer.write(frame));
+    pages.push(...muxer.end());
+    return Buffer.concat(pages);
+  }
+
   /** A summary for logs and test failures (no audio bytes). */
   toJSON(): {
     userId?: string;
