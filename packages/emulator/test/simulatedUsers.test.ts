@@ -102,6 +102,7 @@ test('two simulated users in a voice call: VOICE_STATE_UPDATEs reach the bot, on
   expect(joined.map((f) => f.d.user_id)).toEqual(expect.arrayContaining([alice.id, dave.id]));
   expect(emu.world.guild(GUILD).voiceStates.get(dave.id)).toMatchObject({ channelId: VOICE });
   // The channel requires E2EE (the default): both joined with DAVE, in one MLS group.
+  await alice.voiceSettled();
   expect(alice.daveProtocolVersion).toBe(1);
   expect(dave.voicePrivacyCode).toMatch(/^\d{30}$/);
   expect(alice.voicePrivacyCode).toBe(dave.voicePrivacyCode);

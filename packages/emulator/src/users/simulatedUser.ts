@@ -277,6 +277,16 @@ export class SimulatedUser {
     });
   }
 
+  /**
+   * Resolves once her call is settled: connected and, with DAVE, no MLS change pending and her
+   * keys current. After a bot joined her channel, await this before speaking to it: until the
+   * group includes the bot, her frames cannot be decrypted by it. Throws EMULATOR_NOT_IN_VOICE
+   * outside voice, EMULATOR_VOICE_TIMEOUT after `timeoutMs` (15 s).
+   */
+  voiceSettled(timeoutMs?: number): Promise<void> {
+    return this.voiceMember.settled(timeoutMs);
+  }
+
   /** The call's voice privacy code ('' without DAVE): equal for everyone in the same E2EE group. */
   get voicePrivacyCode(): string {
     return this.voiceMember.voicePrivacyCode;

@@ -267,6 +267,17 @@ export class VoiceMember {
     }
   }
 
+  /**
+   * Resolves once her connection is ready and, in a DAVE call, no MLS change is pending and she
+   * holds the group's keys: after someone else joined (a bot), the moment her audio reaches them.
+   */
+  async settled(timeoutMs = 15_000): Promise<void> {
+    const client = this.requireClient();
+    const deadline = Date.now() + timeoutMs;
+    await client.ready(timeoutMs);
+    await this.inE2EEGroup(client, this.guild!, deadline);
+  }
+
   /** The call's voice privacy code ('' without DAVE), the same for every member of its E2EE group. */
   get voicePrivacyCode(): string {
     return this.client?.voicePrivacyCode ?? '';
