@@ -10,6 +10,7 @@
  * Prints the REST and gateway URLs and only the first characters of the token.
  */
 import { readFileSync, realpathSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startEmulator, type Emulator, type EmulatorOptions } from './emulator.js';
@@ -114,9 +115,10 @@ export async function main(argv: string[], out: (line: string) => void = console
     options.seed = scenario.world;
   }
   if (scenario !== undefined && scenarioUsesVoice(scenario)) {
-    // Members that join without DAVE need a voice server that does not require E2EE.
-    const everyoneDave = scenario.timeline.every((s) => s.do !== 'joinVoice' || s.dave === true);
-    options.voiceServer = everyoneDave ? true : { requireE2EE: false };
+    // Members join with DAVE unless a step says `"dave": false`; those need a voice server
+    // without required E2EE. Otherwise Discord's default: every channel requires it.
+    const someoneWithoutDave = scenario.timeline.some((s) => s.do === 'joinVoice' && s.dave === false);
+    options.voiceServer = someoneWithoutDave ? { e2ee: 'off' } : true;
   }
 
   const emu = await startEmulator(options);
@@ -128,9 +130,12 @@ export async function main(argv: string[], out: (line: string) => void = console
   if (scenario) {
     out(`  scenario ${scenario.users.length} users, ${scenario.timeline.length} steps, starting now`);
     runScenario(emu, scenario, {
+      baseDir: dirname(resolve(values.scenario!)),
       onStep: (r) =>
         out(
-          `scenario +${r.ranAt}ms ${r.step.user} ${r.step.do}${r.error !== undefined ? ` failed: ${r.error}` : ''}`,
+          `scenario +${r.ranAt}ms ${r.step.user} ${r.step.do}${r.heard ? ` ${JSON.stringify(r.heard)}` : ''}${
+            r.error !== undefined ? ` failed: ${r.error}` : ''
+          }`,
         ),
     }).then(
       () => out('scenario finished'),

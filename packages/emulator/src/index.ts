@@ -3,6 +3,7 @@ export type { Emulator, EmulatorControl, EmulatorOptions, ReceivedDispatch } fro
 export {
   BotActivity,
   FRAME_MS,
+  HeardAudio,
   SimulatedInteraction,
   SimulatedUser,
   SimulatedUsers,
@@ -11,11 +12,17 @@ export {
 export type {
   CommandOption,
   CreateUserOptions,
+  Heard,
   HeardStream,
   JoinVoiceOptions,
+  OggSource,
   OpusFrames,
+  PcmSource,
   PresenceStatus,
   SentMessage,
+  SpeakSource,
+  ToneMatchOptions,
+  ToneSource,
 } from './users/index.js';
 export type { EmulatorSeed, SeedChannel, SeedGuild, SeedMember, SeedUser, SeedVoiceState } from './seed.js';
 export { defaultSeed } from './seed.js';

@@ -1,4 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, test } from 'vitest';
 import { RawClient } from './gatewayClient.js';
@@ -129,6 +132,46 @@ test('--scenario runs the users and timeline of a file; the world it leaves is s
     );
     expect(alice.status).toBe('idle');
     c.terminate();
+  } finally {
+    await emu.close();
+  }
+});
+
+test('--scenario with voice: users join with DAVE, one speaks a tone, "heard" prints and records what the other heard', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cordwire-cli-'));
+  const VOICE = '1300000000000000102';
+  writeFileSync(
+    join(dir, 'call.json'),
+    JSON.stringify({
+      users: [{ username: 'alice' }, { username: 'bob' }],
+      timeline: [
+        { at: 0, user: 'alice', do: 'joinVoice', channel: VOICE },
+        { at: 0, user: 'bob', do: 'joinVoice', channel: VOICE },
+        { at: 10, user: 'alice', do: 'speak', tone: 523, seconds: 1 },
+        { at: 20, user: 'bob', do: 'heard', from: 'alice', tone: 523, minMs: 800, record: 'bob-heard.opus' },
+      ],
+    }),
+  );
+  const out: string[] = [];
+  const { main } = await import('../src/cli.js');
+  const emu = await main(['--scenario', join(dir, 'call.json')], (line) => out.push(line));
+  try {
+    const deadline = Date.now() + 20_000;
+    while (!out.some((l) => l.startsWith('scenario f')) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(out).toContain('scenario finished');
+    // Discord's default: the channel requires E2EE, and both members are in its DAVE group.
+    expect(emu.voice?.control.e2ee('1300000000000000100', VOICE)).toBe('required');
+    const heard = out.find((l) => / bob heard /.test(l));
+    expect(heard).toBeDefined();
+    expect(heard).not.toMatch(/failed/);
+    const summary = JSON.parse(heard!.slice(heard!.indexOf('{'))) as {
+      dominantFrequency: number;
+      toneMs: number;
+    };
+    expect(Math.abs(summary.dominantFrequency - 523)).toBeLessThan(10);
+    expect(summary.toneMs).toBeGreaterThanOrEqual(800);
+    expect(existsSync(join(dir, 'bob-heard.opus'))).toBe(true);
   } finally {
     await emu.close();
   }

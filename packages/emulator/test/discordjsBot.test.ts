@@ -2,20 +2,44 @@
  * Done-when for the world: a real discord.js bot (its own process, as a bot author runs it)
  * replies to a simulated user's message, registers and answers slash commands (a deferred
  * reply, an edit and a follow-up), fetches members and messages over REST, and joins the
- * voice channel a simulated user is in because it saw her VOICE_STATE_UPDATE; she hears it.
+ * voice channel a simulated user is in because it saw her VOICE_STATE_UPDATE. The channel requires
+ * E2EE (Discord's default): the bot's @discordjs/voice and alice both speak DAVE. The bot plays a
+ * real Ogg Opus file of a 440 Hz tone; alice hears that tone, for as long as it lasts.
  */
 import { type ChildProcess, fork } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { OggOpusMuxer, OpusEncoder } from '@cordwire/audio';
 import { afterEach, expect, test } from 'vitest';
 import { type Emulator, type EmulatorSeed, startEmulator } from '../src/index.js';
-
-/** These members join without DAVE: the voice server must not require E2EE (it is off by default today). */
-const NO_E2EE = { requireE2EE: false } as const;
 
 const GUILD = '1300000000000000100';
 const TEXT = '1300000000000000101';
 const VOICE = '1300000000000000102';
-const FRAMES = 50;
+const TONE_HZ = 440;
+const TONE_SECONDS = 2;
+
+/** An Ogg Opus file of a sine tone: 20 ms packets encoded by @cordwire/audio's libopus. */
+function toneFile(): string {
+  const encoder = new OpusEncoder({ channels: 2 });
+  const muxer = new OggOpusMuxer({ channels: 2 });
+  const samples = 48_000 * TONE_SECONDS;
+  const pcm = new Float32Array(samples * 2);
+  for (let i = 0; i < samples; i++) {
+    const v = 0.5 * Math.sin((2 * Math.PI * TONE_HZ * i) / 48_000);
+    pcm[2 * i] = v;
+    pcm[2 * i + 1] = v;
+  }
+  const pages: Uint8Array[] = [];
+  for (const packet of [...encoder.encode(pcm), ...encoder.flush()]) pages.push(...muxer.write(packet));
+  pages.push(...muxer.end());
+  encoder.destroy();
+  const path = join(mkdtempSync(join(tmpdir(), 'cordwire-bot-')), 'tone.opus');
+  writeFileSync(path, Buffer.concat(pages));
+  return path;
+}
 /** The default world without its seeded voice state: alice starts outside voice. */
 const seed: EmulatorSeed = {
   users: [
@@ -54,7 +78,7 @@ function startBot(e: Emulator, log: string[]): Promise<ChildProcess> {
   const script = fileURLToPath(new URL('./fixtures/musicBot.mjs', import.meta.url));
   const child = fork(
     script,
-    [JSON.stringify({ api: e.apiUrl, token: e.token, guildId: GUILD, frames: FRAMES })],
+    [JSON.stringify({ api: e.apiUrl, token: e.token, guildId: GUILD, song: toneFile() })],
     {
       env: { ...process.env, NODE_EXTRA_CA_CERTS: e.voice!.caPath },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -83,7 +107,7 @@ async function until(what: string | (() => string), cond: () => boolean, timeout
 }
 
 test('a discord.js bot against simulated users: messages, slash commands, REST fetches, and voice', async () => {
-  emu = await startEmulator({ seed, identifyIntervalMs: 0, voiceServer: NO_E2EE });
+  emu = await startEmulator({ seed, identifyIntervalMs: 0, voiceServer: true });
   const log: string[] = [];
   bot = await startBot(emu, log);
   expect(
@@ -117,7 +141,7 @@ test('a discord.js bot against simulated users: messages, slash commands, REST f
   const play = alice.runCommand(TEXT, 'play');
   expect((await play.callback()).callbackType).toBe(5);
   expect((await play.response((r) => r.kind === 'editOriginal')).message?.content).toBe('now playing');
-  expect((await play.followUp()).message?.content).toBe(`queued ${FRAMES} frames`);
+  expect((await play.followUp()).message?.content).toBe('queued a tone');
 
   // alice joins voice; the bot sees her VOICE_STATE_UPDATE, joins her channel and plays.
   await alice.joinVoice(VOICE);
@@ -126,14 +150,23 @@ test('a discord.js bot against simulated users: messages, slash commands, REST f
     () => `the bot to join alice in voice (bot log: ${log.join('; ')})`,
     () => emu!.world.guild(GUILD).voiceStates.get(botId)?.channelId === VOICE,
   );
+  // Both are in the channel's E2EE group: the same voice privacy code, DAVE protocol 1.
+  expect(emu.voice!.control.e2ee(GUILD, VOICE)).toBe('required');
+  expect(alice.daveProtocolVersion).toBe(1);
   await until(
-    `alice to hear ${FRAMES} frames from the bot`,
-    () => alice.heard.frames(botId).length >= FRAMES,
+    () =>
+      `alice to hear ${TONE_SECONDS} s from the bot (heard ${JSON.stringify(alice.heard(botId))}; bot log: ${log.join('; ')})`,
+    () => alice.heard(botId).durationMs >= TONE_SECONDS * 1000,
   );
-  const heard = alice.heard.frames(botId).map((f) => new DataView(f.buffer, f.byteOffset).getUint32(1));
-  expect(heard).toEqual(Array.from({ length: FRAMES }, (_, i) => i));
-  expect(alice.heard.durationMs(botId)).toBe(FRAMES * 20);
+  const heard = alice.heard(botId);
+  expect(heard.durationMs).toBe(TONE_SECONDS * 1000);
+  expect(heard.dominantFrequency).toBeGreaterThan(TONE_HZ - 10);
+  expect(heard.dominantFrequency).toBeLessThan(TONE_HZ + 10);
+  expect(heard.matchesTone(TONE_HZ)).toBe(true);
+  // Nearly every 20 ms of it is the tone (the codec's first frame ramps up).
+  expect(heard.toneMs(TONE_HZ)).toBeGreaterThanOrEqual(TONE_SECONDS * 1000 - 60);
   expect(log).toContain(`saw alice join ${VOICE}`);
+  expect(log.some((l) => /^dave transition \d+$/.test(l))).toBe(true);
 
   // What the bot's gateway received includes her voice state, before the bot's own.
   const voiceStates = emu.control

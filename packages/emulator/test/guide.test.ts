@@ -1,6 +1,6 @@
 import { type Emulator, startEmulator } from '../src/index.js';
 import { Client, Events, GatewayIntentBits } from 'discord.js';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 
 // Your bot: in a real project you import it from your own code.
 function createBot(api: string): Client {
@@ -31,12 +31,13 @@ function createBot(api: string): Client {
 
 // The default world: one guild with #general (text) and a voice channel.
 const GENERAL = '1300000000000000101';
+const VOICE = '1300000000000000102';
 
 let emu: Emulator;
 let bot: Client;
 
 beforeAll(async () => {
-  emu = await startEmulator();
+  emu = await startEmulator({ voiceServer: true }); // voice channels require E2EE, as on Discord
   bot = createBot(emu.apiUrl);
   await bot.login(emu.token);
   // Wait until the bot registered its commands.
@@ -64,4 +65,14 @@ test('/roll defers, edits its reply, then follows up', async () => {
   // Every REST call the bot made is logged, with the route it matched and the status.
   const calls = emu.control.rest.requests().map((r) => `${r.method} ${r.route} ${r.status}`);
   expect(calls).toContain('POST /webhooks/{application}/{token} 200');
+});
+
+test('in voice, alice speaks a 440 Hz tone and carol hears it', async () => {
+  const alice = emu.users.create({ username: 'alice' });
+  const carol = emu.users.create({ username: 'carol' });
+  await alice.joinVoice(VOICE); // with DAVE, like a Discord client
+  await carol.joinVoice(VOICE);
+  await alice.speak({ tone: 440, seconds: 1 }); // or an Ogg Opus file, PCM, Opus frames
+  await vi.waitUntil(() => carol.heard(alice.id).durationMs >= 1000, { timeout: 5000 });
+  expect(carol.heard(alice.id).matchesTone(440)).toBe(true);
 });

@@ -25,7 +25,9 @@ test("the README's scenario example is a valid scenario", async () => {
     'say',
     'command',
     'joinVoice',
+    'joinVoice',
     'speak',
+    'heard',
     'click',
     'status',
   ]);

@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import {
   type Emulator,
@@ -9,9 +12,6 @@ import {
   syntheticOpusFrame,
 } from '../src/index.js';
 import { RawClient } from './gatewayClient.js';
-
-/** These members join without DAVE: the voice server must not require E2EE (it is off by default today). */
-const NO_E2EE = { requireE2EE: false } as const;
 
 const TEXT = '1300000000000000101';
 const VOICE = '1300000000000000102';
@@ -86,6 +86,29 @@ describe('parseScenario', () => {
       },
     ],
     ['timeline[0].content', { users: [{ username: 'a' }], timeline: [{ at: 0, user: 'a', do: 'dm' }] }],
+    [
+      'timeline[0].seconds',
+      { users: [{ username: 'a' }], timeline: [{ at: 0, user: 'a', do: 'speak', tone: 440 }] },
+    ],
+    [
+      'timeline[0].tone',
+      { users: [{ username: 'a' }], timeline: [{ at: 0, user: 'a', do: 'speak', tone: 0, seconds: 1 }] },
+    ],
+    [
+      'timeline[0]',
+      {
+        users: [{ username: 'a' }],
+        timeline: [{ at: 0, user: 'a', do: 'speak', tone: 440, seconds: 1, file: 'x.opus' }],
+      },
+    ],
+    [
+      'timeline[0].from',
+      { users: [{ username: 'a' }], timeline: [{ at: 0, user: 'a', do: 'heard', from: 'zed' }] },
+    ],
+    [
+      'timeline[0].minMs',
+      { users: [{ username: 'a' }], timeline: [{ at: 0, user: 'a', do: 'heard', minMs: -1 }] },
+    ],
   ];
   test.each(bad)('a typed error naming %s', (path, input) => {
     expect(() => parseScenario(input)).toThrow(ScenarioError);
@@ -103,7 +126,7 @@ describe('parseScenario', () => {
 });
 
 test('a scenario runs its timeline against a bot: messages, a guild join, presence, voice and speech', async () => {
-  emu = await startEmulator({ identifyIntervalMs: 0, voiceServer: NO_E2EE });
+  emu = await startEmulator({ identifyIntervalMs: 0, voiceServer: true });
   const c = await RawClient.connect(emu.gatewayUrl);
   clients.push(c);
   await c.ready(emu.token, { intents: INTENTS });
@@ -149,7 +172,8 @@ test('a scenario runs its timeline against a bot: messages, a guild join, presen
   const deadline = Date.now() + 10_000;
   while (dave.heard.frames('1300000000000000010').length < 10 && Date.now() < deadline)
     await new Promise((r) => setTimeout(r, 20));
-  expect(dave.heard.frames('1300000000000000010')).toEqual(
+  // (Decrypted by DAVE, the frames come back as Buffers: compare the bytes.)
+  expect(dave.heard.frames('1300000000000000010').map((f) => new Uint8Array(f))).toEqual(
     Array.from({ length: 10 }, (_, i) => syntheticOpusFrame(i)),
   );
   const seen = await c.waitFor((f) => f.t === 'PRESENCE_UPDATE');
@@ -164,4 +188,72 @@ test('a scenario runs its timeline against a bot: messages, a guild join, presen
       .received()
       .some((r) => r.t === 'MESSAGE_CREATE' && (r.d as { content: string }).content === 'psst'),
   ).toBe(false);
+});
+
+/** An Ogg Opus file of a sine tone made by Debian's opusenc, in 60 ms packets (re-cut to 20 ms when spoken). */
+function opusencTone(dir: string, hz: number, seconds: number): string {
+  const which = spawnSync('opusenc', ['--version']);
+  if (which.error) throw new Error('this test needs opusenc: apt-get install opus-tools');
+  const rate = 48_000;
+  const samples = Math.round(rate * seconds);
+  const wav = Buffer.alloc(44 + samples * 2);
+  wav.write('RIFF', 0);
+  wav.writeUInt32LE(36 + samples * 2, 4);
+  wav.write('WAVEfmt ', 8);
+  wav.writeUInt32LE(16, 16);
+  wav.writeUInt16LE(1, 20); // PCM
+  wav.writeUInt16LE(1, 22); // mono
+  wav.writeUInt32LE(rate, 24);
+  wav.writeUInt32LE(rate * 2, 28);
+  wav.writeUInt16LE(2, 32);
+  wav.writeUInt16LE(16, 34);
+  wav.write('data', 36);
+  wav.writeUInt32LE(samples * 2, 40);
+  for (let i = 0; i < samples; i++)
+    wav.writeInt16LE(Math.round(12_000 * Math.sin((2 * Math.PI * hz * i) / rate)), 44 + 2 * i);
+  writeFileSync(join(dir, 'tone.wav'), wav);
+  const enc = spawnSync('opusenc', ['--quiet', '--framesize', '60', 'tone.wav', 'tone.opus'], { cwd: dir });
+  if (enc.status !== 0) throw new Error(`opusenc failed: ${enc.stderr}`);
+  return 'tone.opus';
+}
+
+test('scenario steps speak a tone and an Ogg Opus file, and "heard" asserts and records what a user heard', async () => {
+  emu = await startEmulator({ identifyIntervalMs: 0, voiceServer: true });
+  const dir = mkdtempSync(join(tmpdir(), 'cordwire-scenario-'));
+  const file = opusencTone(dir, 660, 1);
+  const scenario = parseScenario({
+    users: [{ id: '1300000000000000010', username: 'alice' }, { username: 'bob' }],
+    timeline: [
+      { at: 0, user: 'alice', do: 'joinVoice', channel: VOICE },
+      { at: 0, user: 'bob', do: 'joinVoice', channel: VOICE },
+      { at: 10, user: 'alice', do: 'speak', tone: 440, seconds: 1 },
+      { at: 20, user: 'bob', do: 'heard', from: 'alice', tone: 440, minMs: 800, record: 'bob.opus' },
+      { at: 30, user: 'bob', do: 'speak', file },
+      { at: 40, user: 'alice', do: 'heard', from: 'bob', tone: 660, minMs: 800 },
+      // Nobody played 880 Hz: this expectation fails, with what she did hear.
+      { at: 50, user: 'alice', do: 'heard', from: 'bob', tone: 880, timeoutMs: 200 },
+    ],
+  });
+  const results = await runScenario(emu, scenario, { baseDir: dir });
+  expect(results.map((r) => r.error)).toEqual([
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    expect.stringMatching(/alice did not hear a 880 Hz tone from bob: heard \{/),
+  ]);
+  const [, , , bobHeard, , aliceHeard] = results;
+  expect(bobHeard!.heard!.toneMs).toBeGreaterThanOrEqual(800);
+  expect(bobHeard!.heard!.dominantFrequency).toBeGreaterThan(430);
+  expect(bobHeard!.heard!.dominantFrequency).toBeLessThan(450);
+  expect(aliceHeard!.heard!.dominantFrequency).toBeGreaterThan(650);
+  expect(aliceHeard!.heard!.dominantFrequency).toBeLessThan(670);
+  // The recording is an Ogg Opus file opusinfo accepts, as long as what bob heard.
+  const recorded = readFileSync(join(dir, 'bob.opus'));
+  expect(recorded.subarray(0, 4).toString()).toBe('OggS');
+  const info = spawnSync('opusinfo', [join(dir, 'bob.opus')], { encoding: 'utf8' });
+  expect(info.status).toBe(0);
+  expect(info.stdout).toMatch(/Playback length: 0m:0[0-9]\.\d+s/);
 });

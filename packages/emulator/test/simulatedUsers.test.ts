@@ -2,9 +2,6 @@ import { afterEach, expect, test } from 'vitest';
 import { type Emulator, EmulatorError, FRAME_MS, startEmulator } from '../src/index.js';
 import { RawClient } from './gatewayClient.js';
 
-/** These members join without DAVE: the voice server must not require E2EE (it is off by default today). */
-const NO_E2EE = { requireE2EE: false } as const;
-
 const GUILD = '1300000000000000100';
 const TEXT = '1300000000000000101';
 const VOICE = '1300000000000000102';
@@ -95,7 +92,7 @@ test('presence, guild membership: PRESENCE_UPDATE, GUILD_MEMBER_ADD/REMOVE with 
 });
 
 test('two simulated users in a voice call: VOICE_STATE_UPDATEs reach the bot, one speaks, the other hears every frame', async () => {
-  emu = await startEmulator({ identifyIntervalMs: 0, voiceServer: NO_E2EE });
+  emu = await startEmulator({ identifyIntervalMs: 0, voiceServer: true });
   const c = await bot(emu, BASE_INTENTS);
   const alice = emu.users.create({ username: 'alice', id: '1300000000000000010' });
   const dave = emu.users.create({ username: 'dave' });
@@ -104,6 +101,11 @@ test('two simulated users in a voice call: VOICE_STATE_UPDATEs reach the bot, on
   const joined = c.dispatches().filter((f) => f.t === 'VOICE_STATE_UPDATE' && f.d.channel_id === VOICE);
   expect(joined.map((f) => f.d.user_id)).toEqual(expect.arrayContaining([alice.id, dave.id]));
   expect(emu.world.guild(GUILD).voiceStates.get(dave.id)).toMatchObject({ channelId: VOICE });
+  // The channel requires E2EE (the default): both joined with DAVE, in one MLS group.
+  await alice.voiceSettled();
+  expect(alice.daveProtocolVersion).toBe(1);
+  expect(dave.voicePrivacyCode).toMatch(/^\d{30}$/);
+  expect(alice.voicePrivacyCode).toBe(dave.voicePrivacyCode);
 
   await alice.speak(Array.from({ length: 25 }, (_, i) => frame(i)));
   const deadline = Date.now() + 10_000;
@@ -121,6 +123,30 @@ test('two simulated users in a voice call: VOICE_STATE_UPDATEs reach the bot, on
   const left = await c.waitFor((f) => f.t === 'VOICE_STATE_UPDATE' && f.d.user_id === dave.id, from);
   expect(left.d.channel_id).toBeNull();
   expect(() => dave.speak([frame(0)])).toThrow(EmulatorError);
+});
+
+test('a simulated user speaks a tone and another hears it: frequency and duration from the decoded audio', async () => {
+  emu = await startEmulator({ identifyIntervalMs: 0, voiceServer: true });
+  const alice = emu.users.create({ username: 'alice', id: '1300000000000000010' });
+  const dave = emu.users.create({ username: 'dave' });
+  await alice.joinVoice(VOICE);
+  await dave.joinVoice(VOICE);
+  await alice.speak({ tone: 440, seconds: 1 });
+  const deadline = Date.now() + 10_000;
+  while (dave.heard(alice.id).durationMs < 1000 && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
+  const heard = dave.heard(alice.id);
+  expect(heard.durationMs).toBe(1000);
+  expect(heard.dominantFrequency).toBeGreaterThan(430);
+  expect(heard.dominantFrequency).toBeLessThan(450);
+  expect(heard.matchesTone(440)).toBe(true);
+  expect(heard.matchesTone(880)).toBe(false);
+  expect(heard.toneMs(440)).toBeGreaterThanOrEqual(960);
+  expect(heard.toneMs(660)).toBe(0);
+  expect(heard.pcm).toHaveLength(50 * 960 * 2);
+  // Everyone's audio is hers alone here; she hears nothing of herself.
+  expect(dave.heard().durationMs).toBe(1000);
+  expect(alice.heard(alice.id).dominantFrequency).toBeUndefined();
 });
 
 test('a simulated user runs a slash command: INTERACTION_CREATE with an id and token; the bot answers over REST', async () => {
@@ -158,7 +184,7 @@ test('a simulated user runs a slash command: INTERACTION_CREATE with an id and t
 });
 
 test('moving between voice channels: the bot sees the move, and only the new channel hears her', async () => {
-  emu = await startEmulator({ identifyIntervalMs: 0, voiceServer: NO_E2EE });
+  emu = await startEmulator({ identifyIntervalMs: 0, voiceServer: true });
   const c = await bot(emu, BASE_INTENTS);
   const lounge = emu.world.createChannel(GUILD, { name: 'lounge', type: 2 });
   const alice = emu.users.create({ username: 'alice', id: '1300000000000000010' });
@@ -170,6 +196,9 @@ test('moving between voice channels: the bot sees the move, and only the new cha
   const from = c.frames.length;
   await alice.moveVoice(lounge.id);
   expect(alice.voiceChannelId).toBe(lounge.id);
+  // In the E2EE call she joined the lounge's group with erin.
+  expect(alice.voicePrivacyCode).toBe(erin.voicePrivacyCode);
+  expect(alice.voicePrivacyCode).not.toBe('');
   const moved = await c.waitFor(
     (f) => f.t === 'VOICE_STATE_UPDATE' && f.d.user_id === alice.id && f.d.channel_id === lounge.id,
     from,
@@ -184,7 +213,7 @@ test('moving between voice channels: the bot sees the move, and only the new cha
 });
 
 test('intents gate what simulated users cause: each session gets only the events its intents allow', async () => {
-  emu = await startEmulator({ identifyIntervalMs: 0, voiceServer: NO_E2EE });
+  emu = await startEmulator({ identifyIntervalMs: 0, voiceServer: true });
   const GUILDS = 1;
   const only = {
     members: await bot(emu, GUILDS | (1 << 1)),

@@ -4,6 +4,8 @@
  * starts at its `at` or when the step before it finished, whichever is later. Speaking runs in
  * the background so a timeline can go on while audio plays.
  */
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { sleep } from '../clock.js';
 import type { Emulator } from '../emulator.js';
 import type { SimulatedUser } from '../users/index.js';
@@ -15,6 +17,8 @@ export interface ScenarioStepResult {
   /** Emulator-clock milliseconds after the start when the step ran. */
   ranAt: number;
   error?: string;
+  /** A `heard` step: what the user heard (from `from`) when the step ended. */
+  heard?: { frames: number; durationMs: number; lost: number; dominantFrequency?: number; toneMs?: number };
 }
 
 export interface ScenarioRunOptions {
@@ -22,6 +26,8 @@ export interface ScenarioRunOptions {
   onStep?: (result: ScenarioStepResult) => void;
   /** Stop at the first failing step and reject with its error (default false: log it and go on). */
   stopOnError?: boolean;
+  /** Where `file` and `record` paths are relative to (the CLI: the scenario file's folder). Default: the working directory. */
+  baseDir?: string;
 }
 
 /** A fake Opus frame carrying its index: the voice path does not decode it, receivers can count it. */
@@ -56,11 +62,60 @@ function lastBotMessage(emu: Emulator, channelId: string): string {
   return last.id;
 }
 
+/**
+ * A `heard` step: waits (up to `timeoutMs`) until the user heard what the step expects, records
+ * it to a file if asked, and fails with what she did hear when the expectation is not met.
+ */
+async function heardStep(
+  emu: Emulator,
+  users: Map<string, SimulatedUser>,
+  user: SimulatedUser,
+  step: Extract<ScenarioStep, { do: 'heard' }>,
+  result: ScenarioStepResult,
+  baseDir: string,
+): Promise<void> {
+  const from =
+    step.from === undefined
+      ? undefined
+      : step.from === 'bot'
+        ? emu.world.bot.id
+        : (users.get(step.from)?.id ?? step.from);
+  const clock = emu.world.clock;
+  const deadline = clock.now() + (step.timeoutMs ?? 10_000);
+  const expects = step.tone !== undefined || step.minMs !== undefined;
+  const met = (): boolean => {
+    const heard = user.heard(from);
+    const ms = step.tone !== undefined ? heard.toneMs(step.tone) : heard.durationMs;
+    if (ms < (step.minMs ?? 20)) return false;
+    return step.tone === undefined || heard.matchesTone(step.tone);
+  };
+  while (expects && !met() && clock.now() < deadline) await sleep(clock, 50);
+  const heard = user.heard(from);
+  const dominant = heard.frames.length > 0 ? heard.dominantFrequency : undefined;
+  result.heard = {
+    frames: heard.frames.length,
+    durationMs: heard.durationMs,
+    lost: heard.lost,
+    ...(dominant !== undefined ? { dominantFrequency: Math.round(dominant * 10) / 10 } : {}),
+    ...(step.tone !== undefined ? { toneMs: heard.toneMs(step.tone) } : {}),
+  };
+  if (step.record !== undefined) writeFileSync(resolve(baseDir, step.record), heard.toOgg());
+  if (expects && !met()) {
+    const want = `${step.tone !== undefined ? `a ${step.tone} Hz tone` : 'audio'}${
+      step.minMs !== undefined ? ` for ${step.minMs} ms` : ''
+    }`;
+    throw new Error(
+      `${user.username} did not hear ${want}${from ? ` from ${step.from}` : ''}: heard ${JSON.stringify(result.heard)}`,
+    );
+  }
+}
+
 async function runStep(
   emu: Emulator,
   user: SimulatedUser,
   step: ScenarioStep,
   speaking: Promise<void>[],
+  baseDir: string,
 ): Promise<void> {
   switch (step.do) {
     case 'say':
@@ -102,6 +157,19 @@ async function runStep(
       user.leaveVoice();
       return;
     case 'speak': {
+      if (step.tone !== undefined) {
+        const tone = {
+          tone: step.tone,
+          seconds: step.seconds ?? 1,
+          ...(step.volume !== undefined ? { volume: step.volume } : {}),
+        };
+        speaking.push(user.speak(tone));
+        return;
+      }
+      if (step.file !== undefined) {
+        speaking.push(user.speak({ ogg: resolve(baseDir, step.file) }));
+        return;
+      }
       const frames =
         step.frames !== undefined
           ? Array.from({ length: step.frames }, (_, i) => syntheticOpusFrame(i))
@@ -109,6 +177,8 @@ async function runStep(
       speaking.push(user.speak(frames));
       return;
     }
+    case 'heard':
+      return; // run by runScenario, which has the step's result
     case 'status':
       user.setStatus(step.status);
       return;
@@ -139,7 +209,9 @@ export async function runScenario(
     await sleep(clock, start + step.at - clock.now());
     const result: ScenarioStepResult = { index, step, ranAt: clock.now() - start };
     try {
-      await runStep(emu, users.get(step.user)!, step, speaking);
+      const user = users.get(step.user)!;
+      if (step.do === 'heard') await heardStep(emu, users, user, step, result, opts.baseDir ?? process.cwd());
+      else await runStep(emu, user, step, speaking, opts.baseDir ?? process.cwd());
     } catch (err) {
       result.error = err instanceof Error ? err.message : String(err);
       if (opts.stopOnError) {

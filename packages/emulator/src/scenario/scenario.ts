@@ -52,7 +52,30 @@ export type ScenarioStep =
   | (At & { do: 'joinVoice'; channel: string; dave?: boolean; selfMute?: boolean; selfDeaf?: boolean })
   | (At & { do: 'moveVoice'; channel: string })
   | (At & { do: 'leaveVoice' })
-  | (At & { do: 'speak'; frames?: number; opusHex?: string[] })
+  | (At & {
+      do: 'speak';
+      frames?: number;
+      opusHex?: string[];
+      /** A sine tone of this many Hz for `seconds` (at `volume`, default 0.5). */
+      tone?: number;
+      seconds?: number;
+      volume?: number;
+      /** An Ogg Opus file, relative to the scenario file (the CLI) or the run's `baseDir`. */
+      file?: string;
+    })
+  | (At & {
+      do: 'heard';
+      /** Whose audio: a scenario user (name or id), "bot", or any user id; default everyone. */
+      from?: string;
+      /** Expect a tone of this many Hz. */
+      tone?: number;
+      /** Expect at least this much audio (with `tone`: this much of the tone). */
+      minMs?: number;
+      /** How long to wait for the expectation (default 10000 ms). */
+      timeoutMs?: number;
+      /** Write what she heard to this Ogg Opus file (relative like `file`). */
+      record?: string;
+    })
   | (At & { do: 'status'; status: ScenarioStatus })
   | (At & { do: 'joinGuild'; guild: string })
   | (At & { do: 'leaveGuild'; guild: string });
@@ -78,7 +101,8 @@ const STEP_FIELDS: Readonly<Record<ScenarioStep['do'], readonly string[]>> = {
   joinVoice: ['channel', 'dave', 'selfMute', 'selfDeaf'],
   moveVoice: ['channel'],
   leaveVoice: [],
-  speak: ['frames', 'opusHex'],
+  speak: ['frames', 'opusHex', 'tone', 'seconds', 'volume', 'file'],
+  heard: ['from', 'tone', 'minMs', 'timeoutMs', 'record'],
   status: ['status'],
   joinGuild: ['guild'],
   leaveGuild: ['guild'],
@@ -98,6 +122,12 @@ function text(v: unknown, path: string, max: number): string {
   if (typeof v !== 'string' || v.length === 0 || v.length > max) {
     throw new ScenarioError(path, `expected a string of 1-${max} characters`);
   }
+  return v;
+}
+
+function number(v: unknown, path: string, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max)
+    throw new ScenarioError(path, `expected a number from ${min} to ${max}`);
   return v;
 }
 
@@ -229,12 +259,22 @@ function parseStep(raw: unknown, path: string, users: ReadonlySet<string>): Scen
     case 'leaveVoice':
       return { ...at, do: 'leaveVoice' };
     case 'speak': {
-      if ((raw.frames === undefined) === (raw.opusHex === undefined)) {
+      const given = ['frames', 'opusHex', 'tone', 'file'].filter((k) => raw[k] !== undefined);
+      if (given.length !== 1) {
         throw new ScenarioError(
           path,
-          'a "speak" step has either "frames" (a count) or "opusHex" (a list of frames)',
+          'a "speak" step has one of "frames" (a count), "opusHex" (a list of frames), "tone" (Hz, with "seconds") or "file" (Ogg Opus)',
         );
       }
+      if (raw.tone === undefined && (raw.seconds !== undefined || raw.volume !== undefined))
+        throw new ScenarioError(`${path}.seconds`, '"seconds" and "volume" go with "tone"');
+      if (raw.tone !== undefined) {
+        const tone = number(raw.tone, `${path}.tone`, 1, 23_999);
+        const seconds = number(raw.seconds, `${path}.seconds`, 0.02, MAX_FRAMES / 50);
+        const volume = raw.volume === undefined ? undefined : number(raw.volume, `${path}.volume`, 0, 1);
+        return { ...at, do: 'speak', tone, seconds, ...(volume !== undefined ? { volume } : {}) };
+      }
+      if (raw.file !== undefined) return { ...at, do: 'speak', file: text(raw.file, `${path}.file`, 4096) };
       if (raw.frames !== undefined) {
         if (
           typeof raw.frames !== 'number' ||
@@ -261,6 +301,21 @@ function parseStep(raw: unknown, path: string, users: ReadonlySet<string>): Scen
         );
       }
       return { ...at, do: 'speak', opusHex: hex as string[] };
+    }
+    case 'heard': {
+      const step: ScenarioStep = { ...at, do: 'heard' };
+      if (raw.from !== undefined) {
+        const from = text(raw.from, `${path}.from`, 32);
+        if (from !== 'bot' && !users.has(from) && !SNOWFLAKE.test(from))
+          throw new ScenarioError(`${path}.from`, `unknown user "${from}" (a scenario user, "bot" or an id)`);
+        step.from = from;
+      }
+      if (raw.tone !== undefined) step.tone = number(raw.tone, `${path}.tone`, 1, 23_999);
+      if (raw.minMs !== undefined) step.minMs = number(raw.minMs, `${path}.minMs`, 0, MAX_FRAMES * 20);
+      if (raw.timeoutMs !== undefined)
+        step.timeoutMs = number(raw.timeoutMs, `${path}.timeoutMs`, 0, 600_000);
+      if (raw.record !== undefined) step.record = text(raw.record, `${path}.record`, 4096);
+      return step;
     }
     case 'status': {
       if (typeof raw.status !== 'string' || !STATUSES.has(raw.status)) {
@@ -324,5 +379,7 @@ export function parseScenario(input: unknown): Scenario {
 
 /** Whether any step needs a voice server. */
 export function scenarioUsesVoice(scenario: Scenario): boolean {
-  return scenario.timeline.some((s) => s.do === 'joinVoice' || s.do === 'moveVoice' || s.do === 'speak');
+  return scenario.timeline.some(
+    (s) => s.do === 'joinVoice' || s.do === 'moveVoice' || s.do === 'speak' || s.do === 'heard',
+  );
 }

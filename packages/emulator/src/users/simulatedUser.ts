@@ -13,11 +13,21 @@ import {
   World,
 } from '../world/index.js';
 import type { WorldUser } from '../seed.js';
-import { type JoinVoiceOptions, type OpusFrames, VoiceMember } from './voiceMember.js';
+import { audioIfLoaded } from './audioModule.js';
+import { HeardAudio } from './heardAudio.js';
+import type { SpeakSource } from './speakSource.js';
+import { type JoinVoiceOptions, VoiceMember } from './voiceMember.js';
 import type { VoiceRecording } from './voiceRecording.js';
 import type { VoiceJoins } from '../voiceJoins.js';
 
 export type PresenceStatus = PresenceState['status'];
+
+/**
+ * What she heard: call it for the decoded audio (`heard(userId?)`: frames, duration, PCM, pitch),
+ * or use the recording's methods on it directly (`heard.frames(userId?)`, `durationMs`, `bySsrc`).
+ */
+export type Heard = ((userId?: string) => HeardAudio) &
+  Pick<VoiceRecording, 'add' | 'bySsrc' | 'frames' | 'durationMs' | 'clear'>;
 
 /** An option of a slash command as a user types it. */
 export interface CommandOption {
@@ -231,19 +241,60 @@ export class SimulatedUser {
     return this.voiceMember.channelId;
   }
 
-  /** Speaks Opus frames (20 ms each) into the call; resolves when they went out. */
-  speak(frames: OpusFrames): Promise<void> {
-    return this.voiceMember.speak(frames);
+  /**
+   * Speaks into the call, 20 ms per frame; resolves when it went out. `source`: Opus frames (an
+   * iterable, async iterable or pull function), an Ogg Opus file (path or bytes, or `{ ogg }`),
+   * `{ pcm, channels? }` (48 kHz), or `{ tone: 440, seconds: 2 }`; all but Opus frames need
+   * @cordwire/audio (EMULATOR_NO_AUDIO without it). Throws EMULATOR_NOT_IN_VOICE outside voice.
+   */
+  speak(source: SpeakSource): Promise<void> {
+    return this.voiceMember.speak(source);
   }
 
   stopSpeaking(): void {
     this.voiceMember.stopSpeaking();
   }
 
-  /** What she heard in voice: frames per SSRC and per sender, and durations. */
-  get heard(): VoiceRecording {
+  /**
+   * What she heard in voice. `alice.heard(userId?)` is the audio from one sender (or everyone)
+   * decoded: `frames`, `durationMs`, `lost`, `pcm`, `dominantFrequency`, `matchesTone(hz)`,
+   * `toneMs(hz)` (decoding needs @cordwire/audio). `alice.heard.frames(userId?)`,
+   * `durationMs(userId?)` and `bySsrc(userId?)` are the raw recording.
+   */
+  get heard(): Heard {
     this.voiceMember.flush();
-    return this.voiceMember.recording;
+    const recording = this.voiceMember.recording;
+    const heard = (userId?: string): HeardAudio => {
+      this.voiceMember.flush();
+      return new HeardAudio(userId, recording.bySsrc(userId), audioIfLoaded);
+    };
+    return Object.assign(heard, {
+      add: recording.add.bind(recording),
+      bySsrc: recording.bySsrc.bind(recording),
+      frames: recording.frames.bind(recording),
+      durationMs: recording.durationMs.bind(recording),
+      clear: recording.clear.bind(recording),
+    });
+  }
+
+  /**
+   * Resolves once her call is settled: connected and, with DAVE, no MLS change pending and her
+   * keys current. After a bot joined her channel, await this before speaking to it: until the
+   * group includes the bot, her frames cannot be decrypted by it. Throws EMULATOR_NOT_IN_VOICE
+   * outside voice, EMULATOR_VOICE_TIMEOUT after `timeoutMs` (15 s).
+   */
+  voiceSettled(timeoutMs?: number): Promise<void> {
+    return this.voiceMember.settled(timeoutMs);
+  }
+
+  /** The call's voice privacy code ('' without DAVE): equal for everyone in the same E2EE group. */
+  get voicePrivacyCode(): string {
+    return this.voiceMember.voicePrivacyCode;
+  }
+
+  /** The DAVE protocol version of her call (1 E2EE, 0 transport encryption only); undefined outside voice. */
+  get daveProtocolVersion(): number | undefined {
+    return this.voiceMember.daveProtocolVersion;
   }
 
   // ---- presence and membership ---------------------------------------------------------------

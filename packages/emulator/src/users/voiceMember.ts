@@ -14,21 +14,25 @@ import { randomBytes } from 'node:crypto';
 import { EmulatorError } from '../errors.js';
 import type { VoiceJoins } from '../voiceJoins.js';
 import type { VoiceProvider } from '../voiceProvider.js';
+import { loadAudio } from './audioModule.js';
+import { asOpusFrames, type OpusFrames, type SpeakSource, speakFrames } from './speakSource.js';
 import { VoiceRecording } from './voiceRecording.js';
 
-/** Opus frames to speak: an iterable, an async iterable, or a pull function (null at the end). */
-export type OpusFrames = Iterable<Uint8Array> | AsyncIterable<Uint8Array> | (() => Uint8Array | null);
+export type { OpusFrames } from './speakSource.js';
 
 export interface JoinVoiceOptions {
   selfMute?: boolean;
   selfDeaf?: boolean;
   /**
-   * Offer DAVE (E2EE) to the voice server. Passed through to the voice client as
-   * `maxDaveProtocolVersion` 1 (true) or 0 (false, the default): the emulator's voice server
-   * negotiates DAVE only once its external sender lands.
+   * DAVE (E2EE), as Discord clients do: on by default (the voice client offers protocol version
+   * 1 and joins the call's MLS group; a channel with E2EE off or optional without it simply runs
+   * unencrypted). `false` offers none, which an E2EE-required channel refuses (close 4017).
    */
   dave?: boolean;
-  /** How long to wait for the voice connection to be ready (default 15000 ms). */
+  /**
+   * How long to wait for the voice connection to be ready and, with DAVE, for her to be in the
+   * call's E2EE group (default 15000 ms).
+   */
   timeoutMs?: number;
 }
 
@@ -36,6 +40,9 @@ export interface JoinVoiceOptions {
 interface VoiceClient {
   readonly state: { readonly status: string };
   readonly channelId: string;
+  readonly daveProtocolVersion: number;
+  readonly voicePrivacyCode: string;
+  readonly connectedUsers: ReadonlySet<string>;
   on(event: 'frame', fn: (frame: { ssrc: number; userId: string; opus: Uint8Array | null }) => void): unknown;
   on(event: 'stateChange', fn: (from: { status: string }, to: { status: string }) => void): unknown;
   off(event: 'stateChange', fn: (from: { status: string }, to: { status: string }) => void): unknown;
@@ -73,6 +80,29 @@ function caOf(provider: VoiceProvider): string | undefined {
   return typeof ca === 'string' ? ca : undefined;
 }
 
+/** The part of the emulator's voice server's DAVE state a joining user waits on. */
+interface DaveChannelView {
+  readonly protocolVersion: number;
+  readonly members: ReadonlyArray<{
+    readonly userId: string;
+    readonly daveCapable: boolean;
+    readonly leafIndex: number | null;
+  }>;
+  readonly pendingProposals: readonly unknown[];
+  readonly pendingTransition: unknown;
+}
+
+/** `control.dave(guildId, channelId)` when the provider is the emulator's voice server. */
+function daveStateOf(
+  provider: VoiceProvider,
+): ((guildId: string, channelId: string) => DaveChannelView | undefined) | undefined {
+  const control = (provider as { control?: { dave?: unknown } }).control;
+  const dave = control?.dave;
+  return typeof dave === 'function'
+    ? (g, c) => (dave as (g: string, c: string) => DaveChannelView | undefined).call(control, g, c)
+    : undefined;
+}
+
 export class VoiceMember {
   readonly recording = new VoiceRecording();
   /** The main gateway session id this user's voice state carries. */
@@ -81,6 +111,8 @@ export class VoiceMember {
   private guild: string | undefined;
   /** The last op 4 the client sent, until the world and the voice provider answered it. */
   private signalled: Promise<void> = Promise.resolve();
+  /** What she joined with, for a move that has to join again. */
+  private joinOptions: JoinVoiceOptions = {};
 
   constructor(
     private readonly userId: string,
@@ -103,7 +135,10 @@ export class VoiceMember {
       return;
     }
     if (this.client) this.leave();
+    this.joinOptions = opts;
     const { VoiceConnection } = await loadVoiceWs();
+    // Loaded now (if installed) so that what she hears can be decoded later without awaiting.
+    await loadAudio().catch(() => undefined);
     const ca = caOf(this.joins.provider);
     const client = new VoiceConnection({
       guildId,
@@ -154,15 +189,17 @@ export class VoiceMember {
       }),
       selfMute: opts.selfMute ?? false,
       selfDeaf: opts.selfDeaf ?? false,
-      maxDaveProtocolVersion: opts.dave ? 1 : 0,
+      ...(opts.dave === false ? { dave: false } : {}),
       debug: (line: string) => this.log(`user ${this.userId} voice: ${line}`),
       ...(ca !== undefined ? { ca } : {}),
     });
     this.client = client;
     this.guild = guildId;
     client.on('frame', (frame) => this.recording.add(frame));
+    const deadline = Date.now() + (opts.timeoutMs ?? 15_000);
     try {
       await client.ready(opts.timeoutMs ?? 15_000);
+      await this.inE2EEGroup(client, guildId, deadline);
     } catch (err) {
       this.leave();
       throw err;
@@ -173,14 +210,82 @@ export class VoiceMember {
    * Moves to another channel of the same guild; resolves once connected there. The emulator's
    * voice server keeps the seat on a move (same token), so the connection usually stays up and
    * only its channel changes; a provider that hands out a new seat makes the client reconnect.
+   * In a DAVE call she leaves and joins instead (the bot sees channel_id null, then the new
+   * channel): the server starts the new channel's MLS group with op 25 on the same voice
+   * session, and the voice client keeps one group per voice session, so it refuses that op 25.
    */
   async move(channelId: string, timeoutMs = 15_000): Promise<void> {
     const client = this.requireClient();
     if (client.channelId === channelId && client.state.status === 'ready') return;
+    if (client.daveProtocolVersion !== 0 || client.voicePrivacyCode !== '') {
+      const guildId = this.guild!;
+      this.leave();
+      await this.join(guildId, channelId, { ...this.joinOptions, timeoutMs });
+      return;
+    }
     client.moveTo(channelId);
     // The adapter answered the op 4 (voice state, then voice server) once this settles.
     await this.signalled;
+    const deadline = Date.now() + timeoutMs;
     await client.ready(timeoutMs);
+    await this.inE2EEGroup(client, this.guild!, deadline);
+  }
+
+  /**
+   * With DAVE in effect, media flows only once she holds the group's keys: until then her frames
+   * are dropped unsent and others' are undecryptable. The emulator's voice server knows the
+   * channel's MLS state, so the wait ends when no proposal or transition is pending and she is
+   * in the group with its privacy code (or is the only DAVE member: a group needs two). With
+   * another provider, she waits for a privacy code while others are in the call.
+   */
+  private async inE2EEGroup(client: VoiceClient, guildId: string, deadline: number): Promise<void> {
+    const dave = daveStateOf(this.joins.provider);
+    for (;;) {
+      if (client.state.status !== 'ready')
+        throw new EmulatorError(
+          'EMULATOR_VOICE_FAILED',
+          `user ${this.userId}: voice connection ${client.state.status}`,
+        );
+      if (client.daveProtocolVersion === 0 && client.voicePrivacyCode === '') {
+        // Transport encryption only, unless the server is about to upgrade the call.
+        const state = dave?.(guildId, client.channelId);
+        if (!state || (state.protocolVersion === 0 && state.pendingTransition === null)) return;
+      } else if (dave) {
+        const state = dave(guildId, client.channelId);
+        if (!state) return;
+        const settled = state.pendingProposals.length === 0 && state.pendingTransition === null;
+        const me = state.members.find((m) => m.userId === this.userId);
+        const capable = state.members.filter((m) => m.daveCapable).length;
+        if (settled && (capable <= 1 || (me?.leafIndex != null && client.voicePrivacyCode !== ''))) return;
+      } else if (client.voicePrivacyCode !== '' || client.connectedUsers.size === 0) return;
+      if (Date.now() > deadline)
+        throw new EmulatorError(
+          'EMULATOR_VOICE_TIMEOUT',
+          `user ${this.userId}: not in the call's E2EE group in time`,
+        );
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  /**
+   * Resolves once her connection is ready and, in a DAVE call, no MLS change is pending and she
+   * holds the group's keys: after someone else joined (a bot), the moment her audio reaches them.
+   */
+  async settled(timeoutMs = 15_000): Promise<void> {
+    const client = this.requireClient();
+    const deadline = Date.now() + timeoutMs;
+    await client.ready(timeoutMs);
+    await this.inE2EEGroup(client, this.guild!, deadline);
+  }
+
+  /** The call's voice privacy code ('' without DAVE), the same for every member of its E2EE group. */
+  get voicePrivacyCode(): string {
+    return this.client?.voicePrivacyCode ?? '';
+  }
+
+  /** The DAVE protocol version in effect (0: transport encryption only), undefined outside voice. */
+  get daveProtocolVersion(): number | undefined {
+    return this.client?.daveProtocolVersion;
   }
 
   /** Leaves the call (op 4 with channel null: the bot sees her VOICE_STATE_UPDATE with channel_id null). */
@@ -193,9 +298,22 @@ export class VoiceMember {
     client.destroy();
   }
 
-  /** Speaks Opus frames into the call at 20 ms each; resolves when they (and the trailing silence) went out. */
-  speak(frames: OpusFrames): Promise<void> {
-    return this.requireClient().play(frames);
+  /**
+   * Speaks into the call at 20 ms per frame: Opus frames as they are, or an Ogg Opus file, PCM or
+   * a tone encoded with @cordwire/audio. Resolves when it (and the trailing silence) went out.
+   */
+  speak(source: SpeakSource): Promise<void> {
+    const client = this.requireClient();
+    // Opus frames start playing now, as before (a stopSpeaking() right after stops them).
+    const opus = asOpusFrames(source);
+    if (opus) return client.play(opus);
+    return speakFrames(source).then(async ({ frames, close }) => {
+      try {
+        await client.play(frames);
+      } finally {
+        close();
+      }
+    });
   }
 
   stopSpeaking(): void {
