@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { machineInfo, type Row, toJson, toMarkdown } from './report.js';
 import { notMeasuredRow, type Suite, type SuiteContext } from './suite.js';
+import { botSuite } from './suites/bot.js';
 import { brokerSuite } from './suites/broker.js';
 import { audioSuite } from './suites/audio.js';
 import { daveFramesSuite } from './suites/daveFrames.js';
@@ -42,6 +43,7 @@ const suites: readonly Suite[] = [
   brokerSuite,
   voiceE2eeSuite,
   audioSuite,
+  botSuite,
 ];
 
 function argValue(args: readonly string[], name: string): string | undefined {
