@@ -114,15 +114,7 @@ export class DemoBot extends EventEmitter<DemoBotEvents> {
     if (existing === call) return call;
     call.on('leave', () => this.#recordings.delete(guildId));
     // With DAVE, listeners decrypt our audio only once the group's transition executed.
-    if (call.connection.daveProtocolVersion > 0 && call.privacyCode === '') {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, E2EE_WAIT_MS);
-        call.once('privacyCode', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    await call.e2eeReady(E2EE_WAIT_MS).catch(() => ''); // the summary reports a missing code
     this.emit('log', `joined <#${channelId}>, E2EE privacy code ${call.privacyCode || 'none'}`);
     this.emit('joined', call, call.privacyCode);
     return call;

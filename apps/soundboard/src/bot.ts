@@ -127,7 +127,7 @@ export class Soundboard extends EventEmitter<SoundboardEvents> {
     await interaction.deferReply();
     const call = await this.client.voice.join(guildId, channelId, { selfDeaf: true });
     // With DAVE, listeners can decrypt our audio only once the group's transition executed.
-    if (call.connection.daveProtocolVersion > 0 && call.privacyCode === '') await privacyCode(call);
+    await call.e2eeReady(E2EE_WAIT_MS).catch(() => ''); // play anyway; listeners without keys miss it
     const track = call.player.play(sound.path);
     this.emit('log', `playing ${sound.name} in <#${channelId}>`);
     this.emit('played', call, sound, track);
@@ -144,14 +144,4 @@ export class Soundboard extends EventEmitter<SoundboardEvents> {
     this.emit('left', guildId);
     await interaction.reply('Bye.');
   }
-}
-
-function privacyCode(call: BotVoiceConnection): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, E2EE_WAIT_MS);
-    call.once('privacyCode', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }

@@ -19,6 +19,7 @@ import {
   type RecordingSummary,
 } from '@cordwire/audio';
 import type { VoiceConnection, VoiceConnectionState } from '@cordwire/voice-ws';
+import { BotError } from './errors.js';
 
 export type BotVoiceEvents = {
   /** The connection's state changed (signalling, connecting, ready, disconnected, destroyed). */
@@ -121,6 +122,34 @@ export class BotVoiceConnection extends EventEmitter<BotVoiceEvents> {
   /** The call's 30-digit voice privacy code ('' until the E2EE group formed, or without E2EE). */
   get privacyCode(): string {
     return this.connection.voicePrivacyCode;
+  }
+
+  /**
+   * Resolves with the privacy code once the call's E2EE group has formed, so that what the bot
+   * plays from then on can be decrypted by the listeners; with E2EE off it resolves with '' at once.
+   * Rejects with `BotError` `E2EE_TIMEOUT` after `timeoutMs` (default 10 s).
+   */
+  e2eeReady(timeoutMs = 10_000): Promise<string> {
+    if (this.privacyCode !== '' || this.connection.daveProtocolVersion === 0)
+      return Promise.resolve(this.privacyCode);
+    return new Promise((resolve, reject) => {
+      const onCode = (code: string) => {
+        if (code === '') return;
+        clearTimeout(timer);
+        this.off('privacyCode', onCode);
+        resolve(code);
+      };
+      const timer = setTimeout(() => {
+        this.off('privacyCode', onCode);
+        reject(
+          new BotError(
+            'E2EE_TIMEOUT',
+            `no E2EE group formed in channel ${this.channelId} within ${timeoutMs} ms`,
+          ),
+        );
+      }, timeoutMs);
+      this.on('privacyCode', onCode);
+    });
   }
 
   /** The 45-digit code to compare out of band with `userId` (DAVE on). */

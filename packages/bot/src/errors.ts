@@ -12,7 +12,8 @@ export type BotErrorCode =
   | 'INTERACTION_ALREADY_ACKNOWLEDGED'
   | 'INTERACTION_NOT_ACKNOWLEDGED'
   | 'HANDLER_FAILED'
-  | 'DESTROYED';
+  | 'DESTROYED'
+  | 'E2EE_TIMEOUT';
 
 export class BotError extends Error {
   override readonly name = 'BotError';

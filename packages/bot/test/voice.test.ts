@@ -227,9 +227,12 @@ it('a voice server crash (4015) is invisible: the same handle, player and record
     const packets = [...demuxOggOpus(readFileSync(summary.files.get(BOB) as string))].flatMap((e) =>
       e.type === 'packet' ? [e.packet] : [],
     );
-    // One file, in order, with bob's words from before and after the crash.
-    const words = packets.filter((p) => p.length === 6 && p[2] === 9).map((p) => p[1]);
-    expect(words).toEqual(Array.from({ length: 50 }, (_, n) => n));
+    // One file, in order, with bob's words from before and after the crash. A packet sent while
+    // the relay was still re-learning an address after the crash may be lost (UDP); no more.
+    const words = packets.filter((p) => p.length === 6 && p[2] === 9).map((p) => p[1] as number);
+    for (let i = 1; i < words.length; i++) expect(words[i]).toBeGreaterThan(words[i - 1] as number);
+    expect(words.filter((w) => w < 25).length).toBeGreaterThanOrEqual(24);
+    expect(words.filter((w) => w >= 25).length).toBeGreaterThanOrEqual(24);
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }
@@ -261,4 +264,23 @@ it('client.destroy() (what SIGINT/SIGTERM run) flushes a running recording befor
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }
+});
+
+it('e2eeReady: times out (typed) while the bot is alone, resolves with the shared privacy code once a member joins', async () => {
+  const c = await loggedIn();
+  const call = await c.voice.join(GUILD, VOICE);
+  // Alone in the channel there is no group to form: the wait ends with a typed error.
+  const alone = await call.e2eeReady(200).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(alone).toBeInstanceOf(BotError);
+  expect((alone as BotError).code).toBe('E2EE_TIMEOUT');
+  const waiting = call.e2eeReady(15_000);
+  const bob = bobJoins();
+  await bob.ready(15_000);
+  const code = await waiting;
+  expect(code).toMatch(/^\d{30}$/);
+  await until(() => bob.voicePrivacyCode === code, 'bob to share the code');
+  expect(await call.e2eeReady()).toBe(code); // already formed: at once
 });
