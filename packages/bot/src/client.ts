@@ -58,6 +58,11 @@ export interface ClientOptions {
   >;
   /** Leave voice, close shards and flush on SIGINT/SIGTERM, then exit. Default true. */
   readonly handleSignals?: boolean;
+  /**
+   * How long login() waits, after READY, for the GUILD_CREATE of every guild READY listed, so that
+   * `ready` fires with the cache filled (discord.js waits the same way). Default 15000; 0 does not wait.
+   */
+  readonly waitForGuildsMs?: number;
   /** Defaults for every voice join (e.g. `{ ca: voiceServer.caPem }` for an emulator's wss). */
   readonly voice?: Partial<JoinOptions>;
   /** Opt-in debug lines (token-free). */
@@ -115,6 +120,9 @@ export class Client extends EventEmitter<ClientEvents> {
   #manager: ShardManager | undefined;
   #applicationId: string | undefined;
   #ready = false;
+  /** Guilds READY announced whose GUILD_CREATE has not arrived yet. */
+  readonly #pendingGuilds = new Set<string>();
+  #guildsArrived: (() => void) | undefined;
   #destroyed = false;
   #signalHandler: ((signal: NodeJS.Signals) => void) | undefined;
 
@@ -227,6 +235,7 @@ export class Client extends EventEmitter<ClientEvents> {
       this.#manager = undefined;
       throw fatal;
     }
+    await this.#waitForGuilds(o.waitForGuildsMs ?? 15_000);
     this.#ready = true;
     this.#debug(`ready: ${manager.shardCount} shard(s), ${this.cache.guildCount} guild(s)`);
     this.emit('ready', this);
@@ -237,13 +246,37 @@ export class Client extends EventEmitter<ClientEvents> {
     this.cache.apply(t, d);
     this.voice.handleDispatch(t, d);
     if (t === 'READY') {
-      const app = (d as { application?: { id?: unknown } }).application;
-      if (typeof app?.id === 'string') this.#applicationId = app.id;
+      const ready = d as { application?: { id?: unknown }; guilds?: unknown };
+      if (typeof ready.application?.id === 'string') this.#applicationId = ready.application.id;
+      if (!this.#ready && Array.isArray(ready.guilds))
+        for (const g of ready.guilds as Array<{ id?: unknown }>)
+          if (typeof g?.id === 'string') this.#pendingGuilds.add(g.id);
+    } else if ((t === 'GUILD_CREATE' || t === 'GUILD_DELETE') && this.#pendingGuilds.size > 0) {
+      this.#pendingGuilds.delete(String((d as { id?: unknown }).id));
+      if (this.#pendingGuilds.size === 0) this.#guildsArrived?.();
     }
     this.emit('dispatch', t, d, shardId);
     if (t !== 'READY')
       (this.emit as (n: string, ...a: unknown[]) => boolean)(dispatchEventName(t), d, shardId);
     if (t === 'INTERACTION_CREATE') void this.#route(d as APIInteraction);
+  }
+
+  /** Resolves once every guild READY announced has arrived, or after `ms` (then it says which are late). */
+  async #waitForGuilds(ms: number): Promise<void> {
+    if (ms <= 0 || this.#pendingGuilds.size === 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      this.#guildsArrived = done;
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    this.#guildsArrived = undefined;
+    if (this.#pendingGuilds.size > 0) {
+      this.#debug(`ready without ${this.#pendingGuilds.size} guild(s) that did not arrive within ${ms} ms`);
+      this.#pendingGuilds.clear();
+    }
   }
 
   #emitError(error: Error): void {

@@ -153,3 +153,21 @@ it('destroy runs shutdown hooks newest first, closes the shards, and can be call
   expect(emu.control.connectionStats().connections).toBe(0);
   await expect(c.login()).rejects.toMatchObject({ code: 'DESTROYED' });
 });
+
+it('login() resolves (and ready fires) only once every guild READY listed has arrived', async () => {
+  // Many guilds, so that their GUILD_CREATEs trail READY over several socket reads.
+  await emu.close();
+  const guilds = Array.from({ length: 300 }, (_, i) => ({
+    id: String(1400000000000000000n + BigInt(i) * 1000n),
+    name: `guild ${i}`,
+    channels: [{ id: String(1400000000000000000n + BigInt(i) * 1000n + 1n), name: 'general' }],
+  }));
+  emu = await startEmulator({ seed: { guilds } });
+  const c = bot();
+  let cachedAtReady = -1;
+  c.on('ready', () => {
+    cachedAtReady = c.cache.guildCount;
+  });
+  await c.login();
+  expect(cachedAtReady).toBe(300);
+});
