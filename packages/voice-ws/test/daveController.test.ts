@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { createTransportCipher, encryptVoicePacket, VoiceReceiver } from '@cordwire/voice-udp';
 import * as davey from '@snazzah/davey';
 import { describe, expect, it } from 'vitest';
-import { cordwireDaveSessionFactory, daveyDaveSessionFactory } from '../src/index.js';
+import { VoiceOpcodes } from '@cordwire/opcodes';
+import { cordwireDaveSessionFactory, DaveNotReadyError, daveyDaveSessionFactory } from '../src/index.js';
 import { carry, InProcessDaveGateway, type Member, until } from './helpers/inProcessDave.js';
 
 const ours = cordwireDaveSessionFactory;
@@ -195,5 +196,55 @@ describe('DAVE controller with an in-process external sender', () => {
       if (i % 20 === 7) expect(frame).toBeNull();
       else expect(frame).toEqual(sent[i]);
     });
+  });
+
+  it.each([
+    ['ours', ours],
+    ['davey', theirs],
+  ] as const)(
+    'a move to another channel (%s) drops the old group: old frames fail, nothing goes out, op 25 starts a fresh session',
+    async (_name, factory) => {
+      const gw = new InProcessDaveGateway();
+      const a = gw.join('2000000000000000061', factory);
+      const b = gw.join('2000000000000000062', ours);
+      await until(() => allReady([a, b]) && sameGroup([a, b]), 'two');
+      const fromB = b.dave.transform.transformOutbound!(opus(1));
+      const kpBefore = a.binaryOps.filter((op) => op === VoiceOpcodes.DAVE_MLS_KEY_PACKAGE).length;
+      a.dave.moveToChannel('1100000000000000002');
+      expect(a.dave.privacyCode).toBe('');
+      expect(a.dave.epoch).toBeNull();
+      // The old group's keys are gone: B's DAVE frame no longer decrypts, plaintext is refused too.
+      expect(a.dave.transform.transformInbound!(b.userId, fromB)).toBeNull();
+      expect(a.dave.transform.transformInbound!(b.userId, opus(2))).toBeNull();
+      expect(a.dave.stats.receive.get(b.userId)).toMatchObject({ failed: 1, unencrypted: 1 });
+      // Nothing of ours leaves, encrypted or not, until the new group gives us a key.
+      expect(() => a.dave.transform.transformOutbound!(opus(3))).toThrow(DaveNotReadyError);
+      expect(a.dave.protocolVersion).toBe(1);
+      // The new channel's op 25 starts a session for it, which sends a fresh key package.
+      a.dave.binary(VoiceOpcodes.DAVE_MLS_EXTERNAL_SENDER, gw.sender.package);
+      await until(
+        () => a.binaryOps.filter((op) => op === VoiceOpcodes.DAVE_MLS_KEY_PACKAGE).length === kpBefore + 1,
+        'a fresh key package',
+      );
+      expect(a.dave.stats.mlsFailures).toBe(0);
+      expect(a.dave.stats.recoveries).toBe(0);
+    },
+  );
+
+  it('an op 25 that arrives before we learn of the move is held, not fed to the old group', async () => {
+    const gw = new InProcessDaveGateway();
+    const a = gw.join('2000000000000000071', ours);
+    const b = gw.join('2000000000000000072', ours);
+    await until(() => allReady([a, b]) && sameGroup([a, b]), 'two');
+    const kpBefore = a.binaryOps.filter((op) => op === VoiceOpcodes.DAVE_MLS_KEY_PACKAGE).length;
+    a.dave.binary(VoiceOpcodes.DAVE_MLS_EXTERNAL_SENDER, gw.sender.package);
+    // Still in the old group, which works on: no MLS failure, frames still flow.
+    expect(carry(b, a, opus(4))).toEqual(opus(4));
+    a.dave.moveToChannel('1100000000000000002');
+    await until(
+      () => a.binaryOps.filter((op) => op === VoiceOpcodes.DAVE_MLS_KEY_PACKAGE).length === kpBefore + 1,
+      'a fresh key package at once',
+    );
+    expect(a.dave.stats.mlsFailures).toBe(0);
   });
 });
