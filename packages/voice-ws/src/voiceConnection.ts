@@ -412,7 +412,7 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
 
   /** Move to another channel of the same guild (op 4). */
   moveTo(channelId: string): boolean {
-    this.#setChannel(channelId);
+    this.#setChannel(channelId, true);
     return this.#signal();
   }
 
@@ -441,9 +441,9 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
   }
 
   /** A move inside the guild: the DAVE group is per channel, so DAVE starts over for the new one. */
-  #setChannel(channelId: string): void {
+  #setChannel(channelId: string, requested = false): void {
     this.#channelId = channelId;
-    this.#dave?.moveToChannel(channelId);
+    this.#dave?.moveToChannel(channelId, requested);
   }
 
   #signal(): boolean {

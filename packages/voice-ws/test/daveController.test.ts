@@ -247,4 +247,21 @@ describe('DAVE controller with an in-process external sender', () => {
     );
     expect(a.dave.stats.mlsFailures).toBe(0);
   });
+
+  it('a move we asked for ignores an op 25 held from before it and waits for the new one', async () => {
+    const gw = new InProcessDaveGateway();
+    const a = gw.join('2000000000000000081', ours);
+    const b = gw.join('2000000000000000082', ours);
+    await until(() => allReady([a, b]) && sameGroup([a, b]), 'two');
+    const keyPackages = () => a.binaryOps.filter((op) => op === VoiceOpcodes.DAVE_MLS_KEY_PACKAGE).length;
+    const kpBefore = keyPackages();
+    a.dave.binary(VoiceOpcodes.DAVE_MLS_EXTERNAL_SENDER, gw.sender.package);
+    a.dave.moveToChannel('1100000000000000002', true);
+    // No session was started on the stale op 25 (it would send its key package to the old channel).
+    await expect(a.dave.getVerificationCode(b.userId)).rejects.toThrow('no DAVE session');
+    expect(keyPackages()).toBe(kpBefore);
+    a.dave.binary(VoiceOpcodes.DAVE_MLS_EXTERNAL_SENDER, gw.sender.package);
+    await until(() => keyPackages() === kpBefore + 1, 'a key package for the new channel');
+    expect(a.dave.stats.mlsFailures).toBe(0);
+  });
 });

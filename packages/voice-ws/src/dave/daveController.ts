@@ -244,11 +244,13 @@ export class DaveController extends EventEmitter<DaveControllerEvents> {
    * which sends a fresh key package (op 26) and joins from the proposals or Welcome that follow.
    * When that op 25 came before we learnt of the move (a move by someone else: the voice state
    * update and the voice gateway race), it was held and the new session starts at once.
+   * `requested` says we asked for the move ourselves and have not sent the op 4 yet: an op 25 held
+   * now cannot be for the new channel, and starting on it would send a key package to the old one.
    */
-  moveToChannel(channelId: string): void {
+  moveToChannel(channelId: string, requested = false): void {
     if (channelId === this.#channelId) return;
     const wasDave = this.#session !== undefined || this.#protocolVersion !== 0;
-    const heldSender = this.#senderApplied ? undefined : this.#externalSender;
+    const heldSender = this.#senderApplied || requested ? undefined : this.#externalSender;
     this.#generation++;
     this.#channelId = channelId;
     this.#session = undefined;
