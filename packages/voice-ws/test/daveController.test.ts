@@ -257,6 +257,8 @@ describe('DAVE controller with an in-process external sender', () => {
     const kpBefore = keyPackages();
     a.dave.binary(VoiceOpcodes.DAVE_MLS_EXTERNAL_SENDER, gw.sender.package);
     a.dave.moveToChannel('1100000000000000002', true);
+    // B is not in the new channel: an Add for B there would not be accepted.
+    expect([...a.dave.recognizedUsers]).toEqual([]);
     // No session was started on the stale op 25 (it would send its key package to the old channel).
     await expect(a.dave.getVerificationCode(b.userId)).rejects.toThrow('no DAVE session');
     expect(keyPackages()).toBe(kpBefore);

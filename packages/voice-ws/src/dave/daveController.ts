@@ -258,6 +258,9 @@ export class DaveController extends EventEmitter<DaveControllerEvents> {
     this.#externalSender = heldSender;
     this.#senderApplied = false;
     this.#early = [];
+    // The old channel's users are not in the new group; the server announces the new channel's
+    // (op 11) after our op 4. A move by someone else may race that op 11, so it keeps the set.
+    if (requested) this.#recognized.clear();
     this.#pending.clear();
     this.#lastTransitionId = 0;
     this.#lastExecutedAt = Number.NEGATIVE_INFINITY;
