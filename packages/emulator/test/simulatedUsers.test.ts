@@ -210,6 +210,29 @@ test('moving between voice channels: the bot sees the move, and only the new cha
     await new Promise((r) => setTimeout(r, 20));
   expect(erin.heard.frames(alice.id)).toHaveLength(10);
   expect(dave.heard.frames(alice.id)).toEqual([]);
+  // A real move, not a leave and a join: the bot never saw her without a channel.
+  const aliceStates = () =>
+    c.frames
+      .slice(from)
+      .filter((f) => f.t === 'VOICE_STATE_UPDATE' && f.d.user_id === alice.id)
+      .map((f) => f.d.channel_id);
+  expect(aliceStates()).toEqual([lounge.id]);
+
+  // And back: the voice channel's group takes her again, the lounge's goes on with erin alone.
+  await alice.moveVoice(VOICE);
+  expect(alice.voicePrivacyCode).toBe(dave.voicePrivacyCode);
+  expect(alice.voicePrivacyCode).not.toBe('');
+  await alice.speak(Array.from({ length: 10 }, (_, i) => frame(100 + i)));
+  const back = Date.now() + 10_000;
+  while (dave.heard.frames(alice.id).length < 10 && Date.now() < back)
+    await new Promise((r) => setTimeout(r, 20));
+  expect(dave.heard.frames(alice.id)).toHaveLength(10);
+  expect(erin.heard.frames(alice.id)).toHaveLength(10);
+  await c.waitFor(
+    (f) => f.t === 'VOICE_STATE_UPDATE' && f.d.user_id === alice.id && f.d.channel_id === VOICE,
+    from,
+  );
+  expect(aliceStates()).toEqual([lounge.id, VOICE]);
 });
 
 test('intents gate what simulated users cause: each session gets only the events its intents allow', async () => {

@@ -412,7 +412,7 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
 
   /** Move to another channel of the same guild (op 4). */
   moveTo(channelId: string): boolean {
-    this.#channelId = channelId;
+    this.#setChannel(channelId, true);
     return this.#signal();
   }
 
@@ -438,6 +438,12 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
     this.#playDone?.();
     this.#adapter.destroy();
     this.#setState({ status: 'destroyed' });
+  }
+
+  /** A move inside the guild: the DAVE group is per channel, so DAVE starts over for the new one. */
+  #setChannel(channelId: string, requested = false): void {
+    this.#channelId = channelId;
+    this.#dave?.moveToChannel(channelId, requested);
   }
 
   #signal(): boolean {
@@ -468,7 +474,7 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
       this.#setState({ status: 'disconnected', reason: 'left' });
       return;
     }
-    this.#channelId = data.channel_id;
+    this.#setChannel(data.channel_id);
     this.#voiceState = data;
     this.#maybeConnect();
   }

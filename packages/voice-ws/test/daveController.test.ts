@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { createTransportCipher, encryptVoicePacket, VoiceReceiver } from '@cordwire/voice-udp';
 import * as davey from '@snazzah/davey';
 import { describe, expect, it } from 'vitest';
-import { cordwireDaveSessionFactory, daveyDaveSessionFactory } from '../src/index.js';
+import { VoiceOpcodes } from '@cordwire/opcodes';
+import { cordwireDaveSessionFactory, DaveNotReadyError, daveyDaveSessionFactory } from '../src/index.js';
 import { carry, InProcessDaveGateway, type Member, until } from './helpers/inProcessDave.js';
 
 const ours = cordwireDaveSessionFactory;
@@ -195,5 +196,74 @@ describe('DAVE controller with an in-process external sender', () => {
       if (i % 20 === 7) expect(frame).toBeNull();
       else expect(frame).toEqual(sent[i]);
     });
+  });
+
+  it.each([
+    ['ours', ours],
+    ['davey', theirs],
+  ] as const)(
+    'a move to another channel (%s) drops the old group: old frames fail, nothing goes out, op 25 starts a fresh session',
+    async (_name, factory) => {
+      const gw = new InProcessDaveGateway();
+      const a = gw.join('2000000000000000061', factory);
+      const b = gw.join('2000000000000000062', ours);
+      await until(() => allReady([a, b]) && sameGroup([a, b]), 'two');
+      const fromB = b.dave.transform.transformOutbound!(opus(1));
+      const kpBefore = a.binaryOps.filter((op) => op === VoiceOpcodes.DAVE_MLS_KEY_PACKAGE).length;
+      a.dave.moveToChannel('1100000000000000002');
+      expect(a.dave.privacyCode).toBe('');
+      expect(a.dave.epoch).toBeNull();
+      // The old group's keys are gone: B's DAVE frame no longer decrypts, plaintext is refused too.
+      expect(a.dave.transform.transformInbound!(b.userId, fromB)).toBeNull();
+      expect(a.dave.transform.transformInbound!(b.userId, opus(2))).toBeNull();
+      expect(a.dave.stats.receive.get(b.userId)).toMatchObject({ failed: 1, unencrypted: 1 });
+      // Nothing of ours leaves, encrypted or not, until the new group gives us a key.
+      expect(() => a.dave.transform.transformOutbound!(opus(3))).toThrow(DaveNotReadyError);
+      expect(a.dave.protocolVersion).toBe(1);
+      // The new channel's op 25 starts a session for it, which sends a fresh key package.
+      a.dave.binary(VoiceOpcodes.DAVE_MLS_EXTERNAL_SENDER, gw.sender.package);
+      await until(
+        () => a.binaryOps.filter((op) => op === VoiceOpcodes.DAVE_MLS_KEY_PACKAGE).length === kpBefore + 1,
+        'a fresh key package',
+      );
+      expect(a.dave.stats.mlsFailures).toBe(0);
+      expect(a.dave.stats.recoveries).toBe(0);
+    },
+  );
+
+  it('an op 25 that arrives before we learn of the move is held, not fed to the old group', async () => {
+    const gw = new InProcessDaveGateway();
+    const a = gw.join('2000000000000000071', ours);
+    const b = gw.join('2000000000000000072', ours);
+    await until(() => allReady([a, b]) && sameGroup([a, b]), 'two');
+    const kpBefore = a.binaryOps.filter((op) => op === VoiceOpcodes.DAVE_MLS_KEY_PACKAGE).length;
+    a.dave.binary(VoiceOpcodes.DAVE_MLS_EXTERNAL_SENDER, gw.sender.package);
+    // Still in the old group, which works on: no MLS failure, frames still flow.
+    expect(carry(b, a, opus(4))).toEqual(opus(4));
+    a.dave.moveToChannel('1100000000000000002');
+    await until(
+      () => a.binaryOps.filter((op) => op === VoiceOpcodes.DAVE_MLS_KEY_PACKAGE).length === kpBefore + 1,
+      'a fresh key package at once',
+    );
+    expect(a.dave.stats.mlsFailures).toBe(0);
+  });
+
+  it('a move we asked for ignores an op 25 held from before it and waits for the new one', async () => {
+    const gw = new InProcessDaveGateway();
+    const a = gw.join('2000000000000000081', ours);
+    const b = gw.join('2000000000000000082', ours);
+    await until(() => allReady([a, b]) && sameGroup([a, b]), 'two');
+    const keyPackages = () => a.binaryOps.filter((op) => op === VoiceOpcodes.DAVE_MLS_KEY_PACKAGE).length;
+    const kpBefore = keyPackages();
+    a.dave.binary(VoiceOpcodes.DAVE_MLS_EXTERNAL_SENDER, gw.sender.package);
+    a.dave.moveToChannel('1100000000000000002', true);
+    // B is not in the new channel: an Add for B there would not be accepted.
+    expect([...a.dave.recognizedUsers]).toEqual([]);
+    // No session was started on the stale op 25 (it would send its key package to the old channel).
+    await expect(a.dave.getVerificationCode(b.userId)).rejects.toThrow('no DAVE session');
+    expect(keyPackages()).toBe(kpBefore);
+    a.dave.binary(VoiceOpcodes.DAVE_MLS_EXTERNAL_SENDER, gw.sender.package);
+    await until(() => keyPackages() === kpBefore + 1, 'a key package for the new channel');
+    expect(a.dave.stats.mlsFailures).toBe(0);
   });
 });

@@ -111,8 +111,6 @@ export class VoiceMember {
   private guild: string | undefined;
   /** The last op 4 the client sent, until the world and the voice provider answered it. */
   private signalled: Promise<void> = Promise.resolve();
-  /** What she joined with, for a move that has to join again. */
-  private joinOptions: JoinVoiceOptions = {};
 
   constructor(
     private readonly userId: string,
@@ -135,7 +133,6 @@ export class VoiceMember {
       return;
     }
     if (this.client) this.leave();
-    this.joinOptions = opts;
     const { VoiceConnection } = await loadVoiceWs();
     // Loaded now (if installed) so that what she hears can be decoded later without awaiting.
     await loadAudio().catch(() => undefined);
@@ -210,19 +207,13 @@ export class VoiceMember {
    * Moves to another channel of the same guild; resolves once connected there. The emulator's
    * voice server keeps the seat on a move (same token), so the connection usually stays up and
    * only its channel changes; a provider that hands out a new seat makes the client reconnect.
-   * In a DAVE call she leaves and joins instead (the bot sees channel_id null, then the new
-   * channel): the server starts the new channel's MLS group with op 25 on the same voice
-   * session, and the voice client keeps one group per voice session, so it refuses that op 25.
+   * In a DAVE call the bot sees one VOICE_STATE_UPDATE with the new channel: the voice client
+   * drops the old channel's MLS group and joins the new channel's from the op 25 the server sends
+   * for it, and this resolves once she is in that group.
    */
   async move(channelId: string, timeoutMs = 15_000): Promise<void> {
     const client = this.requireClient();
     if (client.channelId === channelId && client.state.status === 'ready') return;
-    if (client.daveProtocolVersion !== 0 || client.voicePrivacyCode !== '') {
-      const guildId = this.guild!;
-      this.leave();
-      await this.join(guildId, channelId, { ...this.joinOptions, timeoutMs });
-      return;
-    }
     client.moveTo(channelId);
     // The adapter answered the op 4 (voice state, then voice server) once this settles.
     await this.signalled;

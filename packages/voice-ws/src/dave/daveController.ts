@@ -131,6 +131,10 @@ export class DaveController extends EventEmitter<DaveControllerEvents> {
   /** Version op 24 announced; takes effect when the transition that follows executes. */
   #upcomingVersion: number | undefined;
   #externalSender: Uint8Array | undefined;
+  /** The session has taken an external sender: a further op 25 belongs to another group (a move). */
+  #senderApplied = false;
+  /** Moved to another channel: the next op 25 starts the session for the new channel's group. */
+  #awaitingGroup = false;
   #early: EarlyOp[] = [];
   #queue: Promise<void> = Promise.resolve();
   /** Bumped by reset(): queued work of an earlier voice session does nothing. */
@@ -220,6 +224,8 @@ export class DaveController extends EventEmitter<DaveControllerEvents> {
     this.#protocolVersion = 0;
     this.#upcomingVersion = undefined;
     this.#externalSender = undefined;
+    this.#senderApplied = false;
+    this.#awaitingGroup = false;
     this.#early = [];
     this.#recognized.clear();
     this.#pending.clear();
@@ -228,6 +234,43 @@ export class DaveController extends EventEmitter<DaveControllerEvents> {
     this.#recovering = false;
     this.#consecutive.clear();
     this.#setPrivacyCode('');
+  }
+
+  /**
+   * We moved to another channel of the guild on the same voice session. The MLS group id is the
+   * channel id, so this is a new group: the old session goes, with every key of the old epoch (frames
+   * of the old channel's members no longer decrypt, and nothing of ours goes out until the new group
+   * gives us a send key). The op 25 the server sends for the new channel starts a fresh session,
+   * which sends a fresh key package (op 26) and joins from the proposals or Welcome that follow.
+   * When that op 25 came before we learnt of the move (a move by someone else: the voice state
+   * update and the voice gateway race), it was held and the new session starts at once.
+   * `requested` says we asked for the move ourselves and have not sent the op 4 yet: an op 25 held
+   * now cannot be for the new channel, and starting on it would send a key package to the old one.
+   */
+  moveToChannel(channelId: string, requested = false): void {
+    if (channelId === this.#channelId) return;
+    const wasDave = this.#session !== undefined || this.#protocolVersion !== 0;
+    const heldSender = this.#senderApplied || requested ? undefined : this.#externalSender;
+    this.#generation++;
+    this.#channelId = channelId;
+    this.#session = undefined;
+    this.#upcomingVersion = undefined;
+    this.#externalSender = heldSender;
+    this.#senderApplied = false;
+    this.#early = [];
+    // The old channel's users are not in the new group; the server announces the new channel's
+    // (op 11) after our op 4. A move by someone else may race that op 11, so it keeps the set.
+    if (requested) this.#recognized.clear();
+    this.#pending.clear();
+    this.#lastTransitionId = 0;
+    this.#lastExecutedAt = Number.NEGATIVE_INFINITY;
+    this.#recovering = false;
+    this.#consecutive.clear();
+    this.#setPrivacyCode('');
+    if (!wasDave) return;
+    this.#log(`moved to channel ${channelId}: DAVE session dropped, waiting for the new group`);
+    if (heldSender) this.#startSession(this.#protocolVersion);
+    else this.#awaitingGroup = true;
   }
 
   // ------------------------------------------------------------------ gateway events
@@ -255,7 +298,22 @@ export class DaveController extends EventEmitter<DaveControllerEvents> {
 
   /** Binary server ops 25, 27, 29, 30 (payload after seq and opcode). */
   binary(op: number, payload: Uint8Array): void {
-    if (op === VoiceOpcodes.DAVE_MLS_EXTERNAL_SENDER) this.#externalSender = payload;
+    if (op === VoiceOpcodes.DAVE_MLS_EXTERNAL_SENDER) {
+      if (this.#senderApplied) {
+        // Our session is in (or joining) a group already, whose external sender cannot change: this
+        // op 25 is for the group of a channel we are being moved to. Held for moveToChannel().
+        this.#senderApplied = false;
+        this.#externalSender = payload;
+        this.#log('op 25 while in a group: held for the channel we are moving to');
+        return;
+      }
+      this.#externalSender = payload;
+      if (this.#awaitingGroup) {
+        this.#awaitingGroup = false;
+        this.#startSession(this.#protocolVersion);
+        return;
+      }
+    }
     if (!this.#session) {
       if (op === VoiceOpcodes.DAVE_MLS_EXTERNAL_SENDER) return; // remembered; applied at session start
       this.#early.push({ op, payload });
@@ -316,6 +374,7 @@ export class DaveController extends EventEmitter<DaveControllerEvents> {
     }
     this.#session = session;
     const externalSender = this.#externalSender;
+    if (externalSender) this.#senderApplied = true;
     this.#enqueue('session start', async () => {
       if (externalSender) await session.setExternalSender(externalSender);
       const keyPackage = await session.getSerializedKeyPackage();
@@ -329,6 +388,7 @@ export class DaveController extends EventEmitter<DaveControllerEvents> {
   #binaryNow(op: number, payload: Uint8Array): void {
     switch (op) {
       case VoiceOpcodes.DAVE_MLS_EXTERNAL_SENDER:
+        this.#senderApplied = true;
         this.#enqueue('op 25', async (session) => session?.setExternalSender(payload));
         return;
       case VoiceOpcodes.DAVE_MLS_PROPOSALS: {
@@ -499,9 +559,14 @@ export class DaveController extends EventEmitter<DaveControllerEvents> {
     const dave = isDaveFrame(payload);
     const session = this.#session;
     if (!session) {
-      if (!dave) {
+      if (!dave && this.#protocolVersion === 0) {
         stats.passedThrough++;
         return payload;
+      }
+      if (!dave) {
+        // E2EE call between groups (moved to another channel): plaintext is refused as in a group.
+        stats.unencrypted++;
+        return null;
       }
       this.#failed(userId, stats, 'DAVE_NO_SESSION', true);
       return null;
