@@ -79,3 +79,4 @@ export {
   type UserReceiveStats,
 } from './audioReceiver.js';
 export { Recorder, type RecorderOptions, type RecordingSummary } from './recorder.js';
+export { decodeOpusFrames, dominantFrequency, goertzel, rms } from './toneAnalysis.js';
