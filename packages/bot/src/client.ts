@@ -7,7 +7,12 @@
  * discord-api-types, rather than wrapper classes: what you read in Discord's docs is what you get.
  */
 import { EventEmitter } from 'node:events';
-import { ShardManager, type ShardManagerOptions, workerThreadsStrategy } from '@cordwire/gateway';
+import {
+  ShardManager,
+  type ShardManagerOptions,
+  type WorkerStrategyOptions,
+  workerThreadsStrategy,
+} from '@cordwire/gateway';
 import { GatewayIntentBits, type GatewayIntentName } from '@cordwire/opcodes';
 import { REST, type RESTOptions } from '@discordjs/rest';
 import {
@@ -37,14 +42,15 @@ export interface ClientOptions {
   readonly intents: number | readonly GatewayIntentName[];
   /**
    * Shards: a count, or `{ count, ids, workers }`. Default: what Discord recommends, in this process.
-   * `workers: true` runs each shard in a worker thread.
+   * `workers: true` runs each shard in a worker thread; an object passes @cordwire/gateway's
+   * worker options (`shardsPerWorker`, `execArgv`, `workerUrl`).
    */
   readonly shards?:
     | number
     | {
         readonly count?: number;
         readonly ids?: readonly number[] | { readonly start: number; readonly end: number };
-        readonly workers?: boolean | { readonly shardsPerWorker?: number };
+        readonly workers?: boolean | WorkerStrategyOptions;
       };
   /** Discord's API base with the version, e.g. an emulator's `restUrl`. Default discord.com v10. */
   readonly apiUrl?: string;
