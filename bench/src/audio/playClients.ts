@@ -11,18 +11,16 @@
 import { createReadStream } from 'node:fs';
 import {
   AudioPlayerStatus,
-  type DiscordGatewayAdapterCreator,
   NoSubscriberBehavior,
   StreamType,
   VoiceConnectionStatus,
   createAudioPlayer,
   createAudioResource,
   entersState,
-  joinVoiceChannel as joinAnchor,
 } from '@discordjs/voice';
 import { AudioPlayer } from '@cordwire/audio';
 import { type VoiceAdapterCreator, joinVoiceChannel as joinOurs } from '@cordwire/voice-ws';
-import type { VoiceMember } from '../voice/voiceClients.js';
+import { adapterFor, joinAnchorAs, type VoiceMember } from '../voice/voiceMember.js';
 
 interface PlayRequest {
   type: 'play';
@@ -37,36 +35,6 @@ interface PlayRequest {
 }
 
 const send = (message: unknown) => process.send?.(message);
-
-function adapterFor(member: VoiceMember) {
-  return (methods: { onVoiceStateUpdate(d: unknown): void; onVoiceServerUpdate(d: unknown): void }) => ({
-    sendPayload(payload: { d: { channel_id: string | null } }) {
-      if (payload.d.channel_id === null) return true;
-      setImmediate(() => {
-        methods.onVoiceStateUpdate({
-          session_id: member.sessionId,
-          user_id: member.userId,
-          guild_id: member.guildId,
-          channel_id: member.channelId,
-          self_mute: false,
-          self_deaf: false,
-          deaf: false,
-          mute: false,
-          suppress: false,
-          self_video: false,
-          request_to_speak_timestamp: null,
-        });
-        methods.onVoiceServerUpdate({
-          token: member.token,
-          guild_id: member.guildId,
-          endpoint: member.endpoint,
-        });
-      });
-      return true;
-    },
-    destroy() {},
-  });
-}
 
 async function startOurs(request: PlayRequest): Promise<{ packets: () => number; stop: () => void }> {
   const connections = request.members.map((member) =>
@@ -105,16 +73,7 @@ async function startOurs(request: PlayRequest): Promise<{ packets: () => number;
 }
 
 async function startAnchor(request: PlayRequest): Promise<{ packets: () => number; stop: () => void }> {
-  const connections = request.members.map((member) =>
-    joinAnchor({
-      guildId: member.guildId,
-      channelId: member.channelId,
-      adapterCreator: adapterFor(member) as unknown as DiscordGatewayAdapterCreator,
-      selfDeaf: false,
-      selfMute: false,
-      daveEncryption: false,
-    }),
-  );
+  const connections = request.members.map((member) => joinAnchorAs(member, { daveEncryption: false }));
   await Promise.all(connections.map((c) => entersState(c, VoiceConnectionStatus.Ready, 30_000)));
   let played = 0;
   const players = connections.map((connection) => {

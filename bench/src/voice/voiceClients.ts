@@ -17,10 +17,8 @@ import { Readable } from 'node:stream';
 import {
   createAudioPlayer,
   createAudioResource,
-  type DiscordGatewayAdapterCreator,
   EndBehaviorType,
   entersState,
-  joinVoiceChannel as joinAnchor,
   StreamType,
   VoiceConnectionStatus,
 } from '@discordjs/voice';
@@ -29,15 +27,9 @@ import {
   type VoiceAdapterCreator,
   type VoiceConnection,
 } from '@cordwire/voice-ws';
+import { adapterFor, joinAnchorAs, type VoiceMember } from './voiceMember.js';
 
-export interface VoiceMember {
-  readonly guildId: string;
-  readonly channelId: string;
-  readonly userId: string;
-  readonly sessionId: string;
-  readonly endpoint: string;
-  readonly token: string;
-}
+export type { VoiceMember } from './voiceMember.js';
 
 type Request =
   | { type: 'memory'; side: 'ours' | 'anchor'; members: VoiceMember[]; caPem: string }
@@ -45,41 +37,6 @@ type Request =
   | { type: 'e2ee'; side: 'ours' | 'anchor'; members: VoiceMember[]; caPem: string; seconds: number };
 
 const send = (message: unknown) => process.send?.(message);
-
-/** An adapter that answers op 4 the way the main gateway would (state, then server update). */
-function adapterFor(member: VoiceMember) {
-  return (methods: {
-    onVoiceStateUpdate(d: unknown): void;
-    onVoiceServerUpdate(d: unknown): void;
-    destroy(): void;
-  }) => ({
-    sendPayload(payload: { d: { channel_id: string | null } }) {
-      if (payload.d.channel_id === null) return true;
-      setImmediate(() => {
-        methods.onVoiceStateUpdate({
-          session_id: member.sessionId,
-          user_id: member.userId,
-          guild_id: member.guildId,
-          channel_id: member.channelId,
-          self_mute: false,
-          self_deaf: false,
-          deaf: false,
-          mute: false,
-          suppress: false,
-          self_video: false,
-          request_to_speak_timestamp: null,
-        });
-        methods.onVoiceServerUpdate({
-          token: member.token,
-          guild_id: member.guildId,
-          endpoint: member.endpoint,
-        });
-      });
-      return true;
-    },
-    destroy() {},
-  });
-}
 
 function gc(): void {
   const collect = (globalThis as { gc?: () => void }).gc;
@@ -110,16 +67,7 @@ async function memory(request: Extract<Request, { type: 'memory' }>): Promise<vo
       const connections = await connectOurs(members, request.caPem);
       destroyers.push(...connections.map((c) => () => c.destroy()));
     } else {
-      const connections = members.map((member) =>
-        joinAnchor({
-          guildId: member.guildId,
-          channelId: member.channelId,
-          adapterCreator: adapterFor(member) as unknown as DiscordGatewayAdapterCreator,
-          selfDeaf: false,
-          selfMute: false,
-          daveEncryption: false,
-        }),
-      );
+      const connections = members.map((member) => joinAnchorAs(member, { daveEncryption: false }));
       await Promise.all(connections.map((c) => entersState(c, VoiceConnectionStatus.Ready, 30_000)));
       destroyers.push(...connections.map((c) => () => c.destroy()));
     }
@@ -213,12 +161,7 @@ async function e2ee(request: Extract<Request, { type: 'e2ee' }>): Promise<void> 
     });
   } else {
     const connections = members.map((member) =>
-      joinAnchor({
-        guildId: member.guildId,
-        channelId: member.channelId,
-        adapterCreator: adapterFor(member) as unknown as DiscordGatewayAdapterCreator,
-        selfDeaf: false,
-        selfMute: false,
+      joinAnchorAs(member, {
         daveEncryption: true,
         // One process holds both members of a guild: @discordjs/voice keys connections by group.
         group: member.userId,

@@ -2,23 +2,13 @@ import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AudioReceiver, JitterBuffer, OpusEncoder, Recorder, demuxOggOpus } from '../src/index.js';
 import { runTool, scratchDir } from './debianTools.js';
-import { goertzel, tone } from './signals.js';
+import { concat, goertzel, tone } from './signals.js';
 
 function encodeTone(frequency: number, seconds: number): Uint8Array[] {
   const encoder = new OpusEncoder({ backend: 'wasm' });
   const packets = [...encoder.encode(tone(frequency, seconds)), ...encoder.flush()];
   encoder.destroy();
   return packets;
-}
-
-function concat(parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** A manual clock: the receiver's slots advance only when the test says so. */

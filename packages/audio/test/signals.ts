@@ -62,3 +62,14 @@ export function goertzel(pcm: Int16Array, frequency: number, channels = 2, rate 
   const power = s1 * s1 + s2 * s2 - coefficient * s1 * s2;
   return (2 * Math.sqrt(power)) / n;
 }
+
+/** The PCM chunks one after another in one buffer. */
+export function concat(parts: Int16Array[]): Int16Array {
+  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

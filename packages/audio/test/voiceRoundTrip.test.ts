@@ -9,18 +9,8 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { AudioPlayer, AudioReceiver, Recorder, type UserSlot, demuxOggOpus } from '../src/index.js';
 import { runTool, scratchDir } from './debianTools.js';
 import { pcmBytes } from './playerHarness.js';
-import { goertzel, tone } from './signals.js';
+import { concat, goertzel, tone } from './signals.js';
 import { join, playerPull, voiceServer, waitFor } from './voiceHarness.js';
-
-function concat(parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 describe('audio over the emulator', () => {
   let server: VoiceServer | undefined;

@@ -1,11 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { demuxOggOpus, OpusDecoder } from '@cordwire/audio';
+import { demuxOggOpus, goertzel, OpusDecoder } from '@cordwire/audio';
 import { type Emulator, startEmulator, startVoiceServer, type VoiceServer } from '@cordwire/emulator';
 import { joinVoiceChannel, type VoiceAdapterCreator, type VoiceConnection } from '@cordwire/voice-ws';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { BotError, type Client, createClient } from '../src/index.js';
+import { BotError, type BotVoiceConnection, type Client, createClient } from '../src/index.js';
 
 const GUILD = '1300000000000000100';
 const VOICE = '1300000000000000102';
@@ -65,21 +65,8 @@ function tone(frequency: number, seconds: number): Int16Array {
   return out;
 }
 
-/** Relative power of `frequency` in the left channel (Goertzel). */
-function goertzel(pcm: Int16Array, frequency: number): number {
-  const n = pcm.length / 2;
-  const k = 2 * Math.cos((2 * Math.PI * frequency) / 48_000);
-  let s1 = 0;
-  let s2 = 0;
-  for (let i = 0; i < n; i++) {
-    const s = (pcm[2 * i] as number) / 32768 + k * s1 - s2;
-    s2 = s1;
-    s1 = s;
-  }
-  return (2 * Math.sqrt(s1 * s1 + s2 * s2 - k * s1 * s2)) / n;
-}
-
-function loggedIn(): Promise<Client> {
+/** The bot's client (not logged in yet), trusting the voice server's CA; destroyed after each test. */
+function newClient(): Client {
   client = createClient({
     token: emu.token,
     apiUrl: emu.restUrl,
@@ -87,17 +74,34 @@ function loggedIn(): Promise<Client> {
     handleSignals: false,
     voice: { ca: voice.caPem },
   });
-  return client.login().then(() => client as Client);
+  return client;
+}
+
+async function loggedIn(): Promise<Client> {
+  const c = newClient();
+  await c.login();
+  return c;
+}
+
+/** E2EE: audio is readable once both are in one DAVE group (the same voice privacy code). */
+function sameDaveGroup(call: BotVoiceConnection, bob: VoiceConnection): Promise<void> {
+  return until(
+    () => call.privacyCode !== '' && call.privacyCode === bob.voicePrivacyCode,
+    'the bot and bob to share a DAVE epoch',
+  );
+}
+
+/** The bot joins the voice channel, then Bob; resolves once both share one DAVE group. */
+async function botAndBobJoin(bot: Client): Promise<{ call: BotVoiceConnection; bob: VoiceConnection }> {
+  const call = await bot.voice.join(GUILD, VOICE);
+  const bob = bobJoins();
+  await bob.ready(15_000);
+  await sameDaveGroup(call, bob);
+  return { call, bob };
 }
 
 it('joins through its own shard (op 4), its player feeds the call, a member hears every frame, and it leaves on destroy', async () => {
-  client = createClient({
-    token: emu.token,
-    apiUrl: emu.restUrl,
-    intents: ['GUILDS', 'GUILD_VOICE_STATES'],
-    handleSignals: false,
-    voice: { ca: voice.caPem },
-  });
+  client = newClient();
   await expect(client.voice.join(GUILD, VOICE)).rejects.toBeInstanceOf(BotError);
   await client.login();
   const call = await client.voice.join(GUILD, VOICE);
@@ -105,11 +109,7 @@ it('joins through its own shard (op 4), its player feeds the call, a member hear
   expect(await client.voice.join(GUILD, VOICE)).toBe(call); // one handle per guild
   const bob = bobJoins();
   await bob.ready(15_000);
-  // E2EE: audio is readable once both are in one DAVE group (the same voice privacy code).
-  await until(
-    () => call.privacyCode !== '' && call.privacyCode === bob.voicePrivacyCode,
-    'the bot and bob to share a DAVE epoch',
-  );
+  await sameDaveGroup(call, bob);
   expect(call.privacyCode).toMatch(/^\d{30}$/);
   expect(call.connection.daveProtocolVersion).toBe(1);
   const botId = client.cache.user?.id as string;
@@ -134,13 +134,7 @@ it('joins through its own shard (op 4), its player feeds the call, a member hear
 
 it('plays a generated tone through its player and a member hears that tone', async () => {
   const bot = await loggedIn();
-  const call = await bot.voice.join(GUILD, VOICE);
-  const bob = bobJoins();
-  await bob.ready(15_000);
-  await until(
-    () => call.privacyCode !== '' && call.privacyCode === bob.voicePrivacyCode,
-    'the bot and bob to share a DAVE epoch',
-  );
+  const { call, bob } = await botAndBobJoin(bot);
   const botId = bot.cache.user?.id as string;
   const decoder = new OpusDecoder();
   const pcm: Int16Array[] = [];
@@ -159,13 +153,7 @@ it('plays a generated tone through its player and a member hears that tone', asy
 
 it('records a member into an Ogg Opus file that is flushed when the bot leaves', async () => {
   const bot = await loggedIn();
-  const call = await bot.voice.join(GUILD, VOICE);
-  const bob = bobJoins();
-  await bob.ready(15_000);
-  await until(
-    () => call.privacyCode !== '' && call.privacyCode === bob.voicePrivacyCode,
-    'the bot and bob to share a DAVE epoch',
-  );
+  const { call, bob } = await botAndBobJoin(bot);
   const directory = mkdtempSync(join(tmpdir(), 'cordwire-bot-rec-'));
   try {
     const recording = call.record({ directory });
@@ -192,13 +180,7 @@ it('records a member into an Ogg Opus file that is flushed when the bot leaves',
 
 it('a voice server crash (4015) is invisible: the same handle, player and recording go on', async () => {
   const bot = await loggedIn();
-  const call = await bot.voice.join(GUILD, VOICE);
-  const bob = bobJoins();
-  await bob.ready(15_000);
-  await until(
-    () => call.privacyCode !== '' && call.privacyCode === bob.voicePrivacyCode,
-    'the bot and bob to share a DAVE epoch',
-  );
+  const { call, bob } = await botAndBobJoin(bot);
   const botId = bot.cache.user?.id as string;
   const heard: number[] = [];
   bob.on('frame', (f) => {
@@ -240,13 +222,7 @@ it('a voice server crash (4015) is invisible: the same handle, player and record
 
 it('client.destroy() (what SIGINT/SIGTERM run) flushes a running recording before the bot leaves', async () => {
   const bot = await loggedIn();
-  const call = await bot.voice.join(GUILD, VOICE);
-  const bob = bobJoins();
-  await bob.ready(15_000);
-  await until(
-    () => call.privacyCode !== '' && call.privacyCode === bob.voicePrivacyCode,
-    'the bot and bob to share a DAVE epoch',
-  );
+  const { call, bob } = await botAndBobJoin(bot);
   const directory = mkdtempSync(join(tmpdir(), 'cordwire-bot-rec-'));
   try {
     const recording = call.record({ directory });

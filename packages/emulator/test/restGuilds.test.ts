@@ -2,11 +2,10 @@
  * Users, guilds, roles, members, bans and application commands over real HTTP with
  * @discordjs/rest as the client.
  */
-import { REST } from '@discordjs/rest';
 import { Routes } from 'discord.js';
-import { afterEach, expect, test } from 'vitest';
-import { type Emulator, startEmulator } from '../src/index.js';
+import { expect, test } from 'vitest';
 import { RawClient } from './gatewayClient.js';
+import { restEmulatorPerTest } from './helpers/restEmulator.js';
 
 const GUILD = '1300000000000000100';
 const ALICE = '1300000000000000010';
@@ -14,21 +13,13 @@ const BOB = '1300000000000000011';
 const BOT = '1300000000000000001';
 const APP = '1300000000000000001';
 
-let emu: Emulator | undefined;
-const clients: RawClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.terminate();
-  await emu?.close();
-  emu = undefined;
-});
+const perTest = restEmulatorPerTest();
+const clients = perTest.clients;
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON answers
 type Json = any;
 
-async function setup(): Promise<{ emu: Emulator; rest: REST }> {
-  emu = await startEmulator({ restRateLimits: { enabled: false }, identifyIntervalMs: 0 });
-  return { emu, rest: new REST({ api: emu.apiUrl, version: '10' }).setToken(emu.token) };
-}
+const setup = () => perTest.start();
 
 test('users: get by id and @me; an unknown user is 10013', async () => {
   const { rest } = await setup();
@@ -125,7 +116,7 @@ test('bans: ban removes the member (GUILD_BAN_ADD, GUILD_MEMBER_REMOVE), list, g
 test('application commands: global and guild create (201 then 200), list, bulk overwrite keeps ids, edit, delete', async () => {
   const { rest } = await setup();
   const ping = { name: 'ping', description: 'Replies with pong' };
-  const e = emu!;
+  const e = perTest.emu!;
   const post = () =>
     fetch(`${e.restUrl}${Routes.applicationCommands(APP)}`, {
       method: 'POST',

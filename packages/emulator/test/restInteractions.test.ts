@@ -3,11 +3,10 @@
  * through the callback and the webhook routes exactly as discord.js calls them, and the world
  * reports each answer. Timing rules (3 s to acknowledge, 15 min of token) run on a fake clock.
  */
-import { REST } from '@discordjs/rest';
 import { Routes } from 'discord.js';
-import { afterEach, expect, test } from 'vitest';
-import { type Emulator, startEmulator } from '../src/index.js';
+import { expect, test } from 'vitest';
 import { RawClient } from './gatewayClient.js';
+import { restEmulatorPerTest } from './helpers/restEmulator.js';
 import { FakeClock } from './fakeClock.js';
 
 const GENERAL = '1300000000000000101';
@@ -15,26 +14,15 @@ const GUILD = '1300000000000000100';
 const ALICE = '1300000000000000010';
 const APP = '1300000000000000001';
 
-let emu: Emulator | undefined;
-const clients: RawClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.terminate();
-  await emu?.close();
-  emu = undefined;
-});
+const perTest = restEmulatorPerTest();
+const clients = perTest.clients;
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON answers
 type Json = any;
 
 async function setup(clock?: FakeClock) {
-  emu = await startEmulator({
-    restRateLimits: { enabled: false },
-    identifyIntervalMs: 0,
-    ...(clock ? { clock } : {}),
-  });
   // Interaction and webhook routes go without the bot token, as discord.js sends them.
-  const rest = new REST({ api: emu.apiUrl, version: '10' }).setToken(emu.token);
-  const e = emu;
+  const { emu: e, rest } = await perTest.start(clock ? { clock } : {});
   await rest.put(Routes.applicationGuildCommands(APP, GUILD), {
     body: [
       {

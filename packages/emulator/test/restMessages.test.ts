@@ -2,12 +2,13 @@
  * Channels, messages, reactions and typing over real HTTP with @discordjs/rest as the client,
  * and what the bot's gateway sees of them (MESSAGE_CREATE etc., intents respected).
  */
-import { DiscordAPIError, REST } from '@discordjs/rest';
+import { DiscordAPIError } from '@discordjs/rest';
 import { Routes } from 'discord.js';
-import { afterEach, expect, test } from 'vitest';
-import { type Emulator, startEmulator } from '../src/index.js';
+import { expect, test } from 'vitest';
+import type { Emulator } from '../src/index.js';
 import { Permission } from '../src/world/index.js';
 import { RawClient } from './gatewayClient.js';
+import { restEmulatorPerTest } from './helpers/restEmulator.js';
 
 const GUILD = '1300000000000000100';
 const GENERAL = '1300000000000000101';
@@ -15,22 +16,13 @@ const ALICE = '1300000000000000010';
 const BOB = '1300000000000000011';
 const BOT = '1300000000000000001';
 
-let emu: Emulator | undefined;
-const clients: RawClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.terminate();
-  await emu?.close();
-  emu = undefined;
-});
+const perTest = restEmulatorPerTest();
+const clients = perTest.clients;
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON answers
 type Json = any;
 
-async function setup(): Promise<{ emu: Emulator; rest: REST }> {
-  emu = await startEmulator({ restRateLimits: { enabled: false }, identifyIntervalMs: 0 });
-  const rest = new REST({ api: emu.apiUrl, version: '10' }).setToken(emu.token);
-  return { emu, rest };
-}
+const setup = () => perTest.start();
 
 async function gateway(e: Emulator, intents: number): Promise<RawClient> {
   const c = await RawClient.connect(`${e.gatewayUrl}/?v=10&encoding=json`);

@@ -10,15 +10,15 @@ import {
   type DaveSessionFactory,
   type DaveTransitionInfo,
   daveyDaveSessionFactory,
-  joinVoiceChannel,
   type VoiceConnection,
   type VoiceConnectionOptions,
 } from '../src/index.js';
 import {
+  collectFrameIndexes,
   fastClock,
-  frameIndex,
+  inOneGroup,
+  joinOverWs,
   syntheticFrame,
-  testAdapter,
   voiceServer,
   waitFor,
 } from './helpers/harness.js';
@@ -37,29 +37,16 @@ describe('DAVE against the emulator', () => {
 
   const clock = fastClock(4);
   function join(userId: string, extra: Partial<VoiceConnectionOptions> = {}): VoiceConnection {
-    const conn = joinVoiceChannel({
+    const conn = joinOverWs(server!, {
       guildId: GUILD,
       channelId: CHANNEL,
-      adapterCreator: testAdapter(server!, { userId }).creator,
-      scheme: 'ws',
+      userId,
       sendClock: clock,
       ...extra,
     });
     conns.push(conn);
     return conn;
   }
-  const inOneGroup = (cs: VoiceConnection[]) =>
-    cs.every((c) => c.voicePrivacyCode !== '' && c.voicePrivacyCode === cs[0]!.voicePrivacyCode);
-
-  function collect(conn: VoiceConnection, from: string): number[] {
-    const got: number[] = [];
-    conn.on('frame', (f) => {
-      const i = f.userId === from && f.opus ? frameIndex(f.opus) : undefined;
-      if (i !== undefined) got.push(i);
-    });
-    return got;
-  }
-
   it('ours and a davey-backed connection negotiate DAVE v1 and hear each other in plain Opus', async () => {
     server = await voiceServer({ e2ee: 'required' });
     const a = join('1');
@@ -69,8 +56,8 @@ describe('DAVE against the emulator', () => {
     expect(a.daveProtocolVersion).toBe(1);
     expect(a.voicePrivacyCode).toMatch(/^\d{30}$/);
     expect(await a.getVerificationCode('2')).toBe(await b.getVerificationCode('1'));
-    const atB = collect(b, '1');
-    const atA = collect(a, '2');
+    const atB = collectFrameIndexes(b, '1');
+    const atA = collectFrameIndexes(a, '2');
     const frames = Array.from({ length: 100 }, (_, i) => syntheticFrame(i));
     await Promise.all([a.play(frames), b.play(frames)]);
     await waitFor(() => atB.length >= 100 && atA.length >= 100, 10_000, 'frames both ways');
@@ -108,8 +95,8 @@ describe('DAVE against the emulator', () => {
     await waitFor(() => a.daveProtocolVersion === 0 && b.daveProtocolVersion === 0, 10_000, 'downgrade');
     expect(a.voicePrivacyCode).toBe('');
     // Everyone hears everyone in plain transport-encrypted Opus.
-    const atC = collect(c, '1');
-    const atA = collect(a, '3');
+    const atC = collectFrameIndexes(c, '1');
+    const atA = collectFrameIndexes(a, '3');
     const frames = Array.from({ length: 50 }, (_, i) => syntheticFrame(i));
     await Promise.all([a.play(frames), c.play(frames)]);
     await waitFor(() => atC.length >= 50 && atA.length >= 50, 10_000, 'plain frames');
@@ -117,7 +104,7 @@ describe('DAVE against the emulator', () => {
     await waitFor(() => a.daveProtocolVersion === 1 && inOneGroup([a, b]), 10_000, 'upgrade');
     expect(transitions.map((t) => t.protocolVersion)).toContain(0);
     expect(transitions.at(-1)?.protocolVersion).toBe(1);
-    const atB = collect(b, '1');
+    const atB = collectFrameIndexes(b, '1');
     await a.play(frames);
     await waitFor(() => atB.length >= 50, 10_000, 'encrypted frames after the upgrade');
     expect(a.daveStats?.encrypted).toBeGreaterThanOrEqual(50);
@@ -130,7 +117,7 @@ describe('DAVE against the emulator', () => {
     to: VoiceConnection,
     n = 50,
   ): Promise<number[]> {
-    const got = collect(to, fromId);
+    const got = collectFrameIndexes(to, fromId);
     const frames = Array.from({ length: n }, (_, i) => syntheticFrame(i));
     await from.play(frames);
     await waitFor(() => got.length >= n, 10_000, `${n} frames from ${fromId}`);

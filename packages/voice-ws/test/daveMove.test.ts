@@ -9,15 +9,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   type DaveSessionFactory,
   daveyDaveSessionFactory,
-  joinVoiceChannel,
   type VoiceConnection,
   type VoiceConnectionOptions,
 } from '../src/index.js';
 import {
+  collectFrameIndexes,
   fastClock,
-  frameIndex,
+  inOneGroup,
+  joinOverWs,
   syntheticFrame,
-  testAdapter,
   voiceServer,
   waitFor,
 } from './helpers/harness.js';
@@ -38,28 +38,15 @@ describe('moving a DAVE connection to another channel of the guild', () => {
 
   const clock = fastClock(4);
   function join(userId: string, channelId: string, extra: Partial<VoiceConnectionOptions> = {}) {
-    const conn = joinVoiceChannel({
+    const conn = joinOverWs(server!, {
       guildId: GUILD,
       channelId,
-      adapterCreator: testAdapter(server!, { userId }).creator,
-      scheme: 'ws',
+      userId,
       sendClock: clock,
       ...extra,
     });
     conns.push(conn);
     return conn;
-  }
-  const inOneGroup = (cs: VoiceConnection[]) =>
-    cs.every((c) => c.voicePrivacyCode !== '' && c.voicePrivacyCode === cs[0]!.voicePrivacyCode);
-
-  /** Frame indexes `conn` decoded from `from`, in arrival order. */
-  function collect(conn: VoiceConnection, from: string): number[] {
-    const got: number[] = [];
-    conn.on('frame', (f) => {
-      const i = f.userId === from && f.opus ? frameIndex(f.opus) : undefined;
-      if (i !== undefined) got.push(i);
-    });
-    return got;
   }
   const frames = (start: number, n: number) => Array.from({ length: n }, (_, i) => syntheticFrame(start + i));
   const range = (start: number, n: number) => Array.from({ length: n }, (_, i) => start + i);
@@ -87,11 +74,11 @@ describe('moving a DAVE connection to another channel of the guild', () => {
     await waitFor(() => inOneGroup([a, b, d]), 15_000, 'A, B and D in one group');
     const oneCode = a.voicePrivacyCode;
 
-    const bFromA = collect(b, A);
-    const cFromA = collect(c, A);
-    const aFromC = collect(a, C);
-    const aFromB = collect(a, B);
-    const dFromB = collect(d, B);
+    const bFromA = collectFrameIndexes(b, A);
+    const cFromA = collectFrameIndexes(c, A);
+    const aFromC = collectFrameIndexes(a, C);
+    const aFromB = collectFrameIndexes(a, B);
+    const dFromB = collectFrameIndexes(d, B);
     await heard(a, 0, 20, bFromA);
 
     // A moves to channel 2, where C is: one shared code there, and the two hear each other.

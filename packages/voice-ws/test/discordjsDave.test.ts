@@ -1,8 +1,7 @@
-import { type ChildProcess, fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { VoiceServer } from '@cordwire/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { joinVoiceChannel, type VoiceAdapterCreator, type VoiceConnection } from '../src/index.js';
+import { joinVoiceChannel, type VoiceConnection } from '../src/index.js';
+import { type DjsMessage, type DjsPeer, startDjsPeer, wssAdapter } from './helpers/djsChild.js';
 import { fastClock, voiceServer, waitFor } from './helpers/harness.js';
 import { encodeTone } from './helpers/realOpus.js';
 
@@ -11,8 +10,6 @@ const CHANNEL = '311';
 const DJS_USER = '910';
 const OUR_USER = '911';
 
-type Message = { type: string; [k: string]: unknown };
-
 /**
  * @discordjs/voice with its own DAVE (davey) in a child process and our client (dave-mls) join the
  * emulator's default channel, which requires E2EE, over wss. Both negotiate DAVE v1, end up in one
@@ -20,73 +17,27 @@ type Message = { type: string; [k: string]: unknown };
  */
 describe('@discordjs/voice interop with DAVE', () => {
   let server: VoiceServer;
-  let child: ChildProcess;
+  let peer: DjsPeer;
+  let child: DjsPeer['child'];
+  let inbox: DjsMessage[];
   let ours: VoiceConnection;
-  const inbox: Message[] = [];
-  const logs: string[] = [];
   const fail = (e: Error) => {
-    throw new Error(`${e.message}\n${logs.join('\n')}`);
+    throw new Error(`${e.message}\n${peer.logs.join('\n')}`);
   };
 
   beforeAll(async () => {
     server = await voiceServer({ plainWs: false, heartbeatIntervalMs: 2000, e2ee: 'required' });
-    const peer = fileURLToPath(new URL('./helpers/djsPeer.mjs', import.meta.url));
-    child = fork(peer, [JSON.stringify({ guildId: GUILD, channelId: CHANNEL, daveEncryption: true })], {
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: server.caPath },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    peer = await startDjsPeer(server, {
+      userId: DJS_USER,
+      sessionId: 'djs-dave-session',
+      args: { guildId: GUILD, channelId: CHANNEL, daveEncryption: true },
     });
-    child.stderr?.on('data', (d) => logs.push(String(d)));
-    child.on('message', (m: Message) => {
-      if (m.type === 'log') logs.push(m.line as string);
-      else if (m.type === 'op4') {
-        const d = (m.payload as { d: { guild_id: string; channel_id: string | null } }).d;
-        if (d.channel_id === null) return;
-        const sessionId = 'djs-dave-session';
-        const { endpoint, token } = server.allocate({
-          guildId: d.guild_id,
-          channelId: d.channel_id,
-          userId: DJS_USER,
-          sessionId,
-        });
-        child.send({
-          type: 'voiceState',
-          data: {
-            session_id: sessionId,
-            user_id: DJS_USER,
-            guild_id: d.guild_id,
-            channel_id: d.channel_id,
-            self_deaf: false,
-            self_mute: false,
-          },
-        });
-        child.send({ type: 'voiceServer', data: { token, guild_id: d.guild_id, endpoint } });
-      } else inbox.push(m);
-    });
-    await waitFor(() => inbox.some((m) => m.type === 'ready'), 20_000, 'discord.js ready').catch(fail);
+    ({ child, inbox } = peer);
 
-    const adapter: VoiceAdapterCreator = (methods) => ({
-      sendPayload(payload) {
-        const { guild_id, channel_id } = payload.d;
-        queueMicrotask(() => {
-          if (channel_id === null) return;
-          const sessionId = 'our-dave-session';
-          const { endpoint, token } = server.allocate({
-            guildId: guild_id,
-            channelId: channel_id,
-            userId: OUR_USER,
-            sessionId,
-          });
-          methods.onVoiceStateUpdate({ session_id: sessionId, user_id: OUR_USER, guild_id, channel_id });
-          methods.onVoiceServerUpdate({ token, guild_id, endpoint });
-        });
-        return true;
-      },
-      destroy() {},
-    });
     ours = joinVoiceChannel({
       guildId: GUILD,
       channelId: CHANNEL,
-      adapterCreator: adapter,
+      adapterCreator: wssAdapter(server, { userId: OUR_USER, sessionId: 'our-dave-session' }),
       ca: server.caPem,
       sendClock: fastClock(20),
     });
@@ -95,13 +46,7 @@ describe('@discordjs/voice interop with DAVE', () => {
 
   afterAll(async () => {
     ours?.destroy();
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.send({ type: 'leave' });
-      const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
-      await exited;
-      clearTimeout(kill);
-    }
+    await peer?.stop();
     await server?.close();
   });
 

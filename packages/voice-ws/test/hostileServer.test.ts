@@ -1,11 +1,9 @@
-import { createSocket } from 'node:dgram';
-import type { AddressInfo } from 'node:net';
 import { buildIpDiscoveryResponse, createTransportCipher, type ReceivedRtcp } from '@cordwire/voice-udp';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocketServer } from 'ws';
 import { joinVoiceChannel, type VoiceAdapterCreator, type VoiceConnection } from '../src/index.js';
 import { fastClock, fixedEndpointAdapter, waitFor } from './helpers/harness.js';
+import { handWrittenServer } from './helpers/handWrittenServer.js';
 
 /**
  * A deliberately broken voice server: it answers IP discovery with oversized, short and
@@ -19,8 +17,7 @@ describe('a hostile voice server', () => {
   });
 
   it('oversized/forged IP discovery replies, invalid JSON and junk datagrams are dropped and counted', async () => {
-    const udp = createSocket('udp4');
-    await new Promise<void>((r) => udp.bind(0, '127.0.0.1', () => r()));
+    const { udp, wss, udpPort, endpoint } = await handWrittenServer(cleanup);
     const SSRC = 77;
     let client: { address: string; port: number } | undefined;
     udp.on('message', (msg, rinfo) => {
@@ -34,12 +31,6 @@ describe('a hostile voice server', () => {
       noNul.fill(0x41, 8, 72);
       for (const bad of [oversized, real.subarray(0, 70), forged, noNul, real])
         udp.send(bad, rinfo.port, rinfo.address);
-    });
-    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
-    await new Promise((r) => wss.once('listening', r));
-    cleanup.push(() => {
-      wss.close();
-      udp.close();
     });
     wss.on('connection', (ws) => {
       ws.send(JSON.stringify({ op: 8, d: { heartbeat_interval: 10_000 } }));
@@ -56,7 +47,7 @@ describe('a hostile voice server', () => {
               d: {
                 ssrc: SSRC,
                 ip: '127.0.0.1',
-                port: (udp.address() as AddressInfo).port,
+                port: udpPort(),
                 modes: ['aead_aes256_gcm_rtpsize'],
               },
               seq: 0,
@@ -86,7 +77,7 @@ describe('a hostile voice server', () => {
           methods.onVoiceServerUpdate({
             token: 't',
             guild_id: p.d.guild_id,
-            endpoint: `127.0.0.1:${(wss.address() as AddressInfo).port}`,
+            endpoint: endpoint(),
           });
         });
         return true;
@@ -178,20 +169,13 @@ describe('a hostile voice server', () => {
   });
 
   it('IP discovery retries on the injected timers, and leaving mid-discovery clears every timer', async () => {
-    const udp = createSocket('udp4');
-    await new Promise<void>((r) => udp.bind(0, '127.0.0.1', () => r()));
+    const { udp, wss, udpPort, endpoint } = await handWrittenServer(cleanup);
     const requests: number[] = [];
-    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
-    await new Promise((r) => wss.once('listening', r));
-    cleanup.push(() => {
-      wss.close();
-      udp.close();
-    });
     wss.on('connection', (ws) => {
       ws.send(JSON.stringify({ op: 8, d: { heartbeat_interval: 10_000 } }));
       ws.on('message', (raw) => {
         if (JSON.parse(String(raw)).op !== 0) return;
-        const port = (udp.address() as AddressInfo).port;
+        const port = udpPort();
         const ready = { ssrc: 5, ip: '127.0.0.1', port, modes: ['aead_aes256_gcm_rtpsize'] };
         ws.send(JSON.stringify({ op: 2, d: ready, seq: 0 }));
       });
@@ -204,7 +188,7 @@ describe('a hostile voice server', () => {
       return nextId;
     };
     const remove = (handle: unknown) => void pending.delete(handle as number);
-    const adapter = fixedEndpointAdapter(() => `127.0.0.1:${(wss.address() as AddressInfo).port}`);
+    const adapter = fixedEndpointAdapter(endpoint);
     const conn = joinVoiceChannel({
       dave: false,
       guildId: 'g',

@@ -5,8 +5,8 @@ import { mainGatewayAdapter, type MainGatewayAdapter } from './helpers/gatewayAd
 import {
   fastClock,
   frameIndex,
+  joinOverWs,
   syntheticFrame,
-  testAdapter,
   voiceServer,
   waitFor,
 } from './helpers/harness.js';
@@ -51,12 +51,11 @@ describe('through the emulator main gateway', () => {
     const member = voice.control.members().find((m) => m.userId === gateway.userId);
     expect(member?.channelId).toBe(VOICE);
     // A second user (simulated: the emulator has one bot identity) joins through the provider seam.
-    alice = joinVoiceChannel({
+    alice = joinOverWs(voice, {
       dave: false,
       guildId: GUILD,
       channelId: VOICE,
-      adapterCreator: testAdapter(voice, { userId: '1300000000000000010' }).creator,
-      scheme: 'ws',
+      userId: '1300000000000000010',
       sendClock: fastClock(10),
     });
     await alice.ready();

@@ -1,10 +1,8 @@
-import { createSocket } from 'node:dgram';
-import type { AddressInfo } from 'node:net';
 import { buildIpDiscoveryResponse } from '@cordwire/voice-udp';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocketServer } from 'ws';
 import { joinVoiceChannel } from '../src/index.js';
 import { fastClock, fixedEndpointAdapter, syntheticFrame, waitFor } from './helpers/harness.js';
+import { handWrittenServer } from './helpers/handWrittenServer.js';
 
 /**
  * A voice server that sends the same SESSION_DESCRIPTION twice (as a replay after RESUME can).
@@ -20,8 +18,7 @@ describe('a repeated session key', () => {
 
   it('keeps the sender and its nonce counter: nonces stay consecutive across the repeat', async () => {
     const SSRC = 9;
-    const udp = createSocket('udp4');
-    await new Promise<void>((r) => udp.bind(0, '127.0.0.1', () => r()));
+    const { udp, wss, udpPort, endpoint } = await handWrittenServer(cleanup);
     const nonces: number[] = [];
     udp.on('message', (msg, rinfo) => {
       if (msg.length === 74 && msg[1] === 1) {
@@ -31,19 +28,13 @@ describe('a repeated session key', () => {
         nonces.push(msg.readUInt32BE(msg.length - 4));
       }
     });
-    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
-    await new Promise((r) => wss.once('listening', r));
-    cleanup.push(() => {
-      wss.close();
-      udp.close();
-    });
     let sendDescription: (() => void) | undefined;
     wss.on('connection', (ws) => {
       ws.send(JSON.stringify({ op: 8, d: { heartbeat_interval: 10_000 } }));
       ws.on('message', (raw) => {
         const m = JSON.parse(String(raw));
         if (m.op === 0) {
-          const port = (udp.address() as AddressInfo).port;
+          const port = udpPort();
           const ready = { ssrc: SSRC, ip: '127.0.0.1', port, modes: ['aead_aes256_gcm_rtpsize'] };
           ws.send(JSON.stringify({ op: 2, d: ready, seq: 0 }));
         } else if (m.op === 1) {
@@ -60,7 +51,7 @@ describe('a repeated session key', () => {
         }
       });
     });
-    const adapter = fixedEndpointAdapter(() => `127.0.0.1:${(wss.address() as AddressInfo).port}`);
+    const adapter = fixedEndpointAdapter(endpoint);
     const conn = joinVoiceChannel({
       dave: false,
       guildId: 'g',

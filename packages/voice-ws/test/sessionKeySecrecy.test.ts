@@ -1,11 +1,9 @@
-import { createSocket } from 'node:dgram';
-import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { buildIpDiscoveryResponse } from '@cordwire/voice-udp';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocketServer } from 'ws';
 import { decodeVoiceMessage, joinVoiceChannel, VoiceGatewayCore } from '../src/index.js';
 import { fastClock, fixedEndpointAdapter, syntheticFrame, waitFor } from './helpers/harness.js';
+import { handWrittenServer } from './helpers/handWrittenServer.js';
 
 // The transport key (op 4 secret_key) must not be reachable from anything a bot might print or
 // serialize: events, getters, errors, logs, util.inspect (with showHidden and getters) and
@@ -65,8 +63,7 @@ describe('the transport session key stays private', () => {
 
   it('events, getters, logs, errors, inspect and JSON of a live connection never show it', async () => {
     const SSRC = 9;
-    const udp = createSocket('udp4');
-    await new Promise<void>((r) => udp.bind(0, '127.0.0.1', () => r()));
+    const { udp, wss, udpPort, endpoint } = await handWrittenServer(cleanup);
     let rtp = 0;
     udp.on('message', (msg, rinfo) => {
       if (msg.length === 74 && msg[1] === 1) {
@@ -76,18 +73,12 @@ describe('the transport session key stays private', () => {
         rtp++;
       }
     });
-    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
-    await new Promise((r) => wss.once('listening', r));
-    cleanup.push(() => {
-      wss.close();
-      udp.close();
-    });
     wss.on('connection', (ws) => {
       ws.send(JSON.stringify({ op: 8, d: { heartbeat_interval: 10_000 } }));
       ws.on('message', (raw) => {
         const m = JSON.parse(String(raw));
         if (m.op === 0) {
-          const port = (udp.address() as AddressInfo).port;
+          const port = udpPort();
           const ready = { ssrc: SSRC, ip: '127.0.0.1', port, modes: ['aead_aes256_gcm_rtpsize'] };
           ws.send(JSON.stringify({ op: 2, d: ready, seq: 0 }));
         } else if (m.op === 1) {
@@ -100,7 +91,7 @@ describe('the transport session key stays private', () => {
     const conn = joinVoiceChannel({
       guildId: 'g',
       channelId: 'c',
-      adapterCreator: fixedEndpointAdapter(() => `127.0.0.1:${(wss.address() as AddressInfo).port}`),
+      adapterCreator: fixedEndpointAdapter(endpoint),
       scheme: 'ws',
       sendClock: fastClock(4),
       debug: (l) => debug.push(l),

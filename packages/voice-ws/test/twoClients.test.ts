@@ -4,6 +4,7 @@ import { joinVoiceChannel, type VoiceConnection } from '../src/index.js';
 import {
   fastClock,
   frameIndex,
+  joinOverWs,
   syntheticFrame,
   testAdapter,
   voiceServer,
@@ -24,20 +25,18 @@ describe('two of our clients in one emulated channel', () => {
   it('10 s of Opus frames from A reach B complete and in order on a clean link', async () => {
     server = await voiceServer();
     const clock = fastClock(4);
-    const a = joinVoiceChannel({
+    const a = joinOverWs(server, {
       dave: false,
       guildId: GUILD,
       channelId: CHANNEL,
-      adapterCreator: testAdapter(server, { userId: '1' }).creator,
-      scheme: 'ws',
+      userId: '1',
       sendClock: clock,
     });
-    const b = joinVoiceChannel({
+    const b = joinOverWs(server, {
       dave: false,
       guildId: GUILD,
       channelId: CHANNEL,
-      adapterCreator: testAdapter(server, { userId: '2' }).creator,
-      scheme: 'ws',
+      userId: '2',
       sendClock: clock,
     });
     conns.push(a, b);
@@ -73,20 +72,18 @@ describe('impaired link and server faults', () => {
 
   async function pair(s: VoiceServer) {
     const clock = fastClock(4);
-    const a = joinVoiceChannel({
+    const a = joinOverWs(s, {
       dave: false,
       guildId: GUILD,
       channelId: CHANNEL,
-      adapterCreator: testAdapter(s, { userId: '1' }).creator,
-      scheme: 'ws',
+      userId: '1',
       sendClock: clock,
     });
-    const b = joinVoiceChannel({
+    const b = joinOverWs(s, {
       dave: false,
       guildId: GUILD,
       channelId: CHANNEL,
-      adapterCreator: testAdapter(s, { userId: '2' }).creator,
-      scheme: 'ws',
+      userId: '2',
       sendClock: clock,
     });
     conns.push(a, b);
@@ -187,12 +184,11 @@ describe('seams', () => {
     const clock = fastClock(4);
     const scramble = (f: Uint8Array) => f.map((x) => x ^ 0x55);
     let outbound = 0;
-    const a = joinVoiceChannel({
+    const a = joinOverWs(server, {
       dave: false,
       guildId: GUILD,
       channelId: CHANNEL,
-      adapterCreator: testAdapter(server, { userId: '1' }).creator,
-      scheme: 'ws',
+      userId: '1',
       sendClock: clock,
       frameTransform: {
         transformOutbound: (f) => {
@@ -201,12 +197,11 @@ describe('seams', () => {
         },
       },
     });
-    const b = joinVoiceChannel({
+    const b = joinOverWs(server, {
       dave: false,
       guildId: GUILD,
       channelId: CHANNEL,
-      adapterCreator: testAdapter(server, { userId: '2' }).creator,
-      scheme: 'ws',
+      userId: '2',
       sendClock: clock,
       frameTransform: { transformInbound: (_user, f) => scramble(f) },
     });
@@ -227,20 +222,18 @@ describe('seams', () => {
   it('plays an async source (a stream of Opus packets) in order', async () => {
     server = await voiceServer();
     const clock = fastClock(4);
-    const a = joinVoiceChannel({
+    const a = joinOverWs(server, {
       dave: false,
       guildId: GUILD,
       channelId: CHANNEL,
-      adapterCreator: testAdapter(server, { userId: '1' }).creator,
-      scheme: 'ws',
+      userId: '1',
       sendClock: clock,
     });
-    const b = joinVoiceChannel({
+    const b = joinOverWs(server, {
       dave: false,
       guildId: GUILD,
       channelId: CHANNEL,
-      adapterCreator: testAdapter(server, { userId: '2' }).creator,
-      scheme: 'ws',
+      userId: '2',
       sendClock: clock,
     });
     conns.push(a, b);

@@ -5,7 +5,12 @@
  */
 import { startVoiceServer, type VoiceServer, type VoiceServerOptions } from '@cordwire/emulator';
 import { SendClock } from '@cordwire/voice-udp';
-import type { VoiceAdapterCreator } from '../../src/index.js';
+import {
+  joinVoiceChannel,
+  type VoiceAdapterCreator,
+  type VoiceConnection,
+  type VoiceConnectionOptions,
+} from '../../src/index.js';
 
 /**
  * A voice server for the tests that predate DAVE: E2EE is off in its channels unless a test asks
@@ -57,6 +62,33 @@ export function testAdapter(
     destroy() {},
   });
   return { creator, sent };
+}
+
+/**
+ * Our connection joining through `testAdapter` as `userId`, over the server's plain ws listener.
+ * Every other option is passed through as given.
+ */
+export function joinOverWs(
+  server: VoiceServer,
+  options: Omit<VoiceConnectionOptions, 'adapterCreator'> & { userId: string },
+): VoiceConnection {
+  const { userId, ...rest } = options;
+  return joinVoiceChannel({ adapterCreator: testAdapter(server, { userId }).creator, scheme: 'ws', ...rest });
+}
+
+/** True once every connection shows the same non-empty voice privacy code: one E2EE group. */
+export function inOneGroup(conns: VoiceConnection[]): boolean {
+  return conns.every((c) => c.voicePrivacyCode !== '' && c.voicePrivacyCode === conns[0]!.voicePrivacyCode);
+}
+
+/** Frame indexes (see `syntheticFrame`) `conn` decodes from `from`, in arrival order. */
+export function collectFrameIndexes(conn: VoiceConnection, from: string): number[] {
+  const got: number[] = [];
+  conn.on('frame', (f) => {
+    const i = f.userId === from && f.opus ? frameIndex(f.opus) : undefined;
+    if (i !== undefined) got.push(i);
+  });
+  return got;
 }
 
 /**
