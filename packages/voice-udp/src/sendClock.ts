@@ -49,6 +49,8 @@ export class SendClock {
   readonly #maxLag: number;
   readonly #onError: ((error: unknown, participant: ClockParticipant) => void) | undefined;
   readonly #participants = new Set<ClockParticipant>();
+  /** The participants as a list, rebuilt only after add/remove instead of copied every tick. */
+  #list: ClockParticipant[] | null = null;
   #handle: unknown = null;
   #deadline = 0;
   #ticks = 0;
@@ -78,6 +80,7 @@ export class SendClock {
   add(participant: ClockParticipant): () => void {
     if (!this.#participants.has(participant)) {
       this.#participants.add(participant);
+      this.#list = null;
       this.#run(participant, 'prepare');
       if (!this.running) {
         this.#deadline = this.#timer.now() + this.intervalMs;
@@ -88,7 +91,7 @@ export class SendClock {
   }
 
   remove(participant: ClockParticipant): void {
-    this.#participants.delete(participant);
+    if (this.#participants.delete(participant)) this.#list = null;
     if (this.#participants.size === 0) this.stop();
   }
 
@@ -114,7 +117,10 @@ export class SendClock {
   #tick(): void {
     this.#handle = null;
     this.#ticks++;
-    const participants = [...this.#participants];
+    // A participant may add or remove participants mid-tick: this tick keeps the list it started
+    // with (the next one sees the change), as the copy it replaces did.
+    this.#list ??= [...this.#participants];
+    const participants = this.#list;
     for (const participant of participants) this.#run(participant, 'dispatch');
     for (const participant of participants) {
       if (this.#participants.has(participant)) this.#run(participant, 'prepare');
